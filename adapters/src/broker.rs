@@ -1,0 +1,99 @@
+//! The broker trait: at-least-once delivery of job messages to worker roles.
+
+use async_trait::async_trait;
+use bytes::Bytes;
+use kiln_proto::Role;
+use std::time::Duration;
+
+/// Broker failures.
+#[derive(Debug, thiserror::Error)]
+pub enum BrokerError {
+    /// The broker cannot be reached or refused the operation; retry later.
+    #[error("broker unavailable: {0}")]
+    Unavailable(String),
+    /// The subscription was closed (shutdown).
+    #[error("subscription closed")]
+    Closed,
+}
+
+/// A job-message transport with the semantics Kiln relies on:
+///
+/// * a publish returns only once the message is durably accepted;
+/// * each message is delivered to one consumer of its role at a time, and
+///   delivered again if that consumer goes away before settling it;
+/// * a consumer settles a delivery exactly once: ack, retry after a delay, or
+///   dead-letter with a reason.
+#[async_trait]
+pub trait Broker: Send + Sync + 'static {
+    /// Publishes `payload` to `role`'s queue. `key` groups related messages
+    /// (the file id), for brokers that order by key.
+    async fn publish(&self, role: Role, key: &str, payload: Bytes) -> Result<(), BrokerError>;
+
+    /// Starts consuming `role`'s queue.
+    async fn subscribe(&self, role: Role) -> Result<Box<dyn Subscription>, BrokerError>;
+
+    /// Checks the broker is usable (for readiness probes).
+    async fn ping(&self) -> Result<(), BrokerError>;
+}
+
+/// A consumer's view of one role's queue.
+#[async_trait]
+pub trait Subscription: Send {
+    /// Waits for the next delivery.
+    async fn next(&mut self) -> Result<Delivery, BrokerError>;
+
+    /// The next delivery if one is due now, without waiting.
+    async fn try_next(&mut self) -> Result<Option<Delivery>, BrokerError>;
+}
+
+/// One delivery of a message. Dropping it unsettled leaves the message with
+/// the broker, which delivers it again (to this process after a restart).
+pub struct Delivery {
+    /// The message bytes.
+    pub payload: Bytes,
+    /// How many times the broker has handed this message out, this one included.
+    pub delivery_count: u32,
+    acker: Box<dyn Acker>,
+}
+
+impl std::fmt::Debug for Delivery {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Delivery")
+            .field("bytes", &self.payload.len())
+            .field("delivery_count", &self.delivery_count)
+            .finish()
+    }
+}
+
+impl Delivery {
+    /// Wraps a broker-specific settlement handle.
+    pub fn new(payload: Bytes, delivery_count: u32, acker: Box<dyn Acker>) -> Self {
+        Delivery { payload, delivery_count, acker }
+    }
+
+    /// Done: remove the message.
+    pub async fn ack(self) -> Result<(), BrokerError> {
+        self.acker.ack().await
+    }
+
+    /// Deliver again after `delay`.
+    pub async fn retry(self, delay: Duration) -> Result<(), BrokerError> {
+        self.acker.retry(delay).await
+    }
+
+    /// Move to the role's dead-letter queue with `reason`.
+    pub async fn dead_letter(self, reason: &str) -> Result<(), BrokerError> {
+        self.acker.dead_letter(reason).await
+    }
+}
+
+/// Broker-specific settlement of one delivery.
+#[async_trait]
+pub trait Acker: Send + Sync {
+    /// See [`Delivery::ack`].
+    async fn ack(self: Box<Self>) -> Result<(), BrokerError>;
+    /// See [`Delivery::retry`].
+    async fn retry(self: Box<Self>, delay: Duration) -> Result<(), BrokerError>;
+    /// See [`Delivery::dead_letter`].
+    async fn dead_letter(self: Box<Self>, reason: &str) -> Result<(), BrokerError>;
+}

@@ -1,0 +1,44 @@
+//! A SQLite connection shared by async code.
+
+use rusqlite::Connection;
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+
+/// One SQLite connection behind a mutex; each call runs on the blocking pool.
+///
+/// A single connection serialises writers, which SQLite does anyway, and keeps
+/// `BEGIN IMMEDIATE` transactions free of busy-retry loops.
+#[derive(Clone)]
+pub(crate) struct Db {
+    conn: Arc<Mutex<Connection>>,
+}
+
+impl Db {
+    /// Opens (creating if needed) the database and applies `schema`.
+    pub(crate) fn open(path: &Path, schema: &str) -> rusqlite::Result<Db> {
+        let conn = Connection::open(path)?;
+        // WAL lets readers proceed during writes; FULL makes every commit
+        // durable, because "accepted" must survive a power cut, not just a crash.
+        conn.pragma_update(None, "journal_mode", "WAL")?;
+        conn.pragma_update(None, "synchronous", "FULL")?;
+        conn.pragma_update(None, "foreign_keys", "ON")?;
+        conn.busy_timeout(std::time::Duration::from_secs(5))?;
+        conn.execute_batch(schema)?;
+        Ok(Db { conn: Arc::new(Mutex::new(conn)) })
+    }
+
+    /// Runs `f` with the connection on the blocking thread pool.
+    pub(crate) async fn call<R, F>(&self, f: F) -> Result<R, String>
+    where
+        R: Send + 'static,
+        F: FnOnce(&mut Connection) -> rusqlite::Result<R> + Send + 'static,
+    {
+        let conn = self.conn.clone();
+        tokio::task::spawn_blocking(move || {
+            let mut guard = conn.lock().map_err(|_| "database lock poisoned".to_string())?;
+            f(&mut guard).map_err(|e| e.to_string())
+        })
+        .await
+        .map_err(|e| format!("database task failed: {e}"))?
+    }
+}

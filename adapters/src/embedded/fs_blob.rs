@@ -1,0 +1,133 @@
+//! Blobs as files on the local disk.
+
+use crate::blob::{BlobError, BlobInfo, BlobStore, Bucket, ByteStream};
+use async_trait::async_trait;
+use futures::TryStreamExt;
+use sha2::{Digest, Sha256};
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+use tokio::fs;
+use tokio::io::{AsyncReadExt, AsyncSeekExt, AsyncWriteExt};
+
+/// Stores each blob as `ROOT/BUCKET/xx/ID`, writing through a temporary file
+/// in `ROOT/tmp` that is renamed into place only once complete and synced.
+#[derive(Debug, Clone)]
+pub struct FsBlobStore {
+    root: PathBuf,
+}
+
+const READ_CHUNK: usize = 64 * 1024;
+
+impl FsBlobStore {
+    /// Opens the store at `root`, creating it, and removes temporary files
+    /// left by writes that a crash interrupted.
+    pub async fn open(root: impl Into<PathBuf>) -> std::io::Result<Self> {
+        let root = root.into();
+        for b in [Bucket::Originals, Bucket::Derived] {
+            fs::create_dir_all(root.join(b.as_str())).await?;
+        }
+        let tmp = root.join("tmp");
+        fs::create_dir_all(&tmp).await?;
+        let mut entries = fs::read_dir(&tmp).await?;
+        while let Some(e) = entries.next_entry().await? {
+            let _ = fs::remove_file(e.path()).await;
+        }
+        Ok(FsBlobStore { root })
+    }
+
+    /// The store's root directory.
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    fn path(&self, bucket: Bucket, id: &str) -> Result<PathBuf, BlobError> {
+        // Ids come from Kiln, but are echoed from URLs: refuse anything that
+        // could walk out of the store.
+        let ok = id.len() >= 4 && id.len() <= 64 && id.bytes().all(|c| c.is_ascii_alphanumeric() || c == b'-');
+        if !ok {
+            return Err(BlobError::NotFound);
+        }
+        let shard = &id[id.len() - 2..];
+        Ok(self.root.join(bucket.as_str()).join(shard).join(id))
+    }
+
+    async fn write_tmp(&self, tmp: &Path, mut data: ByteStream) -> Result<BlobInfo, BlobError> {
+        let mut file = fs::File::create(tmp).await?;
+        let mut hasher = Sha256::new();
+        let mut bytes = 0u64;
+        while let Some(chunk) = data.try_next().await.map_err(BlobError::Source)? {
+            hasher.update(&chunk);
+            bytes += chunk.len() as u64;
+            file.write_all(&chunk).await?;
+        }
+        file.sync_all().await?;
+        Ok(BlobInfo { bytes, sha256: hex::encode(hasher.finalize()) })
+    }
+}
+
+#[async_trait]
+impl BlobStore for FsBlobStore {
+    async fn put(&self, bucket: Bucket, id: &str, data: ByteStream) -> Result<BlobInfo, BlobError> {
+        let dest = self.path(bucket, id)?;
+        let tmp = self.root.join("tmp").join(format!("{}.part", uuid::Uuid::new_v4()));
+        let info = match self.write_tmp(&tmp, data).await {
+            Ok(info) => info,
+            Err(e) => {
+                let _ = fs::remove_file(&tmp).await;
+                return Err(e);
+            }
+        };
+        let dir = dest.parent().ok_or(BlobError::NotFound)?.to_path_buf();
+        let result = async {
+            fs::create_dir_all(&dir).await?;
+            fs::rename(&tmp, &dest).await?;
+            // The rename is durable only once the directory entry is synced.
+            fs::File::open(&dir).await?.sync_all().await
+        }
+        .await;
+        if let Err(e) = result {
+            let _ = fs::remove_file(&tmp).await;
+            return Err(BlobError::Unavailable(e.to_string()));
+        }
+        Ok(info)
+    }
+
+    async fn get(&self, bucket: Bucket, id: &str, range: Option<Range<u64>>) -> Result<ByteStream, BlobError> {
+        let mut file = fs::File::open(self.path(bucket, id)?).await?;
+        let stream = match range {
+            Some(r) => {
+                file.seek(std::io::SeekFrom::Start(r.start)).await?;
+                let limited = file.take(r.end.saturating_sub(r.start));
+                tokio_util::io::ReaderStream::with_capacity(limited, READ_CHUNK).boxed_stream()
+            }
+            None => tokio_util::io::ReaderStream::with_capacity(file, READ_CHUNK).boxed_stream(),
+        };
+        Ok(stream)
+    }
+
+    async fn delete(&self, bucket: Bucket, id: &str) -> Result<(), BlobError> {
+        match fs::remove_file(self.path(bucket, id)?).await {
+            Ok(()) => Ok(()),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+            Err(e) => Err(BlobError::Unavailable(e.to_string())),
+        }
+    }
+
+    async fn ping(&self) -> Result<(), BlobError> {
+        let meta = fs::metadata(self.root.join("tmp")).await?;
+        if meta.permissions().readonly() {
+            return Err(BlobError::Unavailable("blob directory is read-only".into()));
+        }
+        Ok(())
+    }
+}
+
+trait BoxedStream {
+    fn boxed_stream(self) -> ByteStream;
+}
+
+impl<R: tokio::io::AsyncRead + Send + 'static> BoxedStream for tokio_util::io::ReaderStream<R> {
+    fn boxed_stream(self) -> ByteStream {
+        Box::pin(self)
+    }
+}

@@ -1,0 +1,284 @@
+//! A durable in-process queue with broker semantics, stored in SQLite.
+//!
+//! Messages survive restarts: anything published and not yet acknowledged or
+//! dead-lettered (including messages in flight when the process stopped) is
+//! delivered again after the next start.
+
+use super::db::Db;
+use crate::broker::{Acker, Broker, BrokerError, Delivery, Subscription};
+use async_trait::async_trait;
+use bytes::Bytes;
+use kiln_proto::Role;
+use rusqlite::{params, OptionalExtension, TransactionBehavior};
+use std::path::Path;
+use std::sync::Arc;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use tokio::sync::Notify;
+
+const SCHEMA: &str = r#"
+CREATE TABLE IF NOT EXISTS messages (
+    id         INTEGER PRIMARY KEY AUTOINCREMENT,
+    role       TEXT NOT NULL,
+    key        TEXT NOT NULL,
+    payload    BLOB NOT NULL,
+    deliveries INTEGER NOT NULL DEFAULT 0,
+    due_at     INTEGER NOT NULL,
+    in_flight  INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX IF NOT EXISTS messages_due ON messages(role, in_flight, due_at, id);
+CREATE TABLE IF NOT EXISTS dead_letters (
+    id         INTEGER PRIMARY KEY,
+    role       TEXT NOT NULL,
+    key        TEXT NOT NULL,
+    payload    BLOB NOT NULL,
+    deliveries INTEGER NOT NULL,
+    reason     TEXT NOT NULL,
+    dead_at    INTEGER NOT NULL
+);
+"#;
+
+/// A message that was given up on.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DeadLetter {
+    /// The message bytes.
+    pub payload: Bytes,
+    /// Why it was dead-lettered.
+    pub reason: String,
+    /// Deliveries it had.
+    pub deliveries: u32,
+}
+
+/// The embedded [`Broker`].
+#[derive(Clone)]
+pub struct EmbeddedBroker {
+    db: Db,
+    notify: Arc<Notify>,
+}
+
+fn now_ms() -> i64 {
+    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_millis() as i64).unwrap_or(0)
+}
+
+fn unavailable(e: String) -> BrokerError {
+    BrokerError::Unavailable(e)
+}
+
+impl EmbeddedBroker {
+    /// Opens the queue database at `path`. Messages left in flight by a
+    /// previous process are made deliverable again: no consumer holds them.
+    pub fn open(path: &Path) -> Result<Self, BrokerError> {
+        let db = Db::open(path, SCHEMA).map_err(|e| unavailable(e.to_string()))?;
+        let broker = EmbeddedBroker { db, notify: Arc::new(Notify::new()) };
+        Ok(broker)
+    }
+
+    /// Releases messages a previous process held. Call once at start-up,
+    /// before any consumer of this process subscribes.
+    pub async fn recover(&self) -> Result<u64, BrokerError> {
+        self.db
+            .call(|c| c.execute("UPDATE messages SET in_flight = 0 WHERE in_flight = 1", []))
+            .await
+            .map(|n| n as u64)
+            .map_err(unavailable)
+    }
+
+    /// Messages waiting or in flight for `role` (the queue depth).
+    pub async fn depth(&self, role: Role) -> Result<u64, BrokerError> {
+        self.db
+            .call(move |c| c.query_row("SELECT COUNT(*) FROM messages WHERE role = ?1", [role.as_str()], |r| r.get::<_, i64>(0)))
+            .await
+            .map(|n| n as u64)
+            .map_err(unavailable)
+    }
+
+    /// The dead-letter queue of `role`, oldest first.
+    pub async fn dead_letters(&self, role: Role) -> Result<Vec<DeadLetter>, BrokerError> {
+        self.db
+            .call(move |c| {
+                c.prepare("SELECT payload, reason, deliveries FROM dead_letters WHERE role = ?1 ORDER BY id")?
+                    .query_map([role.as_str()], |r| {
+                        Ok(DeadLetter { payload: Bytes::from(r.get::<_, Vec<u8>>(0)?), reason: r.get(1)?, deliveries: r.get(2)? })
+                    })?
+                    .collect()
+            })
+            .await
+            .map_err(unavailable)
+    }
+}
+
+#[async_trait]
+impl Broker for EmbeddedBroker {
+    async fn publish(&self, role: Role, key: &str, payload: Bytes) -> Result<(), BrokerError> {
+        let key = key.to_owned();
+        self.db
+            .call(move |c| {
+                c.execute(
+                    "INSERT INTO messages (role, key, payload, due_at) VALUES (?1, ?2, ?3, ?4)",
+                    params![role.as_str(), key, payload.as_ref(), now_ms()],
+                )
+            })
+            .await
+            .map_err(unavailable)?;
+        self.notify.notify_waiters();
+        Ok(())
+    }
+
+    async fn subscribe(&self, role: Role) -> Result<Box<dyn Subscription>, BrokerError> {
+        Ok(Box::new(EmbeddedSubscription { broker: self.clone(), role }))
+    }
+
+    async fn ping(&self) -> Result<(), BrokerError> {
+        self.db.call(|c| c.query_row("SELECT 1", [], |_| Ok(()))).await.map_err(unavailable)
+    }
+}
+
+struct EmbeddedSubscription {
+    broker: EmbeddedBroker,
+    role: Role,
+}
+
+enum Claim {
+    Got(Delivery),
+    /// Nothing due; the earliest future due time, if any (ms since epoch).
+    Wait(Option<i64>),
+}
+
+impl EmbeddedSubscription {
+    async fn claim(&self) -> Result<Claim, BrokerError> {
+        let role = self.role;
+        let row = self
+            .broker
+            .db
+            .call(move |c| {
+                let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
+                let now = now_ms();
+                let found: Option<(i64, Vec<u8>, u32)> = tx
+                    .query_row(
+                        "SELECT id, payload, deliveries FROM messages
+                         WHERE role = ?1 AND in_flight = 0 AND due_at <= ?2 ORDER BY due_at, id LIMIT 1",
+                        params![role.as_str(), now],
+                        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+                    )
+                    .optional()?;
+                let result = match found {
+                    Some((id, payload, deliveries)) => {
+                        tx.execute("UPDATE messages SET in_flight = 1, deliveries = deliveries + 1 WHERE id = ?1", [id])?;
+                        Ok((id, payload, deliveries + 1))
+                    }
+                    None => Err(tx.query_row(
+                        "SELECT MIN(due_at) FROM messages WHERE role = ?1 AND in_flight = 0",
+                        [role.as_str()],
+                        |r| r.get::<_, Option<i64>>(0),
+                    )?),
+                };
+                tx.commit()?;
+                Ok(result)
+            })
+            .await
+            .map_err(unavailable)?;
+        Ok(match row {
+            Ok((id, payload, deliveries)) => {
+                let acker = EmbeddedAcker { broker: self.broker.clone(), id, settled: false };
+                Claim::Got(Delivery::new(Bytes::from(payload), deliveries, Box::new(acker)))
+            }
+            Err(next_due) => Claim::Wait(next_due),
+        })
+    }
+}
+
+#[async_trait]
+impl Subscription for EmbeddedSubscription {
+    async fn next(&mut self) -> Result<Delivery, BrokerError> {
+        loop {
+            // Register interest before looking, so a publish between the look
+            // and the wait still wakes us.
+            let notified = self.broker.notify.notified();
+            tokio::pin!(notified);
+            notified.as_mut().enable();
+            match self.claim().await? {
+                Claim::Got(d) => return Ok(d),
+                Claim::Wait(Some(due)) => {
+                    let wait = Duration::from_millis((due - now_ms()).max(1) as u64);
+                    tokio::select! {
+                        _ = &mut notified => {}
+                        _ = tokio::time::sleep(wait) => {}
+                    }
+                }
+                Claim::Wait(None) => notified.await,
+            }
+        }
+    }
+
+    async fn try_next(&mut self) -> Result<Option<Delivery>, BrokerError> {
+        Ok(match self.claim().await? {
+            Claim::Got(d) => Some(d),
+            Claim::Wait(_) => None,
+        })
+    }
+}
+
+struct EmbeddedAcker {
+    broker: EmbeddedBroker,
+    id: i64,
+    settled: bool,
+}
+
+impl EmbeddedAcker {
+    async fn settle<F>(mut self: Box<Self>, f: F) -> Result<(), BrokerError>
+    where
+        F: FnOnce(&mut rusqlite::Connection, i64) -> rusqlite::Result<()> + Send + 'static,
+    {
+        let id = self.id;
+        self.broker.db.call(move |c| f(c, id)).await.map_err(unavailable)?;
+        self.settled = true;
+        self.broker.notify.notify_waiters();
+        Ok(())
+    }
+}
+
+#[async_trait]
+impl Acker for EmbeddedAcker {
+    async fn ack(self: Box<Self>) -> Result<(), BrokerError> {
+        self.settle(|c, id| c.execute("DELETE FROM messages WHERE id = ?1", [id]).map(|_| ())).await
+    }
+
+    async fn retry(self: Box<Self>, delay: Duration) -> Result<(), BrokerError> {
+        let due = now_ms() + delay.as_millis() as i64;
+        self.settle(move |c, id| {
+            c.execute("UPDATE messages SET in_flight = 0, due_at = ?1 WHERE id = ?2", params![due, id]).map(|_| ())
+        })
+        .await
+    }
+
+    async fn dead_letter(self: Box<Self>, reason: &str) -> Result<(), BrokerError> {
+        let reason = reason.to_owned();
+        self.settle(move |c, id| {
+            let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            tx.execute(
+                "INSERT INTO dead_letters (role, key, payload, deliveries, reason, dead_at)
+                 SELECT role, key, payload, deliveries, ?1, ?2 FROM messages WHERE id = ?3",
+                params![reason, now_ms(), id],
+            )?;
+            tx.execute("DELETE FROM messages WHERE id = ?1", [id])?;
+            tx.commit()
+        })
+        .await
+    }
+}
+
+impl Drop for EmbeddedAcker {
+    fn drop(&mut self) {
+        if self.settled {
+            return;
+        }
+        // An unsettled delivery (a handler that panicked or was cancelled) goes
+        // back to the queue, as a broker does when a consumer's channel closes.
+        let (db, notify, id) = (self.broker.db.clone(), self.broker.notify.clone(), self.id);
+        if let Ok(handle) = tokio::runtime::Handle::try_current() {
+            handle.spawn(async move {
+                let _ = db.call(move |c| c.execute("UPDATE messages SET in_flight = 0 WHERE id = ?1", [id])).await;
+                notify.notify_waiters();
+            });
+        }
+    }
+}

@@ -1,0 +1,126 @@
+//! Schema and row mapping for [`super::SqliteStore`].
+
+use crate::store::{FileRecord, JobRecord};
+use chrono::{DateTime, SecondsFormat, Utc};
+use rusqlite::Row;
+
+pub(crate) const SCHEMA: &str = r#"
+CREATE TABLE IF NOT EXISTS files (
+    id           TEXT PRIMARY KEY,
+    owner        TEXT,
+    filename     TEXT,
+    content_type TEXT NOT NULL,
+    bytes        INTEGER NOT NULL,
+    sha256       TEXT NOT NULL,
+    parent_id    TEXT,
+    job_id       TEXT,
+    width        INTEGER,
+    height       INTEGER,
+    created_at   TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS files_job ON files(job_id);
+CREATE INDEX IF NOT EXISTS files_parent ON files(parent_id);
+
+CREATE TABLE IF NOT EXISTS jobs (
+    id         TEXT PRIMARY KEY,
+    owner      TEXT,
+    kind       TEXT NOT NULL,
+    file_id    TEXT NOT NULL,
+    params     TEXT NOT NULL,
+    status     TEXT NOT NULL,
+    attempts   INTEGER NOT NULL DEFAULT 0,
+    error      TEXT,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL,
+    published  INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX IF NOT EXISTS jobs_file ON jobs(file_id);
+CREATE INDEX IF NOT EXISTS jobs_status ON jobs(status, id);
+CREATE INDEX IF NOT EXISTS jobs_kind ON jobs(kind, id);
+CREATE INDEX IF NOT EXISTS jobs_outbox ON jobs(published, id) WHERE published = 0;
+
+CREATE TABLE IF NOT EXISTS metadata (
+    file_id    TEXT PRIMARY KEY,
+    doc        TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+);
+"#;
+
+pub(crate) const FILE_COLS: &str =
+    "id, owner, filename, content_type, bytes, sha256, parent_id, job_id, width, height, created_at";
+
+pub(crate) const JOB_COLS: &str =
+    "id, owner, kind, file_id, params, status, attempts, error, created_at, updated_at, published";
+
+/// Fixed-width UTC timestamps, so text order is time order.
+pub(crate) fn ts(t: DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(SecondsFormat::Micros, true)
+}
+
+fn parse_ts(row: &Row<'_>, idx: usize) -> rusqlite::Result<DateTime<Utc>> {
+    let s: String = row.get(idx)?;
+    DateTime::parse_from_rfc3339(&s)
+        .map(|t| t.with_timezone(&Utc))
+        .map_err(|e| rusqlite::Error::FromSqlConversionFailure(idx, rusqlite::types::Type::Text, Box::new(e)))
+}
+
+fn conversion(idx: usize, msg: String) -> rusqlite::Error {
+    rusqlite::Error::FromSqlConversionFailure(idx, rusqlite::types::Type::Text, msg.into())
+}
+
+pub(crate) fn file_from_row(row: &Row<'_>) -> rusqlite::Result<FileRecord> {
+    Ok(FileRecord {
+        id: row.get(0)?,
+        owner: row.get(1)?,
+        filename: row.get(2)?,
+        content_type: row.get(3)?,
+        bytes: row.get::<_, i64>(4)? as u64,
+        sha256: row.get(5)?,
+        parent_id: row.get(6)?,
+        job_id: row.get(7)?,
+        width: row.get(8)?,
+        height: row.get(9)?,
+        created_at: parse_ts(row, 10)?,
+    })
+}
+
+pub(crate) fn job_from_row(row: &Row<'_>) -> rusqlite::Result<JobRecord> {
+    let kind: String = row.get(2)?;
+    let params: String = row.get(4)?;
+    let status: String = row.get(5)?;
+    Ok(JobRecord {
+        id: row.get(0)?,
+        owner: row.get(1)?,
+        kind: kind.into(),
+        file_id: row.get(3)?,
+        params: serde_json::from_str(&params).map_err(|e| conversion(4, e.to_string()))?,
+        status: status.parse().map_err(|e: String| conversion(5, e))?,
+        attempts: row.get(6)?,
+        error: row.get(7)?,
+        created_at: parse_ts(row, 8)?,
+        updated_at: parse_ts(row, 9)?,
+        published: row.get(10)?,
+    })
+}
+
+pub(crate) fn insert_file(tx: &rusqlite::Transaction<'_>, f: &FileRecord) -> rusqlite::Result<()> {
+    tx.execute(
+        &format!("INSERT OR REPLACE INTO files ({FILE_COLS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)"),
+        rusqlite::params![
+            f.id, f.owner, f.filename, f.content_type, f.bytes as i64, f.sha256,
+            f.parent_id, f.job_id, f.width, f.height, ts(f.created_at)
+        ],
+    )?;
+    Ok(())
+}
+
+pub(crate) fn insert_job(tx: &rusqlite::Transaction<'_>, j: &JobRecord) -> rusqlite::Result<()> {
+    tx.execute(
+        &format!("INSERT INTO jobs ({JOB_COLS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)"),
+        rusqlite::params![
+            j.id, j.owner, j.kind.as_str(), j.file_id, j.params.to_string(), j.status.as_str(),
+            j.attempts, j.error, ts(j.created_at), ts(j.updated_at), j.published
+        ],
+    )?;
+    Ok(())
+}

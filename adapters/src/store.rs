@@ -1,0 +1,175 @@
+//! The metadata store trait: files, jobs and extracted metadata.
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use kiln_proto::{JobKind, JobStatus};
+use serde::Serialize;
+
+/// A stored file: an upload or a worker's output.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct FileRecord {
+    /// File id (also its blob id).
+    pub id: String,
+    /// Owning account; `None` in single-user mode.
+    pub owner: Option<String>,
+    /// Client-supplied name, if any (never used to decide the type).
+    pub filename: Option<String>,
+    /// MIME type sniffed from the content.
+    pub content_type: String,
+    /// Length in bytes.
+    pub bytes: u64,
+    /// Hex SHA-256 of the content.
+    pub sha256: String,
+    /// For outputs: the original file it was derived from.
+    pub parent_id: Option<String>,
+    /// For outputs: the job that produced it.
+    pub job_id: Option<String>,
+    /// Pixel width, for images.
+    pub width: Option<u32>,
+    /// Pixel height, for images.
+    pub height: Option<u32>,
+    /// When it was stored.
+    pub created_at: DateTime<Utc>,
+}
+
+impl FileRecord {
+    /// The blob bucket holding this file's bytes.
+    pub fn bucket(&self) -> crate::Bucket {
+        if self.job_id.is_some() { crate::Bucket::Derived } else { crate::Bucket::Originals }
+    }
+}
+
+/// A job and its current state.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct JobRecord {
+    /// Job id.
+    pub id: String,
+    /// Owning account; `None` in single-user mode.
+    pub owner: Option<String>,
+    /// What to do.
+    pub kind: JobKind,
+    /// Input file.
+    pub file_id: String,
+    /// Kind-specific parameters, as sent in the job message.
+    pub params: serde_json::Value,
+    /// Current status.
+    pub status: JobStatus,
+    /// Attempts started so far (a crash mid-attempt counts).
+    pub attempts: u32,
+    /// Reason of the last failure, if any.
+    pub error: Option<String>,
+    /// Creation time.
+    pub created_at: DateTime<Utc>,
+    /// Last change.
+    pub updated_at: DateTime<Utc>,
+    /// Whether the job message has been handed to the broker (the outbox flag).
+    pub published: bool,
+}
+
+/// Filters and paging for [`MetaStore::list_jobs`].
+#[derive(Debug, Clone, Default)]
+pub struct JobQuery {
+    /// Only jobs in this status.
+    pub status: Option<JobStatus>,
+    /// Only jobs of this kind.
+    pub kind: Option<JobKind>,
+    /// Only jobs of this owner.
+    pub owner: Option<String>,
+    /// Only jobs older than this job id (ids are time-ordered).
+    pub before: Option<String>,
+    /// At most this many.
+    pub limit: u32,
+}
+
+/// Result of [`MetaStore::start_attempt`].
+#[derive(Debug, Clone, PartialEq)]
+pub enum StartOutcome {
+    /// The attempt is recorded; the job is `running` with `attempts` bumped.
+    Started(JobRecord),
+    /// The job is already terminal (a redelivery): do nothing, acknowledge.
+    AlreadyTerminal(JobRecord),
+    /// No such job (its file was deleted): acknowledge and drop.
+    Missing,
+}
+
+/// Result of [`MetaStore::complete_job`] and [`MetaStore::fail_attempt`].
+#[derive(Debug, Clone, PartialEq)]
+pub enum Completion {
+    /// This attempt's result was recorded. Carries ids of earlier outputs
+    /// that the new set no longer contains, whose blobs should be removed.
+    Recorded {
+        /// Stale output blob ids.
+        stale_outputs: Vec<String>,
+    },
+    /// Another attempt owns the job now (or it is terminal); nothing changed.
+    Superseded,
+    /// The job no longer exists (its file was deleted); nothing changed, and
+    /// outputs written for it should be removed.
+    Gone,
+}
+
+/// Metadata store failures.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The store cannot be reached or failed; retrying may help.
+    #[error("store unavailable: {0}")]
+    Unavailable(String),
+    /// Stored data could not be read back (a bug or a foreign writer).
+    #[error("corrupt record: {0}")]
+    Corrupt(String),
+}
+
+/// Durable record of files, jobs and metadata.
+///
+/// Every state change of a job is conditional on the state the caller last
+/// saw, so two workers holding the same job (a redelivery racing a slow
+/// first attempt) can never both finish or both fail it.
+#[async_trait]
+pub trait MetaStore: Send + Sync + 'static {
+    /// Records an upload and its jobs together: either all are stored or none.
+    async fn insert_upload(&self, file: &FileRecord, jobs: &[JobRecord]) -> Result<(), StoreError>;
+
+    /// A file by id.
+    async fn get_file(&self, id: &str) -> Result<Option<FileRecord>, StoreError>;
+
+    /// Removes an original with its jobs, outputs and metadata. Returns the
+    /// files removed (the original first) so their blobs can be deleted, or
+    /// `None` if there was no such original.
+    async fn delete_file(&self, id: &str) -> Result<Option<Vec<FileRecord>>, StoreError>;
+
+    /// A job by id.
+    async fn get_job(&self, id: &str) -> Result<Option<JobRecord>, StoreError>;
+
+    /// A page of jobs, newest first.
+    async fn list_jobs(&self, query: &JobQuery) -> Result<Vec<JobRecord>, StoreError>;
+
+    /// The files a job produced.
+    async fn job_outputs(&self, job_id: &str) -> Result<Vec<FileRecord>, StoreError>;
+
+    /// Marks the job `running` and counts the attempt, unless it is terminal.
+    async fn start_attempt(&self, job_id: &str) -> Result<StartOutcome, StoreError>;
+
+    /// Records a successful attempt `attempt` with its outputs, replacing any
+    /// outputs recorded by earlier attempts.
+    async fn complete_job(&self, job_id: &str, attempt: u32, outputs: &[FileRecord])
+        -> Result<Completion, StoreError>;
+
+    /// Records a failed attempt: `failed` (will retry) or `dead` (terminal).
+    async fn fail_attempt(&self, job_id: &str, attempt: u32, error: &str, dead: bool)
+        -> Result<Completion, StoreError>;
+
+    /// Jobs accepted but not yet handed to the broker (the outbox), oldest first.
+    async fn unpublished_jobs(&self, limit: u32) -> Result<Vec<JobRecord>, StoreError>;
+
+    /// Marks jobs as handed to the broker.
+    async fn mark_published(&self, job_ids: &[String]) -> Result<(), StoreError>;
+
+    /// Stores the metadata extracted from a file, replacing any earlier.
+    async fn put_metadata(&self, file_id: &str, metadata: &serde_json::Value) -> Result<(), StoreError>;
+
+    /// Metadata extracted from a file, if any.
+    async fn get_metadata(&self, file_id: &str) -> Result<Option<serde_json::Value>, StoreError>;
+
+    /// Checks the store is usable (for readiness probes).
+    async fn ping(&self) -> Result<(), StoreError>;
+}

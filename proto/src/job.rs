@@ -1,0 +1,254 @@
+//! The job message that travels through the broker, and the status event.
+
+use crate::{JobKind, JobStatus, SCHEMA_VERSION};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+/// A request for one unit of work on one stored file.
+///
+/// The message is deliberately small: the job's authoritative state lives in
+/// the job store, and the message only tells a worker which job to load. That
+/// keeps redelivery harmless: a worker always re-reads the job first.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct JobMessage {
+    /// Schema version of the writer (see [`SCHEMA_VERSION`]).
+    #[serde(default = "default_version")]
+    pub schema_version: u32,
+    /// Job id (UUID, time-ordered).
+    pub job_id: String,
+    /// What to do.
+    pub kind: JobKind,
+    /// The input file's id.
+    pub file_id: String,
+    /// Kind-specific parameters (see [`ThumbnailParams`]).
+    #[serde(default)]
+    pub params: serde_json::Value,
+    /// When the job was created.
+    pub created_at: DateTime<Utc>,
+}
+
+fn default_version() -> u32 {
+    SCHEMA_VERSION
+}
+
+/// A message that could not be understood. Always a permanent failure: the
+/// same bytes will never decode on a retry.
+#[derive(Debug, thiserror::Error)]
+pub enum DecodeError {
+    /// Not JSON, or missing required fields.
+    #[error("malformed job message: {0}")]
+    Malformed(#[from] serde_json::Error),
+    /// The parameters do not fit the job kind.
+    #[error("invalid parameters for {kind} job: {source}")]
+    Params {
+        /// The job's kind.
+        kind: JobKind,
+        /// What serde said.
+        source: serde_json::Error,
+    },
+}
+
+impl JobMessage {
+    /// Builds a message for a new job with this build's schema version.
+    pub fn new(job_id: String, kind: JobKind, file_id: String, params: serde_json::Value) -> Self {
+        JobMessage {
+            schema_version: SCHEMA_VERSION,
+            job_id,
+            kind,
+            file_id,
+            params,
+            created_at: Utc::now(),
+        }
+    }
+
+    /// Serialises to the JSON wire form.
+    pub fn to_bytes(&self) -> Vec<u8> {
+        // Serialising plain data with string keys cannot fail.
+        serde_json::to_vec(self).unwrap_or_default()
+    }
+
+    /// Parses the JSON wire form, ignoring unknown fields.
+    pub fn from_bytes(bytes: &[u8]) -> Result<Self, DecodeError> {
+        Ok(serde_json::from_slice(bytes)?)
+    }
+
+    /// The parameters of a thumbnail job.
+    pub fn thumbnail_params(&self) -> Result<ThumbnailParams, DecodeError> {
+        serde_json::from_value(self.params.clone()).map_err(|source| DecodeError::Params {
+            kind: self.kind.clone(),
+            source,
+        })
+    }
+}
+
+/// Output encodings the thumbnailer can write.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ImageFormat {
+    /// Baseline JPEG (no alpha; composited on white).
+    Jpeg,
+    /// Lossy WebP, alpha preserved.
+    Webp,
+    /// PNG, alpha preserved.
+    Png,
+}
+
+impl ImageFormat {
+    /// All formats, in the order they are listed to clients.
+    pub const ALL: [ImageFormat; 3] = [ImageFormat::Jpeg, ImageFormat::Webp, ImageFormat::Png];
+
+    /// Wire name and file extension.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ImageFormat::Jpeg => "jpeg",
+            ImageFormat::Webp => "webp",
+            ImageFormat::Png => "png",
+        }
+    }
+
+    /// The MIME type of files in this format.
+    pub fn mime(self) -> &'static str {
+        match self {
+            ImageFormat::Jpeg => "image/jpeg",
+            ImageFormat::Webp => "image/webp",
+            ImageFormat::Png => "image/png",
+        }
+    }
+}
+
+impl std::str::FromStr for ImageFormat {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "jpeg" | "jpg" => Ok(ImageFormat::Jpeg),
+            "webp" => Ok(ImageFormat::Webp),
+            "png" => Ok(ImageFormat::Png),
+            other => Err(format!("unknown format {other:?}; expected jpeg, webp or png")),
+        }
+    }
+}
+
+/// Parameters of a [`JobKind::Thumbnail`] job.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ThumbnailParams {
+    /// Target lengths of the longer edge, in pixels. Never upscaled.
+    pub sizes: Vec<u32>,
+    /// Encodings to write for every size.
+    pub formats: Vec<ImageFormat>,
+}
+
+/// A job's status change, published for live status streams and notifiers.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct JobEvent {
+    /// Schema version of the writer.
+    #[serde(default = "default_version")]
+    pub schema_version: u32,
+    /// The job.
+    pub job_id: String,
+    /// The job's input file.
+    pub file_id: String,
+    /// The job's kind.
+    pub kind: JobKind,
+    /// The new status.
+    pub status: JobStatus,
+    /// Attempts started so far.
+    pub attempts: u32,
+    /// The reason, when the status is `failed` or `dead`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+    /// When the change happened.
+    pub at: DateTime<Utc>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn sample() -> JobMessage {
+        JobMessage::new(
+            "0190-job".into(),
+            JobKind::Thumbnail,
+            "0190-file".into(),
+            json!({"sizes": [256, 1024], "formats": ["jpeg", "webp"]}),
+        )
+    }
+
+    #[test]
+    fn round_trips_through_json() {
+        let m = sample();
+        let back = JobMessage::from_bytes(&m.to_bytes()).expect("decodes");
+        assert_eq!(back, m);
+        assert_eq!(
+            back.thumbnail_params().expect("params"),
+            ThumbnailParams { sizes: vec![256, 1024], formats: vec![ImageFormat::Jpeg, ImageFormat::Webp] }
+        );
+    }
+
+    #[test]
+    fn wire_form_is_stable() {
+        let v: serde_json::Value = serde_json::from_slice(&sample().to_bytes()).expect("json");
+        assert_eq!(v["schema_version"], 1);
+        assert_eq!(v["kind"], "thumbnail");
+        assert_eq!(v["job_id"], "0190-job");
+        assert_eq!(v["params"]["formats"][1], "webp");
+    }
+
+    #[test]
+    fn ignores_unknown_fields_and_accepts_missing_version() {
+        // What an older producer (no version) or a newer one (extra fields) sends.
+        let raw = br#"{"job_id":"j","kind":"metadata","file_id":"f",
+            "created_at":"2026-01-02T03:04:05Z","priority":7,"trace":{"a":1}}"#;
+        let m = JobMessage::from_bytes(raw).expect("decodes");
+        assert_eq!(m.kind, JobKind::Metadata);
+        assert_eq!(m.schema_version, SCHEMA_VERSION);
+        assert_eq!(m.params, serde_json::Value::Null);
+    }
+
+    #[test]
+    fn unknown_kind_is_kept_not_rejected() {
+        let raw = br#"{"job_id":"j","kind":"transcode-hologram","file_id":"f","created_at":"2026-01-02T03:04:05Z"}"#;
+        let m = JobMessage::from_bytes(raw).expect("decodes");
+        assert_eq!(m.kind, JobKind::Unknown("transcode-hologram".into()));
+        assert_eq!(m.kind.role(), None);
+        // And it re-serialises verbatim, so a relay never corrupts it.
+        let v: serde_json::Value = serde_json::from_slice(&m.to_bytes()).expect("json");
+        assert_eq!(v["kind"], "transcode-hologram");
+    }
+
+    #[test]
+    fn garbage_and_bad_params_are_decode_errors() {
+        assert!(matches!(JobMessage::from_bytes(b"not json"), Err(DecodeError::Malformed(_))));
+        let mut m = sample();
+        m.params = json!({"sizes": "big", "formats": ["gif"]});
+        assert!(matches!(m.thumbnail_params(), Err(DecodeError::Params { .. })));
+    }
+
+    #[test]
+    fn routing_names_are_derived_from_kinds_and_roles() {
+        assert_eq!(JobKind::Thumbnail.routing_key(), "kiln.jobs.thumbnail");
+        assert_eq!(crate::Role::Metadata.queue_name(), "kiln.metadata");
+        assert_eq!(crate::Role::Thumbnail.dead_letter_queue(), "kiln.thumbnail.dead");
+        for k in JobKind::KNOWN {
+            let role = k.role().expect("known kinds have roles");
+            assert!(role.kinds().contains(&k));
+        }
+    }
+
+    #[test]
+    fn status_event_round_trips() {
+        let e = JobEvent {
+            schema_version: SCHEMA_VERSION,
+            job_id: "j".into(),
+            file_id: "f".into(),
+            kind: JobKind::Metadata,
+            status: JobStatus::Dead,
+            attempts: 5,
+            error: Some("gave up".into()),
+            at: Utc::now(),
+        };
+        let back: JobEvent = serde_json::from_str(&serde_json::to_string(&e).expect("ser")).expect("de");
+        assert_eq!(back, e);
+        assert!(JobStatus::Dead.is_terminal() && !JobStatus::Failed.is_terminal());
+    }
+}
