@@ -1,1 +1,21 @@
-//! Worker runtime.
+//! Kiln's workers: the shared runtime that consumes a role's queue, and the
+//! handlers that do the work.
+//!
+//! The runtime owns everything about delivery (decode, attempt bookkeeping,
+//! ack/retry/dead-letter, panic containment, shutdown). A handler only turns a
+//! job into stored outputs, or says why it cannot: [`JobError::Retry`] for a
+//! failure that may pass (I/O, a server away) or [`JobError::Abort`] for one
+//! that will not (corrupt input, over a limit).
+
+mod error;
+pub mod imaging;
+mod metadata;
+mod retry;
+mod runtime;
+mod thumbnail;
+
+pub use error::JobError;
+pub use metadata::MetadataHandler;
+pub use retry::RetryPolicy;
+pub use runtime::{Handler, JobContext, Outcome, Worker, WorkerConfig};
+pub use thumbnail::ThumbnailHandler;

@@ -1,0 +1,55 @@
+//! Thumbnail encoders. Outputs carry pixels only: no EXIF, no GPS.
+
+use super::ImagingError;
+use image::codecs::jpeg::JpegEncoder;
+use image::codecs::png::{CompressionType, FilterType, PngEncoder};
+use image::{DynamicImage, RgbImage};
+use kiln_proto::ImageFormat;
+
+/// JPEG quality: visually lossless for thumbnails at a modest size.
+const JPEG_QUALITY: u8 = 82;
+/// WebP quality, tuned to look like [`JPEG_QUALITY`] at ~30 % fewer bytes.
+const WEBP_QUALITY: f32 = 80.0;
+
+/// Encodes an 8-bit RGB or RGBA image.
+pub fn encode(img: &DynamicImage, format: ImageFormat) -> Result<Vec<u8>, ImagingError> {
+    let fail = |e: String| ImagingError::Corrupt(format!("{} encoding failed: {e}", format.as_str()));
+    let mut buf = Vec::new();
+    match format {
+        ImageFormat::Jpeg => {
+            let rgb = flatten_on_white(img);
+            JpegEncoder::new_with_quality(&mut buf, JPEG_QUALITY).encode_image(&rgb).map_err(|e| fail(e.to_string()))?;
+        }
+        ImageFormat::Png => {
+            let enc = PngEncoder::new_with_quality(&mut buf, CompressionType::Fast, FilterType::Adaptive);
+            img.write_with_encoder(enc).map_err(|e| fail(e.to_string()))?;
+        }
+        ImageFormat::Webp => {
+            let enc = match img {
+                DynamicImage::ImageRgba8(i) => webp::Encoder::from_rgba(i.as_raw(), i.width(), i.height()),
+                DynamicImage::ImageRgb8(i) => webp::Encoder::from_rgb(i.as_raw(), i.width(), i.height()),
+                _ => return Err(fail("expected 8-bit RGB or RGBA".into())),
+            };
+            let mem = enc.encode_simple(false, WEBP_QUALITY).map_err(|e| fail(format!("{e:?}")))?;
+            buf.extend_from_slice(&mem);
+        }
+    }
+    Ok(buf)
+}
+
+/// JPEG has no alpha: composite over white, as browsers show transparency.
+fn flatten_on_white(img: &DynamicImage) -> RgbImage {
+    match img {
+        DynamicImage::ImageRgba8(rgba) => {
+            let mut out = RgbImage::new(rgba.width(), rgba.height());
+            for (o, p) in out.pixels_mut().zip(rgba.pixels()) {
+                let a = p[3] as u32;
+                for c in 0..3 {
+                    o[c] = ((p[c] as u32 * a + 255 * (255 - a) + 127) / 255) as u8;
+                }
+            }
+            out
+        }
+        other => other.to_rgb8(),
+    }
+}

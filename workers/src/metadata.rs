@@ -1,0 +1,78 @@
+//! The `metadata` job: format, dimensions and EXIF of an uploaded image.
+
+use crate::imaging::{format_name, probe, ImageLimits, ImagingError};
+use crate::{Handler, JobContext, JobError};
+use async_trait::async_trait;
+use kiln_adapters::blob::read_all;
+use kiln_adapters::{FileRecord, JobRecord};
+use kiln_proto::Role;
+use serde_json::{json, Map, Value};
+
+mod exif_fields;
+
+/// Extracts metadata from the header and EXIF, without decoding pixels, and
+/// stores it with the file.
+#[derive(Debug, Clone, Default)]
+pub struct MetadataHandler {
+    limits: ImageLimits,
+}
+
+impl MetadataHandler {
+    /// A handler refusing inputs over `limits.max_input_bytes`.
+    pub fn new(limits: ImageLimits) -> Self {
+        MetadataHandler { limits }
+    }
+}
+
+/// The metadata document of an image file. Absent facts are absent keys,
+/// never empty strings.
+pub fn extract(data: &[u8]) -> Result<Value, ImagingError> {
+    let p = probe(data)?;
+    let mut doc = Map::new();
+    doc.insert("format".into(), json!(format_name(p.format)));
+    doc.insert("width".into(), json!(p.width));
+    doc.insert("height".into(), json!(p.height));
+    if let Some(exif) = exif_fields::read(data) {
+        if let Some(o) = exif.get("orientation").and_then(Value::as_u64) {
+            // Rotations by 90° swap what a viewer shows.
+            let swap = (5..=8).contains(&o);
+            let (w, h) = if swap { (p.height, p.width) } else { (p.width, p.height) };
+            doc.insert("display_width".into(), json!(w));
+            doc.insert("display_height".into(), json!(h));
+        }
+        doc.insert("exif".into(), Value::Object(exif));
+    }
+    Ok(Value::Object(doc))
+}
+
+#[async_trait]
+impl Handler for MetadataHandler {
+    fn role(&self) -> Role {
+        Role::Metadata
+    }
+
+    async fn handle(&self, ctx: &JobContext, job: &JobRecord) -> Result<Vec<FileRecord>, JobError> {
+        let input = ctx
+            .store
+            .get_file(&job.file_id)
+            .await?
+            .ok_or_else(|| JobError::Abort("input file no longer exists".into()))?;
+        if input.bytes > self.limits.max_input_bytes {
+            return Err(JobError::Abort(format!(
+                "over limit: input is {} bytes; the limit is {} bytes",
+                input.bytes, self.limits.max_input_bytes
+            )));
+        }
+        let data = read_all(ctx.blobs.as_ref(), input.bucket(), &input.id).await?;
+        let mut doc = tokio::task::spawn_blocking(move || extract(&data))
+            .await
+            .map_err(|e| JobError::Abort(format!("worker crashed reading this input: {e}")))?
+            .map_err(|e| JobError::Abort(e.to_string()))?;
+        if let Value::Object(m) = &mut doc {
+            m.insert("content_type".into(), json!(input.content_type));
+            m.insert("bytes".into(), json!(input.bytes));
+        }
+        ctx.store.put_metadata(&input.id, &doc).await?;
+        Ok(Vec::new())
+    }
+}

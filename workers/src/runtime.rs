@@ -1,0 +1,310 @@
+//! The worker runtime: consume one role's queue, run its handler, settle.
+
+use crate::{JobError, RetryPolicy};
+use async_trait::async_trait;
+use kiln_adapters::{
+    BlobStore, Broker, BrokerError, Completion, Delivery, FileRecord, JobRecord, MetaStore, StartOutcome,
+};
+use kiln_proto::{JobMessage, Role};
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::{watch, Semaphore};
+use tracing::{error, info, warn, Instrument};
+
+/// What a handler may use.
+#[derive(Clone)]
+pub struct JobContext {
+    /// File bytes.
+    pub blobs: Arc<dyn BlobStore>,
+    /// Files, jobs, metadata.
+    pub store: Arc<dyn MetaStore>,
+}
+
+/// One kind of work.
+#[async_trait]
+pub trait Handler: Send + Sync + 'static {
+    /// The role whose queue this handler consumes.
+    fn role(&self) -> Role;
+
+    /// Does the job. Outputs must already be in the blob store, under ids from
+    /// [`kiln_adapters::output_id`] so that a repeated attempt overwrites them.
+    async fn handle(&self, ctx: &JobContext, job: &JobRecord) -> Result<Vec<FileRecord>, JobError>;
+}
+
+/// Runtime settings of one worker.
+#[derive(Debug, Clone)]
+pub struct WorkerConfig {
+    /// Jobs processed at once (the broker prefetch).
+    pub concurrency: usize,
+    /// Attempts and backoff.
+    pub retry: RetryPolicy,
+    /// An attempt running longer than this fails retryably.
+    pub job_timeout: Duration,
+    /// On shutdown, how long in-flight jobs may take before being abandoned
+    /// (they are then redelivered).
+    pub shutdown_grace: Duration,
+}
+
+impl Default for WorkerConfig {
+    fn default() -> Self {
+        WorkerConfig {
+            concurrency: 2,
+            retry: RetryPolicy::default(),
+            job_timeout: Duration::from_secs(300),
+            shutdown_grace: Duration::from_secs(30),
+        }
+    }
+}
+
+/// How one delivery ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outcome {
+    /// Outputs stored, job `succeeded`.
+    Succeeded {
+        /// The job.
+        job_id: String,
+    },
+    /// Attempt failed retryably; redelivery scheduled.
+    Retrying {
+        /// The job.
+        job_id: String,
+        /// The reason.
+        error: String,
+    },
+    /// Dead-lettered; job `dead` if it exists.
+    Dead {
+        /// The job, when the message could be read.
+        job_id: Option<String>,
+        /// The reason.
+        error: String,
+    },
+    /// Nothing to do: the job is already terminal, or gone.
+    Skipped {
+        /// The job.
+        job_id: String,
+    },
+}
+
+/// A worker for one role.
+pub struct Worker {
+    handler: Arc<dyn Handler>,
+    ctx: JobContext,
+    broker: Arc<dyn Broker>,
+    config: WorkerConfig,
+}
+
+impl Worker {
+    /// Builds a worker; nothing runs until [`Worker::run`] or [`Worker::process_one`].
+    pub fn new(handler: Arc<dyn Handler>, ctx: JobContext, broker: Arc<dyn Broker>, config: WorkerConfig) -> Arc<Self> {
+        Arc::new(Worker { handler, ctx, broker, config })
+    }
+
+    /// The role served.
+    pub fn role(&self) -> Role {
+        self.handler.role()
+    }
+
+    /// Processes the next delivery if one arrives within `wait`. For tests and
+    /// one-shot runs: deterministic, no background tasks.
+    pub async fn process_one(self: &Arc<Self>, wait: Duration) -> Result<Option<Outcome>, BrokerError> {
+        let mut sub = self.broker.subscribe(self.role()).await?;
+        match tokio::time::timeout(wait, sub.next()).await {
+            Ok(delivery) => Ok(Some(self.process(delivery?).await)),
+            Err(_) => Ok(None),
+        }
+    }
+
+    /// Consumes until `shutdown` turns true, then stops taking jobs and waits
+    /// up to the grace period for the ones in flight. Unfinished ones are left
+    /// unsettled, so the broker delivers them again.
+    pub async fn run(self: Arc<Self>, mut shutdown: watch::Receiver<bool>) {
+        let role = self.role();
+        let slots = Arc::new(Semaphore::new(self.config.concurrency.max(1)));
+        let mut backoff = Duration::from_millis(200);
+        'outer: loop {
+            let mut sub = tokio::select! {
+                s = self.broker.subscribe(role) => match s {
+                    Ok(s) => s,
+                    Err(e) => {
+                        warn!(%role, error = %e, "subscribe failed; retrying");
+                        tokio::select! {
+                            _ = tokio::time::sleep(backoff) => { backoff = (backoff * 2).min(Duration::from_secs(30)); continue; }
+                            _ = shutdown.changed() => break 'outer,
+                        }
+                    }
+                },
+                _ = shutdown.changed() => break,
+            };
+            info!(%role, concurrency = self.config.concurrency, "worker consuming");
+            loop {
+                let permit = tokio::select! {
+                    p = slots.clone().acquire_owned() => p.expect("semaphore is never closed"),
+                    _ = shutdown.changed() => break 'outer,
+                };
+                let delivery = tokio::select! {
+                    d = sub.next() => d,
+                    _ = shutdown.changed() => break 'outer,
+                };
+                match delivery {
+                    Ok(d) => {
+                        backoff = Duration::from_millis(200);
+                        let me = self.clone();
+                        tokio::spawn(async move {
+                            me.process(d).await;
+                            drop(permit);
+                        });
+                    }
+                    Err(e) => {
+                        warn!(%role, error = %e, "consume failed; resubscribing");
+                        tokio::time::sleep(backoff).await;
+                        backoff = (backoff * 2).min(Duration::from_secs(30));
+                        continue 'outer;
+                    }
+                }
+            }
+        }
+        let all = self.config.concurrency.max(1) as u32;
+        if tokio::time::timeout(self.config.shutdown_grace, slots.acquire_many(all)).await.is_err() {
+            warn!(%role, "shutdown grace period over; unfinished jobs will be redelivered");
+        }
+        info!(%role, "worker stopped");
+    }
+
+    /// Handles one delivery from start to settlement. Never panics.
+    pub async fn process(self: &Arc<Self>, delivery: Delivery) -> Outcome {
+        let msg = match JobMessage::from_bytes(&delivery.payload) {
+            Ok(m) => m,
+            Err(e) => {
+                let error = e.to_string();
+                settle_dead(delivery, &error).await;
+                return Outcome::Dead { job_id: None, error };
+            }
+        };
+        let span = tracing::info_span!("job", id = %msg.job_id, kind = %msg.kind);
+        self.process_message(delivery, msg).instrument(span).await
+    }
+
+    async fn process_message(self: &Arc<Self>, delivery: Delivery, msg: JobMessage) -> Outcome {
+        let known = self.role().kinds().contains(&msg.kind);
+        let job = match self.ctx.store.start_attempt(&msg.job_id).await {
+            Ok(StartOutcome::Started(job)) => job,
+            Ok(StartOutcome::AlreadyTerminal(_)) | Ok(StartOutcome::Missing) if !known => {
+                // Not ours to judge the job by, but the message is poison here.
+                let error = format!("unknown job kind {:?} for the {} worker", msg.kind.as_str(), self.role());
+                settle_dead(delivery, &error).await;
+                return Outcome::Dead { job_id: Some(msg.job_id), error };
+            }
+            Ok(StartOutcome::AlreadyTerminal(_)) | Ok(StartOutcome::Missing) => {
+                settle(delivery.ack().await);
+                return Outcome::Skipped { job_id: msg.job_id };
+            }
+            Err(e) => return self.retry_delivery(delivery, msg.job_id, e.to_string()).await,
+        };
+        let result = if known && self.role().kinds().contains(&job.kind) {
+            self.run_handler(&job).await
+        } else {
+            Err(JobError::Abort(format!("unknown job kind {:?} for the {} worker", job.kind.as_str(), self.role())))
+        };
+        match result {
+            Ok(outputs) => self.record_success(delivery, &job, outputs).await,
+            Err(JobError::Abort(reason)) => self.record_dead(delivery, &job, reason).await,
+            Err(JobError::Retry(reason)) if self.config.retry.exhausted(job.attempts) => {
+                let reason = format!("gave up after {} attempts: {reason}", job.attempts);
+                self.record_dead(delivery, &job, reason).await
+            }
+            Err(JobError::Retry(reason)) => {
+                let delay = self.config.retry.delay(job.attempts, jitter_seed(&job.id));
+                if let Err(e) = self.ctx.store.fail_attempt(&job.id, job.attempts, &reason, false).await {
+                    warn!(error = %e, "could not record failed attempt");
+                }
+                warn!(attempt = job.attempts, ?delay, %reason, "attempt failed; will retry");
+                settle(delivery.retry(delay).await);
+                Outcome::Retrying { job_id: job.id.clone(), error: reason }
+            }
+        }
+    }
+
+    /// Runs the handler in its own task so that a panic (a decoder bug on a
+    /// hostile file) fails this job instead of the worker.
+    async fn run_handler(&self, job: &JobRecord) -> Result<Vec<FileRecord>, JobError> {
+        let (handler, ctx, owned) = (self.handler.clone(), self.ctx.clone(), job.clone());
+        let task = tokio::spawn(async move { handler.handle(&ctx, &owned).await });
+        let abort = task.abort_handle();
+        match tokio::time::timeout(self.config.job_timeout, task).await {
+            Ok(Ok(result)) => result,
+            Ok(Err(join)) if join.is_panic() => {
+                let why = panic_message(join.into_panic());
+                error!(%why, "handler panicked");
+                Err(JobError::Abort(format!("worker crashed on this input: {why}")))
+            }
+            Ok(Err(join)) => Err(JobError::Retry(format!("handler task cancelled: {join}"))),
+            Err(_) => {
+                abort.abort();
+                Err(JobError::Retry(format!("timed out after {:?}", self.config.job_timeout)))
+            }
+        }
+    }
+
+    async fn record_success(&self, delivery: Delivery, job: &JobRecord, outputs: Vec<FileRecord>) -> Outcome {
+        match self.ctx.store.complete_job(&job.id, job.attempts, &outputs).await {
+            Ok(Completion::Recorded { stale_outputs }) => {
+                for id in stale_outputs {
+                    let _ = self.ctx.blobs.delete(kiln_adapters::Bucket::Derived, &id).await;
+                }
+                info!(outputs = outputs.len(), attempt = job.attempts, "job succeeded");
+            }
+            Ok(Completion::Gone) => {
+                // The file was deleted while we worked: drop what we wrote.
+                for o in &outputs {
+                    let _ = self.ctx.blobs.delete(kiln_adapters::Bucket::Derived, &o.id).await;
+                }
+            }
+            Ok(Completion::Superseded) => info!("a newer attempt owns this job; result discarded"),
+            Err(e) => return self.retry_delivery(delivery, job.id.clone(), e.to_string()).await,
+        }
+        settle(delivery.ack().await);
+        Outcome::Succeeded { job_id: job.id.clone() }
+    }
+
+    async fn record_dead(&self, delivery: Delivery, job: &JobRecord, reason: String) -> Outcome {
+        if let Err(e) = self.ctx.store.fail_attempt(&job.id, job.attempts, &reason, true).await {
+            // Without the job's state recorded, dead-lettering would hide the
+            // failure from the client: keep the message and try again later.
+            return self.retry_delivery(delivery, job.id.clone(), e.to_string()).await;
+        }
+        warn!(attempt = job.attempts, %reason, "job dead");
+        settle_dead(delivery, &reason).await;
+        Outcome::Dead { job_id: Some(job.id.clone()), error: reason }
+    }
+
+    /// The store failed around the handler: redeliver later without blaming the job.
+    async fn retry_delivery(&self, delivery: Delivery, job_id: String, error: String) -> Outcome {
+        let attempt = delivery.delivery_count;
+        warn!(%error, "store unavailable; redelivering later");
+        settle(delivery.retry(self.config.retry.delay(attempt, jitter_seed(&job_id))).await);
+        Outcome::Retrying { job_id, error }
+    }
+}
+
+async fn settle_dead(delivery: Delivery, reason: &str) {
+    settle(delivery.dead_letter(reason).await);
+}
+
+fn settle(result: Result<(), BrokerError>) {
+    // A failed settlement leaves the message with the broker, which delivers it
+    // again; the job store then turns the repeat into a no-op.
+    if let Err(e) = result {
+        warn!(error = %e, "could not settle delivery; it will be redelivered");
+    }
+}
+
+fn jitter_seed(id: &str) -> u64 {
+    id.bytes().fold(0xcbf29ce484222325u64, |h, b| (h ^ b as u64).wrapping_mul(0x100000001b3))
+}
+
+fn panic_message(p: Box<dyn std::any::Any + Send>) -> String {
+    p.downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| p.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "panic".into())
+}
