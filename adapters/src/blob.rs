@@ -69,7 +69,9 @@ impl From<std::io::Error> for BlobError {
 #[async_trait]
 pub trait BlobStore: Send + Sync + 'static {
     /// Streams `data` into the blob `id`, returning its size and SHA-256.
-    async fn put(&self, bucket: Bucket, id: &str, data: ByteStream) -> Result<BlobInfo, BlobError>;
+    /// The input may borrow from the caller (a multipart field), hence `'_`.
+    async fn put(&self, bucket: Bucket, id: &str, data: BoxStream<'_, std::io::Result<Bytes>>)
+        -> Result<BlobInfo, BlobError>;
 
     /// Streams the blob, or the byte `range` of it (clamped to its end).
     async fn get(&self, bucket: Bucket, id: &str, range: Option<Range<u64>>)

@@ -1,1 +1,10 @@
-//! CLI.
+//! The `kiln` command's library: configuration, the single-process app and
+//! the HTTP client. `main.rs` only parses arguments and calls in here.
+
+pub mod app;
+pub mod client;
+pub mod config;
+pub mod telemetry;
+
+pub use app::{start, App, Workers};
+pub use config::Config;

@@ -1,1 +1,128 @@
-fn main() {}
+//! `kiln`: one binary for every Kiln deployable and its client.
+
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+use kiln::{client, Config, Workers};
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+#[derive(Parser)]
+#[command(name = "kiln", version, about = "Kiln: an event-driven media pipeline")]
+struct Cli {
+    /// Configuration file (TOML); `./kiln.toml` is read when present.
+    #[arg(long, global = true, env = "KILN_CONFIG")]
+    config: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Gateway and every worker in one process, on embedded backends.
+    Serve {
+        /// Listen address [default: 127.0.0.1:8080].
+        #[arg(long)]
+        listen: Option<SocketAddr>,
+        /// Data directory [default: ./kiln-data].
+        #[arg(long)]
+        data_dir: Option<PathBuf>,
+    },
+    /// The HTTP gateway alone (needs the production backends).
+    Gateway,
+    /// One worker role alone (needs the production backends).
+    Worker {
+        /// thumbnail or metadata.
+        #[arg(long)]
+        role: kiln_proto::Role,
+    },
+    /// Upload files and print their jobs.
+    Upload {
+        /// Files to upload.
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        /// Wait for the jobs to finish and print their outputs.
+        #[arg(long)]
+        wait: bool,
+        /// Thumbnail edge sizes, comma-separated (`none` for no thumbnails).
+        #[arg(long)]
+        thumbnails: Option<String>,
+        /// Thumbnail formats: jpeg, webp, png, comma-separated.
+        #[arg(long)]
+        formats: Option<String>,
+        /// Extract metadata (default true).
+        #[arg(long)]
+        metadata: Option<bool>,
+        /// Seconds to wait with --wait.
+        #[arg(long, default_value_t = 300)]
+        timeout: u64,
+        /// Gateway URL.
+        #[arg(long, env = "KILN_SERVER", default_value = "http://127.0.0.1:8080")]
+        server: String,
+    },
+    /// Print a job's status and outputs.
+    Status {
+        /// Job id.
+        job_id: String,
+        /// Gateway URL.
+        #[arg(long, env = "KILN_SERVER", default_value = "http://127.0.0.1:8080")]
+        server: String,
+    },
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    kiln::telemetry::init();
+    let load = || Config::load(cli.config.as_deref()).context("reading configuration");
+    match cli.command {
+        Command::Serve { listen, data_dir } => {
+            let mut config = load()?;
+            config.listen = listen.unwrap_or(config.listen);
+            config.data_dir = data_dir.unwrap_or(config.data_dir);
+            let app = kiln::start(&config, Workers::Background).await?;
+            eprintln!("kiln listening on http://{} (data in {})", app.addr, config.data_dir.display());
+            shutdown_signal().await;
+            eprintln!("shutting down: finishing jobs in flight");
+            app.shutdown().await;
+        }
+        Command::Gateway | Command::Worker { .. } => {
+            let config = load()?;
+            eprintln!(
+                "kiln: this service runs against the production backends (MongoDB and RabbitMQ or Kafka), \
+                 which this build does not include yet (store={:?}, broker={:?}).\n\
+                 To run the whole pipeline on one machine, use: kiln serve",
+                config.store, config.broker
+            );
+            std::process::exit(2);
+        }
+        Command::Upload { files, wait, thumbnails, formats, metadata, timeout, server } => {
+            let opts = client::UploadOptions {
+                server: server.trim_end_matches('/').to_owned(),
+                thumbnails,
+                formats,
+                metadata,
+                wait,
+                timeout: Duration::from_secs(timeout),
+            };
+            client::upload(&files, &opts).await?;
+        }
+        Command::Status { job_id, server } => client::status(server.trim_end_matches('/'), &job_id).await?,
+    }
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+            .expect("installing the SIGTERM handler");
+        tokio::select! {
+            _ = ctrl_c => {}
+            _ = term.recv() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = ctrl_c.await;
+}

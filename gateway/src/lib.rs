@@ -1,1 +1,75 @@
-//! Gateway.
+//! Kiln's HTTP gateway: accepts uploads, records and publishes their jobs,
+//! reports job status and serves files. It does no media work itself.
+
+mod error;
+mod files;
+mod health;
+mod jobs;
+mod outbox;
+mod sniff;
+mod upload;
+mod upload_params;
+mod views;
+
+pub use error::ApiError;
+pub use outbox::{publish_jobs, relay_once, run_outbox_relay};
+pub use views::{JobView, OutputView};
+
+use axum::extract::DefaultBodyLimit;
+use axum::routing::{get, post};
+use axum::Router;
+use kiln_adapters::{BlobStore, Broker, MetaStore};
+use kiln_proto::ImageFormat;
+use serde::{Deserialize, Serialize};
+use std::sync::Arc;
+use tower_http::trace::TraceLayer;
+
+/// Gateway settings.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default)]
+pub struct GatewayConfig {
+    /// Largest upload accepted, in bytes (default 2 GiB).
+    pub max_upload_bytes: u64,
+    /// Thumbnail sizes when the client names none.
+    pub default_sizes: Vec<u32>,
+    /// Thumbnail formats when the client names none.
+    pub default_formats: Vec<ImageFormat>,
+}
+
+impl Default for GatewayConfig {
+    fn default() -> Self {
+        GatewayConfig {
+            max_upload_bytes: 2 * 1024 * 1024 * 1024,
+            default_sizes: vec![256, 1024],
+            default_formats: vec![ImageFormat::Jpeg],
+        }
+    }
+}
+
+/// What every handler shares.
+#[derive(Clone)]
+pub struct AppState {
+    /// File bytes.
+    pub blobs: Arc<dyn BlobStore>,
+    /// Files, jobs, metadata.
+    pub store: Arc<dyn MetaStore>,
+    /// Where jobs are published.
+    pub broker: Arc<dyn Broker>,
+    /// Settings.
+    pub config: Arc<GatewayConfig>,
+}
+
+/// The gateway's routes.
+pub fn router(state: AppState) -> Router {
+    Router::new()
+        .route("/v1/uploads", post(upload::create).layer(DefaultBodyLimit::disable()))
+        .route("/v1/jobs", get(jobs::list))
+        .route("/v1/jobs/{id}", get(jobs::get_one))
+        .route("/v1/files/{id}", get(files::download).delete(files::remove))
+        .route("/v1/files/{id}/metadata", get(files::metadata))
+        .route("/healthz", get(health::live))
+        .route("/readyz", get(health::ready))
+        .fallback(error::fallback)
+        .layer(TraceLayer::new_for_http())
+        .with_state(state)
+}

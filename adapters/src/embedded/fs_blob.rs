@@ -2,6 +2,7 @@
 
 use crate::blob::{BlobError, BlobInfo, BlobStore, Bucket, ByteStream};
 use async_trait::async_trait;
+use futures::stream::BoxStream;
 use futures::TryStreamExt;
 use sha2::{Digest, Sha256};
 use std::ops::Range;
@@ -51,7 +52,7 @@ impl FsBlobStore {
         Ok(self.root.join(bucket.as_str()).join(shard).join(id))
     }
 
-    async fn write_tmp(&self, tmp: &Path, mut data: ByteStream) -> Result<BlobInfo, BlobError> {
+    async fn write_tmp(&self, tmp: &Path, mut data: BoxStream<'_, std::io::Result<bytes::Bytes>>) -> Result<BlobInfo, BlobError> {
         let mut file = fs::File::create(tmp).await?;
         let mut hasher = Sha256::new();
         let mut bytes = 0u64;
@@ -67,7 +68,7 @@ impl FsBlobStore {
 
 #[async_trait]
 impl BlobStore for FsBlobStore {
-    async fn put(&self, bucket: Bucket, id: &str, data: ByteStream) -> Result<BlobInfo, BlobError> {
+    async fn put(&self, bucket: Bucket, id: &str, data: BoxStream<'_, std::io::Result<bytes::Bytes>>) -> Result<BlobInfo, BlobError> {
         let dest = self.path(bucket, id)?;
         let tmp = self.root.join("tmp").join(format!("{}.part", uuid::Uuid::new_v4()));
         let info = match self.write_tmp(&tmp, data).await {

@@ -1,0 +1,151 @@
+//! `kiln upload` and `kiln status`: a small client of the HTTP API.
+
+use anyhow::{bail, Context};
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+/// Options of `kiln upload`.
+#[derive(Debug, Clone)]
+pub struct UploadOptions {
+    /// Gateway base URL.
+    pub server: String,
+    /// Thumbnail sizes, e.g. `256,1024` (server default when `None`).
+    pub thumbnails: Option<String>,
+    /// Thumbnail formats, e.g. `jpeg,webp`.
+    pub formats: Option<String>,
+    /// Whether to extract metadata.
+    pub metadata: Option<bool>,
+    /// Wait for every job to finish and print the results.
+    pub wait: bool,
+    /// Give up waiting after this long.
+    pub timeout: Duration,
+}
+
+fn api_error(status: reqwest::StatusCode, body: &str) -> anyhow::Error {
+    let msg = serde_json::from_str::<Value>(body)
+        .ok()
+        .and_then(|v| Some(format!("{} ({})", v["error"]["message"].as_str()?, v["error"]["code"].as_str()?)))
+        .unwrap_or_else(|| body.chars().take(200).collect());
+    anyhow::anyhow!("server answered {status}: {msg}")
+}
+
+/// Uploads each file (streamed, never read whole) and, with `wait`, follows
+/// its jobs to the end. Fails if any upload fails or any job ends `dead`.
+pub async fn upload(files: &[PathBuf], opts: &UploadOptions) -> anyhow::Result<()> {
+    let http = reqwest::Client::new();
+    let mut failed = 0;
+    for path in files {
+        let doc = upload_one(&http, path, opts).await.with_context(|| format!("uploading {}", path.display()))?;
+        println!(
+            "{}: file {} ({} bytes, {}) -> {}{}",
+            path.display(),
+            doc["file_id"].as_str().unwrap_or("?"),
+            doc["bytes"],
+            doc["content_type"].as_str().unwrap_or("?"),
+            opts.server,
+            doc["url"].as_str().unwrap_or("")
+        );
+        let jobs: Vec<String> = doc["jobs"].as_array().into_iter().flatten()
+            .filter_map(|j| j["id"].as_str().map(str::to_owned)).collect();
+        for id in jobs {
+            if !opts.wait {
+                println!("  job {id} queued");
+                continue;
+            }
+            let job = wait_for(&http, &opts.server, &id, opts.timeout).await?;
+            print_job(&opts.server, &job);
+            if job["status"] == "dead" {
+                failed += 1;
+            }
+        }
+    }
+    if failed > 0 {
+        bail!("{failed} job(s) failed");
+    }
+    Ok(())
+}
+
+async fn upload_one(http: &reqwest::Client, path: &Path, opts: &UploadOptions) -> anyhow::Result<Value> {
+    let file = tokio::fs::File::open(path).await.context("opening the file")?;
+    let len = file.metadata().await?.len();
+    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("upload");
+    let mut query: Vec<(&str, String)> = Vec::new();
+    if let Some(t) = &opts.thumbnails {
+        query.push(("thumbnails", t.clone()));
+    }
+    if let Some(f) = &opts.formats {
+        query.push(("formats", f.clone()));
+    }
+    if let Some(m) = opts.metadata {
+        query.push(("metadata", m.to_string()));
+    }
+    let body = reqwest::Body::wrap_stream(tokio_util::io::ReaderStream::with_capacity(file, 256 * 1024));
+    let resp = http
+        .post(format!("{}/v1/uploads", opts.server))
+        .query(&query)
+        .header("content-type", "application/octet-stream")
+        .header("content-length", len)
+        .header("x-filename", name.chars().filter(|c| c.is_ascii_graphic() || *c == ' ').collect::<String>())
+        .body(body)
+        .send()
+        .await
+        .with_context(|| format!("cannot reach {}", opts.server))?;
+    let status = resp.status();
+    let text = resp.text().await?;
+    if !status.is_success() {
+        return Err(api_error(status, &text));
+    }
+    Ok(serde_json::from_str(&text)?)
+}
+
+/// Fetches one job.
+pub async fn get_job(http: &reqwest::Client, server: &str, id: &str) -> anyhow::Result<Value> {
+    let resp = http.get(format!("{server}/v1/jobs/{id}")).send().await.with_context(|| format!("cannot reach {server}"))?;
+    let status = resp.status();
+    let text = resp.text().await?;
+    if !status.is_success() {
+        return Err(api_error(status, &text));
+    }
+    Ok(serde_json::from_str(&text)?)
+}
+
+/// Polls a job until it is terminal, backing off from 50 ms to 1 s.
+pub async fn wait_for(http: &reqwest::Client, server: &str, id: &str, timeout: Duration) -> anyhow::Result<Value> {
+    let start = Instant::now();
+    let mut pause = Duration::from_millis(50);
+    loop {
+        let job = get_job(http, server, id).await?;
+        if matches!(job["status"].as_str(), Some("succeeded" | "dead")) {
+            return Ok(job);
+        }
+        if start.elapsed() > timeout {
+            bail!("job {id} still {} after {timeout:?}", job["status"]);
+        }
+        tokio::time::sleep(pause).await;
+        pause = (pause * 2).min(Duration::from_secs(1));
+    }
+}
+
+/// Prints a job and its outputs, one line each.
+pub fn print_job(server: &str, job: &Value) {
+    let s = |k: &str| job[k].as_str().unwrap_or("").to_owned();
+    print!("  job {} {}: {} after {} attempt(s)", s("id"), s("kind"), s("status"), job["attempts"]);
+    match job["error"].as_str() {
+        Some(e) => println!(": {e}"),
+        None => println!(),
+    }
+    for o in job["outputs"].as_array().into_iter().flatten() {
+        println!(
+            "    {}x{} {} {} bytes  {server}{}",
+            o["width"], o["height"], o["content_type"].as_str().unwrap_or(""), o["bytes"], o["url"].as_str().unwrap_or("")
+        );
+    }
+}
+
+/// `kiln status JOB_ID`: prints the job as JSON.
+pub async fn status(server: &str, id: &str) -> anyhow::Result<()> {
+    let job = get_job(&reqwest::Client::new(), server, id).await?;
+    println!("{}", serde_json::to_string_pretty(&job)?);
+    Ok(())
+}

@@ -1,0 +1,92 @@
+//! Typed configuration: defaults, then a TOML file, then `KILN_*` variables,
+//! then command-line flags.
+
+use figment::providers::{Env, Format, Serialized, Toml};
+use figment::Figment;
+use kiln_gateway::GatewayConfig;
+use kiln_workers::imaging::ImageLimits;
+use kiln_workers::RetryPolicy;
+use serde::{Deserialize, Serialize};
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+/// Everything `kiln serve` needs. Nested sections map to variables with a
+/// double underscore: `KILN_LIMITS__MAX_PIXELS=20000000`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Config {
+    /// HTTP listen address.
+    pub listen: SocketAddr,
+    /// Where embedded backends keep their files.
+    pub data_dir: PathBuf,
+    /// Storage backend: `embedded` (MongoDB comes with the production backends).
+    pub store: String,
+    /// Broker backend: `embedded` (RabbitMQ and Kafka come later).
+    pub broker: String,
+    /// Thumbnail jobs processed at once (default: one per CPU).
+    pub thumbnail_concurrency: usize,
+    /// Metadata jobs processed at once.
+    pub metadata_concurrency: usize,
+    /// Seconds an attempt may run before it fails retryably.
+    pub job_timeout_secs: u64,
+    /// Seconds in-flight jobs get to finish on shutdown.
+    pub shutdown_grace_secs: u64,
+    /// Upload handling.
+    pub gateway: GatewayConfig,
+    /// Image safety limits.
+    pub limits: ImageLimits,
+    /// Retry and dead-letter policy.
+    pub retry: RetryPolicy,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            data_dir: PathBuf::from("kiln-data"),
+            store: "embedded".into(),
+            broker: "embedded".into(),
+            thumbnail_concurrency: std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2),
+            metadata_concurrency: 2,
+            job_timeout_secs: 300,
+            shutdown_grace_secs: 30,
+            gateway: GatewayConfig::default(),
+            limits: ImageLimits::default(),
+            retry: RetryPolicy::default(),
+        }
+    }
+}
+
+impl Config {
+    /// Loads defaults, then `file` (or `./kiln.toml` if present), then the environment.
+    pub fn load(file: Option<&Path>) -> Result<Config, Box<figment::Error>> {
+        let mut fig = Figment::from(Serialized::defaults(Config::default()));
+        match file {
+            Some(f) => fig = fig.merge(Toml::file_exact(f)),
+            None => fig = fig.merge(Toml::file("kiln.toml")),
+        }
+        fig.merge(Env::prefixed("KILN_").split("__").ignore(&["server"]))
+            .extract()
+            .map_err(Box::new)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn file_then_environment_override_defaults() {
+        figment::Jail::expect_with(|jail| {
+            jail.create_file("k.toml", "listen = \"127.0.0.1:9999\"\n[limits]\nmax_pixels = 1000\n")?;
+            jail.set_env("KILN_LIMITS__MAX_PIXELS", "2000");
+            jail.set_env("KILN_RETRY__MAX_ATTEMPTS", "3");
+            let c = Config::load(Some(Path::new("k.toml"))).map_err(|e| e.to_string())?;
+            assert_eq!(c.listen.port(), 9999);
+            assert_eq!(c.limits.max_pixels, 2000);
+            assert_eq!(c.retry.max_attempts, 3);
+            assert_eq!(c.gateway.default_sizes, vec![256, 1024]);
+            Ok(())
+        });
+    }
+}

@@ -1,0 +1,82 @@
+//! JSON errors: `{"error": {"code": "...", "message": "..."}}` on every route.
+
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use kiln_adapters::{BlobError, BrokerError, StoreError};
+use serde_json::json;
+
+/// An error answer: status, stable machine code, human message.
+#[derive(Debug)]
+pub struct ApiError {
+    /// HTTP status.
+    pub status: StatusCode,
+    /// Stable code clients can match on.
+    pub code: &'static str,
+    /// What went wrong, for people.
+    pub message: String,
+    /// Extra headers (e.g. `Content-Range` on a 416).
+    pub headers: Vec<(header::HeaderName, HeaderValue)>,
+}
+
+impl ApiError {
+    /// A new error.
+    pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
+        ApiError { status, code, message: message.into(), headers: Vec::new() }
+    }
+
+    /// 404 for a resource kind.
+    pub fn not_found(what: &str) -> Self {
+        ApiError::new(StatusCode::NOT_FOUND, "not_found", format!("{what} not found"))
+    }
+
+    /// 422 for a bad parameter, naming it.
+    pub fn invalid(message: impl Into<String>) -> Self {
+        ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_parameter", message)
+    }
+
+    /// 503: a backend is away; the client may retry.
+    pub fn unavailable(e: impl std::fmt::Display) -> Self {
+        tracing::error!(error = %e, "backend unavailable");
+        ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "unavailable", "storage is temporarily unavailable; retry later")
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let body = json!({"error": {"code": self.code, "message": self.message}});
+        let mut resp = (self.status, axum::Json(body)).into_response();
+        if self.status == StatusCode::SERVICE_UNAVAILABLE {
+            resp.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from_static("5"));
+        }
+        for (k, v) in self.headers {
+            resp.headers_mut().insert(k, v);
+        }
+        resp
+    }
+}
+
+impl From<StoreError> for ApiError {
+    fn from(e: StoreError) -> Self {
+        ApiError::unavailable(e)
+    }
+}
+
+impl From<BlobError> for ApiError {
+    fn from(e: BlobError) -> Self {
+        match e {
+            BlobError::NotFound => ApiError::not_found("file content"),
+            other => ApiError::unavailable(other),
+        }
+    }
+}
+
+impl From<BrokerError> for ApiError {
+    fn from(e: BrokerError) -> Self {
+        ApiError::unavailable(e)
+    }
+}
+
+/// Unknown routes answer in the same JSON shape.
+pub async fn fallback() -> ApiError {
+    ApiError::new(StatusCode::NOT_FOUND, "no_route", "no such endpoint")
+}

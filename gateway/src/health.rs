@@ -1,0 +1,31 @@
+//! Liveness and readiness probes.
+
+use crate::AppState;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::Json;
+use serde_json::{json, Value};
+
+/// The process is up.
+pub async fn live() -> Json<Value> {
+    Json(json!({"status": "ok"}))
+}
+
+/// The store, blob store and broker all answer.
+pub async fn ready(State(s): State<AppState>) -> (StatusCode, Json<Value>) {
+    let (store, blobs, broker) = tokio::join!(s.store.ping(), s.blobs.ping(), s.broker.ping());
+    let check = |r: Result<(), String>| match r {
+        Ok(()) => json!("ok"),
+        Err(e) => json!(e),
+    };
+    let ok = store.is_ok() && blobs.is_ok() && broker.is_ok();
+    let body = json!({
+        "status": if ok { "ready" } else { "unavailable" },
+        "checks": {
+            "store": check(store.map_err(|e| e.to_string())),
+            "blobs": check(blobs.map_err(|e| e.to_string())),
+            "broker": check(broker.map_err(|e| e.to_string())),
+        }
+    });
+    (if ok { StatusCode::OK } else { StatusCode::SERVICE_UNAVAILABLE }, Json(body))
+}

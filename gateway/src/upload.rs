@@ -1,0 +1,197 @@
+//! `POST /v1/uploads`: stream a file into the blob store, record its jobs.
+
+use crate::upload_params::{RawParams, WorkRequest};
+use crate::views::file_url;
+use crate::{publish_jobs, sniff, ApiError, AppState};
+use axum::extract::{FromRequest, Multipart, Query, Request, State};
+use axum::extract::rejection::QueryRejection;
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::Json;
+use bytes::Bytes;
+use chrono::Utc;
+use futures::{Stream, StreamExt, TryStreamExt};
+use kiln_adapters::{new_id, BlobError, Bucket, FileRecord, JobRecord};
+use kiln_proto::{JobKind, JobStatus};
+use serde_json::{json, Value};
+use std::collections::HashMap;
+
+#[derive(Debug, thiserror::Error)]
+#[error("upload exceeds the limit of {0} bytes")]
+struct TooLarge(u64);
+
+fn too_large(limit: u64) -> ApiError {
+    ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "too_large", format!("upload exceeds the limit of {limit} bytes"))
+}
+
+/// Accepts `multipart/form-data` (field `file`, plus optional parameter
+/// fields) or a raw body with `X-Filename`. Answers 202 with the jobs.
+pub async fn create(
+    State(s): State<AppState>,
+    query: Result<Query<HashMap<String, String>>, QueryRejection>,
+    headers: HeaderMap,
+    req: Request,
+) -> Result<(StatusCode, Json<Value>), ApiError> {
+    let Query(query) = query.map_err(|e| ApiError::invalid(e.body_text()))?;
+    let mut params = RawParams::default();
+    for (k, v) in query {
+        params.set(&k, v);
+    }
+    let content_type = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
+    let (file, work) = if content_type.starts_with("multipart/form-data") {
+        from_multipart(&s, params, req).await?
+    } else {
+        let limit = s.config.max_upload_bytes;
+        let declared = headers.get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()?.parse::<u64>().ok());
+        if declared.is_some_and(|n| n > limit) {
+            return Err(too_large(limit));
+        }
+        let work = params.resolve(&s.config)?;
+        let filename = headers.get("x-filename").and_then(|v| v.to_str().ok()).map(clean_filename);
+        let body = req.into_body().into_data_stream().map_err(std::io::Error::other);
+        (store_stream(&s, body, filename).await?, work)
+    };
+
+    let jobs = job_records(&file, &work);
+    if let Err(e) = s.store.insert_upload(&file, &jobs).await {
+        // Without its record the blob is unreachable: remove it.
+        let _ = s.blobs.delete(Bucket::Originals, &file.id).await;
+        return Err(e.into());
+    }
+    publish_jobs(s.store.as_ref(), s.broker.as_ref(), &jobs).await;
+    tracing::info!(file = %file.id, bytes = file.bytes, content_type = %file.content_type, jobs = jobs.len(), "upload accepted");
+
+    let jobs_json: Vec<Value> = jobs
+        .iter()
+        .map(|j| json!({"id": j.id, "kind": j.kind.as_str(), "status": j.status.as_str(), "url": format!("/v1/jobs/{}", j.id)}))
+        .collect();
+    Ok((
+        StatusCode::ACCEPTED,
+        Json(json!({
+            "file_id": file.id,
+            "url": file_url(&file.id),
+            "filename": file.filename,
+            "sha256": file.sha256,
+            "bytes": file.bytes,
+            "content_type": file.content_type,
+            "jobs": jobs_json,
+        })),
+    ))
+}
+
+async fn from_multipart(s: &AppState, mut params: RawParams, req: Request) -> Result<(FileRecord, WorkRequest), ApiError> {
+    let bad = |e: axum::extract::multipart::MultipartError| {
+        ApiError::new(StatusCode::BAD_REQUEST, "bad_multipart", format!("malformed multipart body: {}", e.body_text()))
+    };
+    let mut mp = Multipart::from_request(req, s).await.map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, "bad_multipart", e.body_text()))?;
+    let mut stored: Option<FileRecord> = None;
+    let result = async {
+        while let Some(field) = mp.next_field().await.map_err(bad)? {
+            match field.name().unwrap_or_default() {
+                "file" => {
+                    if stored.is_some() {
+                        return Err(ApiError::invalid("file: one file per upload"));
+                    }
+                    params.resolve(&s.config)?; // fail fast, before storing anything
+                    let filename = field.file_name().map(clean_filename);
+                    let body = field.map_err(std::io::Error::other);
+                    stored = Some(store_stream(s, body, filename).await?);
+                }
+                name => {
+                    let name = name.to_owned();
+                    let value = field.text().await.map_err(bad)?;
+                    params.set(&name, value);
+                }
+            }
+        }
+        params.resolve(&s.config)
+    }
+    .await;
+    match (result, stored) {
+        (Ok(work), Some(file)) => Ok((file, work)),
+        (Ok(_), None) => Err(ApiError::invalid("file: the multipart body has no field named \"file\"")),
+        (Err(e), stored) => {
+            if let Some(f) = stored {
+                let _ = s.blobs.delete(Bucket::Originals, &f.id).await;
+            }
+            Err(e)
+        }
+    }
+}
+
+/// Streams the body into the blob store under a new id, enforcing the size
+/// limit as bytes arrive and sniffing the type from the first bytes.
+async fn store_stream<S>(s: &AppState, body: S, filename: Option<String>) -> Result<FileRecord, ApiError>
+where
+    S: Stream<Item = std::io::Result<Bytes>> + Send + Unpin,
+{
+    let limit = s.config.max_upload_bytes;
+    let mut seen = 0u64;
+    let limited = body.map(move |chunk| {
+        let chunk = chunk?;
+        seen += chunk.len() as u64;
+        if seen > limit { Err(std::io::Error::other(TooLarge(limit))) } else { Ok(chunk) }
+    });
+    let source_error = |e: std::io::Error| {
+        if e.get_ref().is_some_and(|inner| inner.is::<TooLarge>()) {
+            too_large(limit)
+        } else {
+            ApiError::new(StatusCode::BAD_REQUEST, "upload_interrupted", format!("the upload did not complete: {e}"))
+        }
+    };
+    let (head, replay) = sniff::peek(limited).await.map_err(source_error)?;
+    let content_type = sniff::content_type(&head);
+    let id = new_id();
+    let info = match s.blobs.put(Bucket::Originals, &id, Box::pin(replay)).await {
+        Ok(info) => info,
+        Err(BlobError::Source(e)) => return Err(source_error(e)),
+        Err(e) => return Err(e.into()),
+    };
+    Ok(FileRecord {
+        id,
+        owner: None,
+        filename,
+        content_type,
+        bytes: info.bytes,
+        sha256: info.sha256,
+        parent_id: None,
+        job_id: None,
+        width: None,
+        height: None,
+        created_at: Utc::now(),
+    })
+}
+
+fn job_records(file: &FileRecord, work: &WorkRequest) -> Vec<JobRecord> {
+    let now = Utc::now();
+    let job = |kind: JobKind, params: Value| JobRecord {
+        id: new_id(),
+        owner: file.owner.clone(),
+        kind,
+        file_id: file.id.clone(),
+        params,
+        status: JobStatus::Queued,
+        attempts: 0,
+        error: None,
+        created_at: now,
+        updated_at: now,
+        published: false,
+    };
+    let mut jobs = Vec::new();
+    if !work.sizes.is_empty() {
+        jobs.push(job(JobKind::Thumbnail, json!({"sizes": work.sizes, "formats": work.formats})));
+    }
+    if work.metadata {
+        jobs.push(job(JobKind::Metadata, json!({})));
+    }
+    jobs
+}
+
+/// Keeps the last path component, without control characters, at most 255 bytes.
+fn clean_filename(raw: &str) -> String {
+    let base = raw.rsplit(['/', '\\']).next().unwrap_or(raw);
+    let mut s: String = base.chars().filter(|c| !c.is_control()).collect();
+    while s.len() > 255 {
+        s.pop();
+    }
+    s
+}
