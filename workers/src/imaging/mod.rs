@@ -71,7 +71,12 @@ pub fn probe(data: &[u8]) -> Result<Probe, ImagingError> {
         return Err(ImagingError::Corrupt("the file is empty".into()));
     }
     let format = image::guess_format(data).ok().filter(|f| SUPPORTED.contains(f)).ok_or_else(|| {
-        let what = infer::get(data).map(|t| t.mime_type().to_owned()).unwrap_or_else(|| "unrecognised data".into());
+        let head = &data[..data.len().min(8192)];
+        let what = match infer::get(head) {
+            Some(t) => t.mime_type().to_owned(),
+            None if std::str::from_utf8(head).is_ok() => "text/plain".into(),
+            None => "unrecognised data".into(),
+        };
         ImagingError::Unsupported(format!("{what} is not a JPEG, PNG, WebP or GIF image"))
     })?;
     let (width, height) = image::ImageReader::with_format(Cursor::new(data), format)
@@ -86,16 +91,16 @@ pub fn check_limits(p: &Probe, limits: &ImageLimits) -> Result<(), ImagingError>
     if p.width == 0 || p.height == 0 {
         return Err(ImagingError::Corrupt(format!("image has no pixels ({}x{})", p.width, p.height)));
     }
-    if p.width > limits.max_dimension || p.height > limits.max_dimension {
-        return Err(ImagingError::OverLimit(format!(
-            "image is {}x{}; the largest dimension allowed is {}",
-            p.width, p.height, limits.max_dimension
-        )));
-    }
     if pixels > limits.max_pixels {
         return Err(ImagingError::OverLimit(format!(
             "image is {}x{} = {:.1} MP; the limit is {:.1} MP",
             p.width, p.height, pixels as f64 / 1e6, limits.max_pixels as f64 / 1e6
+        )));
+    }
+    if p.width > limits.max_dimension || p.height > limits.max_dimension {
+        return Err(ImagingError::OverLimit(format!(
+            "image is {}x{}; the largest dimension allowed is {}",
+            p.width, p.height, limits.max_dimension
         )));
     }
     Ok(())
