@@ -1,0 +1,116 @@
+//! The `kiln` binary as a user runs it: `kiln serve` in its own process,
+//! `kiln upload --wait` against it, and a 1 GiB upload with memory measured.
+
+#![allow(clippy::unwrap_used)]
+
+mod common;
+
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+
+struct Server {
+    child: Child,
+    base: String,
+    _dir: tempfile::TempDir,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn serve() -> Server {
+    let dir = tempfile::tempdir().unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_kiln"))
+        .args(["serve", "--listen", "127.0.0.1:0", "--data-dir"])
+        .arg(dir.path())
+        .env("RUST_LOG", "warn")
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
+    let base = loop {
+        let line = lines.next().expect("kiln serve exited early").unwrap();
+        if let Some(rest) = line.strip_prefix("kiln listening on ") {
+            break rest.split_whitespace().next().unwrap().to_owned();
+        }
+    };
+    // Keep draining stderr so the server never blocks on a full pipe.
+    std::thread::spawn(move || for _ in lines {});
+    Server { child, base, _dir: dir }
+}
+
+fn peak_rss_kib(pid: u32) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
+    let line = status.lines().find(|l| l.starts_with("VmHWM:")).unwrap();
+    line.split_whitespace().nth(1).unwrap().parse().unwrap()
+}
+
+#[test]
+fn kiln_upload_wait_prints_results_and_thumbnails_download() {
+    let server = serve();
+    let dir = tempfile::tempdir().unwrap();
+    let photo = dir.path().join("photo.jpg");
+    std::fs::write(&photo, common::camera_jpeg(1600, 1200, 1)).unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_kiln"))
+        .args(["upload", "--wait", "--timeout", "60", "--server", &server.base])
+        .arg(&photo)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "stdout: {stdout}\nstderr: {}", String::from_utf8_lossy(&out.stderr));
+    assert!(stdout.contains("thumbnail: succeeded"), "{stdout}");
+    assert!(stdout.contains("metadata: succeeded"), "{stdout}");
+    let urls: Vec<&str> = stdout.split_whitespace().filter(|w| w.contains("/v1/files/")).collect();
+    // The original plus 256 and 1024 px JPEGs.
+    assert_eq!(urls.len(), 3, "{stdout}");
+    assert!(stdout.contains("1024x768 image/jpeg") && stdout.contains("256x192 image/jpeg"), "{stdout}");
+    let thumb = reqwest::blocking::get(urls[1]).unwrap().bytes().unwrap();
+    let img = image::load_from_memory(&thumb).unwrap();
+    assert_eq!(img.width().max(img.height()), 1024);
+
+    // A failing job makes the command fail, with the reason printed.
+    let notes = dir.path().join("notes.jpg");
+    std::fs::write(&notes, "not a photo").unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_kiln"))
+        .args(["upload", "--wait", "--metadata", "false", "--server", &server.base])
+        .arg(&notes)
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stdout).contains("dead after 1 attempt(s): unsupported format"));
+}
+
+#[test]
+fn one_gib_upload_streams_with_bounded_memory() {
+    use sha2::Digest;
+    let server = serve();
+    const CHUNK: usize = 1 << 20;
+    const CHUNKS: usize = 1024;
+    let chunk: Vec<u8> = (0..CHUNK).map(|i| (i * 31 % 251) as u8).collect();
+    let mut hasher = sha2::Sha256::new();
+    for _ in 0..CHUNKS {
+        hasher.update(&chunk);
+    }
+    let expected = hex::encode(hasher.finalize());
+    let body = futures::stream::iter((0..CHUNKS).map(move |_| Ok::<_, std::io::Error>(bytes::Bytes::from(chunk.clone()))));
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let resp: serde_json::Value = rt.block_on(async {
+        let r = reqwest::Client::new()
+            .post(format!("{}/v1/uploads?thumbnails=none&metadata=false", server.base))
+            .header("x-filename", "big.bin")
+            .body(reqwest::Body::wrap_stream(body))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 202);
+        r.json().await.unwrap()
+    });
+    assert_eq!(resp["bytes"].as_u64(), Some((CHUNK * CHUNKS) as u64));
+    assert_eq!(resp["sha256"].as_str(), Some(expected.as_str()));
+    let peak_mib = peak_rss_kib(server.child.id()) / 1024;
+    eprintln!("kiln serve peak RSS after a 1 GiB upload: {peak_mib} MiB");
+    assert!(peak_mib < 128, "peak RSS {peak_mib} MiB grows with the upload");
+}
