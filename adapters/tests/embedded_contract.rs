@@ -1,5 +1,7 @@
 //! The contract suites against the embedded backends.
 
+#![allow(clippy::unwrap_used)]
+
 use bytes::Bytes;
 use kiln_adapters::embedded::{EmbeddedBroker, FsBlobStore, SqliteStore};
 use kiln_adapters::{contract, Broker};

@@ -1,7 +1,7 @@
 //! Shared test set-up: a Kiln on port 0 with a fresh data directory, and
 //! real image files made with real encoders.
 
-#![allow(dead_code, clippy::unwrap_used)]
+#![allow(dead_code, clippy::unwrap_used, clippy::field_reassign_with_default)]
 
 use exif::experimental::Writer;
 use exif::{Field, In, Rational, Tag, Value};
