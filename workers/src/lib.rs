@@ -9,6 +9,7 @@
 
 mod error;
 pub mod imaging;
+mod input;
 mod metadata;
 mod retry;
 mod runtime;

@@ -3,7 +3,6 @@
 use crate::imaging::{format_name, probe, ImageLimits, ImagingError};
 use crate::{Handler, JobContext, JobError};
 use async_trait::async_trait;
-use kiln_adapters::blob::read_all;
 use kiln_adapters::{FileRecord, JobRecord};
 use kiln_proto::Role;
 use serde_json::{json, Map, Value};
@@ -52,18 +51,7 @@ impl Handler for MetadataHandler {
     }
 
     async fn handle(&self, ctx: &JobContext, job: &JobRecord) -> Result<Vec<FileRecord>, JobError> {
-        let input = ctx
-            .store
-            .get_file(&job.file_id)
-            .await?
-            .ok_or_else(|| JobError::Abort("input file no longer exists".into()))?;
-        if input.bytes > self.limits.max_input_bytes {
-            return Err(JobError::Abort(format!(
-                "over limit: input is {} bytes; the limit is {} bytes",
-                input.bytes, self.limits.max_input_bytes
-            )));
-        }
-        let data = read_all(ctx.blobs.as_ref(), input.bucket(), &input.id).await?;
+        let (input, data) = crate::input::load(ctx, job, &self.limits).await?;
         let mut doc = tokio::task::spawn_blocking(move || extract(&data))
             .await
             .map_err(|e| JobError::Abort(format!("worker crashed reading this input: {e}")))?

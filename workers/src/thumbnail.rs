@@ -4,7 +4,7 @@ use crate::imaging::{render_thumbnails, ImageLimits, ImagingError};
 use crate::{Handler, JobContext, JobError};
 use async_trait::async_trait;
 use chrono::Utc;
-use kiln_adapters::blob::{read_all, stream_of};
+use kiln_adapters::blob::stream_of;
 use kiln_adapters::{output_id, Bucket, FileRecord, JobRecord};
 use kiln_proto::{Role, ThumbnailParams};
 
@@ -50,18 +50,7 @@ impl Handler for ThumbnailHandler {
 
     async fn handle(&self, ctx: &JobContext, job: &JobRecord) -> Result<Vec<FileRecord>, JobError> {
         let p = params(job)?;
-        let input = ctx
-            .store
-            .get_file(&job.file_id)
-            .await?
-            .ok_or_else(|| JobError::Abort("input file no longer exists".into()))?;
-        if input.bytes > self.limits.max_input_bytes {
-            return Err(JobError::Abort(format!(
-                "over limit: input is {} bytes; the limit is {} bytes",
-                input.bytes, self.limits.max_input_bytes
-            )));
-        }
-        let data = read_all(ctx.blobs.as_ref(), input.bucket(), &input.id).await?;
+        let (input, data) = crate::input::load(ctx, job, &self.limits).await?;
         let limits = self.limits;
         let rendered = tokio::task::spawn_blocking(move || render_thumbnails(&data, &p.sizes, &p.formats, &limits))
             .await

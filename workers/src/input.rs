@@ -1,0 +1,24 @@
+//! Loading a job's input file, within the byte limit.
+
+use crate::imaging::ImageLimits;
+use crate::{JobContext, JobError};
+use kiln_adapters::blob::read_all;
+use kiln_adapters::{FileRecord, JobRecord};
+
+/// The job's input record and bytes. A missing file or one over
+/// `limits.max_input_bytes` is permanent; a store failure is retryable.
+pub(crate) async fn load(ctx: &JobContext, job: &JobRecord, limits: &ImageLimits) -> Result<(FileRecord, Vec<u8>), JobError> {
+    let input = ctx
+        .store
+        .get_file(&job.file_id)
+        .await?
+        .ok_or_else(|| JobError::Abort("input file no longer exists".into()))?;
+    if input.bytes > limits.max_input_bytes {
+        return Err(JobError::Abort(format!(
+            "over limit: input is {} bytes; the limit is {} bytes",
+            input.bytes, limits.max_input_bytes
+        )));
+    }
+    let data = read_all(ctx.blobs.as_ref(), input.bucket(), &input.id).await?;
+    Ok((input, data))
+}
