@@ -70,12 +70,20 @@ impl From<std::io::Error> for BlobError {
 pub trait BlobStore: Send + Sync + 'static {
     /// Streams `data` into the blob `id`, returning its size and SHA-256.
     /// The input may borrow from the caller (a multipart field), hence `'_`.
-    async fn put(&self, bucket: Bucket, id: &str, data: BoxStream<'_, std::io::Result<Bytes>>)
-        -> Result<BlobInfo, BlobError>;
+    async fn put(
+        &self,
+        bucket: Bucket,
+        id: &str,
+        data: BoxStream<'_, std::io::Result<Bytes>>,
+    ) -> Result<BlobInfo, BlobError>;
 
     /// Streams the blob, or the byte `range` of it (clamped to its end).
-    async fn get(&self, bucket: Bucket, id: &str, range: Option<Range<u64>>)
-        -> Result<ByteStream, BlobError>;
+    async fn get(
+        &self,
+        bucket: Bucket,
+        id: &str,
+        range: Option<Range<u64>>,
+    ) -> Result<ByteStream, BlobError>;
 
     /// Removes the blob. Removing a missing blob is not an error.
     async fn delete(&self, bucket: Bucket, id: &str) -> Result<(), BlobError>;
@@ -86,7 +94,11 @@ pub trait BlobStore: Send + Sync + 'static {
 
 /// Reads a whole blob into memory. For workers whose decoders need a slice;
 /// callers enforce their own size limits before calling it.
-pub async fn read_all(store: &dyn BlobStore, bucket: Bucket, id: &str) -> Result<Vec<u8>, BlobError> {
+pub async fn read_all(
+    store: &dyn BlobStore,
+    bucket: Bucket,
+    id: &str,
+) -> Result<Vec<u8>, BlobError> {
     use futures::TryStreamExt;
     let mut s = store.get(bucket, id, None).await?;
     let mut out = Vec::new();

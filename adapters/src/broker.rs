@@ -68,7 +68,11 @@ impl std::fmt::Debug for Delivery {
 impl Delivery {
     /// Wraps a broker-specific settlement handle.
     pub fn new(payload: Bytes, delivery_count: u32, acker: Box<dyn Acker>) -> Self {
-        Delivery { payload, delivery_count, acker }
+        Delivery {
+            payload,
+            delivery_count,
+            acker,
+        }
     }
 
     /// Done: remove the message.

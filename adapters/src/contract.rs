@@ -4,7 +4,7 @@
 
 #![allow(clippy::unwrap_used)]
 
-use crate::blob::{read_all, stream_of, BlobError, BlobStore, Bucket, ByteStream};
+use crate::blob::{BlobError, BlobStore, Bucket, ByteStream, read_all, stream_of};
 use crate::broker::Broker;
 use crate::store::{Completion, FileRecord, JobQuery, JobRecord, MetaStore, StartOutcome};
 use bytes::Bytes;
@@ -16,8 +16,18 @@ use std::time::Duration;
 pub async fn blob_store(store: &dyn BlobStore) {
     let id = crate::new_id();
     let data: Vec<u8> = (0..300_000u32).map(|i| (i % 251) as u8).collect();
-    let chunks: Vec<std::io::Result<Bytes>> = data.chunks(7_919).map(|c| Ok(Bytes::copy_from_slice(c))).collect();
-    let info = store.put(Bucket::Originals, &id, Box::pin(futures::stream::iter(chunks))).await.unwrap();
+    let chunks: Vec<std::io::Result<Bytes>> = data
+        .chunks(7_919)
+        .map(|c| Ok(Bytes::copy_from_slice(c)))
+        .collect();
+    let info = store
+        .put(
+            Bucket::Originals,
+            &id,
+            Box::pin(futures::stream::iter(chunks)),
+        )
+        .await
+        .unwrap();
     assert_eq!(info.bytes, data.len() as u64);
     assert_eq!(info.sha256, {
         use sha2::Digest;
@@ -26,7 +36,10 @@ pub async fn blob_store(store: &dyn BlobStore) {
     assert_eq!(read_all(store, Bucket::Originals, &id).await.unwrap(), data);
 
     // Ranges, including one running past the end.
-    let mut s = store.get(Bucket::Originals, &id, Some(1000..1010)).await.unwrap();
+    let mut s = store
+        .get(Bucket::Originals, &id, Some(1000..1010))
+        .await
+        .unwrap();
     let mut got = Vec::new();
     while let Some(c) = futures::TryStreamExt::try_next(&mut s).await.unwrap() {
         got.extend_from_slice(&c);
@@ -34,11 +47,20 @@ pub async fn blob_store(store: &dyn BlobStore) {
     assert_eq!(got, data[1000..1010]);
 
     // Buckets are separate namespaces.
-    assert!(matches!(store.get(Bucket::Derived, &id, None).await, Err(BlobError::NotFound)));
+    assert!(matches!(
+        store.get(Bucket::Derived, &id, None).await,
+        Err(BlobError::NotFound)
+    ));
 
     // Overwrite replaces atomically.
-    store.put(Bucket::Originals, &id, stream_of(b"second".to_vec())).await.unwrap();
-    assert_eq!(read_all(store, Bucket::Originals, &id).await.unwrap(), b"second");
+    store
+        .put(Bucket::Originals, &id, stream_of(b"second".to_vec()))
+        .await
+        .unwrap();
+    assert_eq!(
+        read_all(store, Bucket::Originals, &id).await.unwrap(),
+        b"second"
+    );
 
     // A failing input stream stores nothing, and leaves an existing blob intact.
     let failing: ByteStream = Box::pin(futures::stream::iter(vec![
@@ -46,13 +68,25 @@ pub async fn blob_store(store: &dyn BlobStore) {
         Err(std::io::Error::other("client went away")),
     ]));
     let other = crate::new_id();
-    assert!(matches!(store.put(Bucket::Originals, &other, failing).await, Err(BlobError::Source(_))));
-    assert!(matches!(store.get(Bucket::Originals, &other, None).await, Err(BlobError::NotFound)));
+    assert!(matches!(
+        store.put(Bucket::Originals, &other, failing).await,
+        Err(BlobError::Source(_))
+    ));
+    assert!(matches!(
+        store.get(Bucket::Originals, &other, None).await,
+        Err(BlobError::NotFound)
+    ));
 
     store.delete(Bucket::Originals, &id).await.unwrap();
     store.delete(Bucket::Originals, &id).await.unwrap(); // idempotent
-    assert!(matches!(store.get(Bucket::Originals, &id, None).await, Err(BlobError::NotFound)));
-    assert!(matches!(store.get(Bucket::Originals, "../../etc/passwd", None).await, Err(BlobError::NotFound)));
+    assert!(matches!(
+        store.get(Bucket::Originals, &id, None).await,
+        Err(BlobError::NotFound)
+    ));
+    assert!(matches!(
+        store.get(Bucket::Originals, "../../etc/passwd", None).await,
+        Err(BlobError::NotFound)
+    ));
     store.ping().await.unwrap();
 }
 
@@ -73,98 +107,213 @@ fn file(id: &str, job: Option<&str>, parent: Option<&str>) -> FileRecord {
 }
 
 fn job(file_id: &str, kind: JobKind) -> JobRecord {
-    let now = Utc::now();
-    JobRecord {
-        id: crate::new_id(),
-        owner: None,
-        kind,
-        file_id: file_id.into(),
-        params: serde_json::json!({"sizes": [64]}),
-        status: JobStatus::Queued,
-        attempts: 0,
-        error: None,
-        created_at: now,
-        updated_at: now,
-        published: false,
-    }
+    JobRecord::queued(None, kind, file_id, serde_json::json!({"sizes": [64]}))
 }
 
 /// Metadata store contract.
 pub async fn meta_store(store: &dyn MetaStore) {
     let f = file(&crate::new_id(), None, None);
-    let (j1, j2) = (job(&f.id, JobKind::Thumbnail), job(&f.id, JobKind::Metadata));
-    store.insert_upload(&f, &[j1.clone(), j2.clone()]).await.unwrap();
+    let (j1, j2) = (
+        job(&f.id, JobKind::Thumbnail),
+        job(&f.id, JobKind::Metadata),
+    );
+    store
+        .insert_upload(&f, &[j1.clone(), j2.clone()])
+        .await
+        .unwrap();
     assert_eq!(store.get_file(&f.id).await.unwrap().unwrap().id, f.id);
-    assert_eq!(store.get_job(&j1.id).await.unwrap().unwrap().params, j1.params);
+    assert_eq!(
+        store.get_job(&j1.id).await.unwrap().unwrap().params,
+        j1.params
+    );
 
     // Outbox.
-    let pending: Vec<String> = store.unpublished_jobs(100).await.unwrap().into_iter().map(|j| j.id).collect();
+    let pending: Vec<String> = store
+        .unpublished_jobs(100)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|j| j.id)
+        .collect();
     assert!(pending.contains(&j1.id) && pending.contains(&j2.id));
-    store.mark_published(std::slice::from_ref(&j1.id)).await.unwrap();
-    let pending: Vec<String> = store.unpublished_jobs(100).await.unwrap().into_iter().map(|j| j.id).collect();
+    store
+        .mark_published(std::slice::from_ref(&j1.id))
+        .await
+        .unwrap();
+    let pending: Vec<String> = store
+        .unpublished_jobs(100)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|j| j.id)
+        .collect();
     assert!(!pending.contains(&j1.id) && pending.contains(&j2.id));
 
     // Listing: newest first, filters, cursor.
-    let all = store.list_jobs(&JobQuery { limit: 10, ..Default::default() }).await.unwrap();
+    let all = store
+        .list_jobs(&JobQuery {
+            limit: 10,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
     assert_eq!(all[0].id, j2.id);
-    let thumbs = store.list_jobs(&JobQuery { kind: Some(JobKind::Thumbnail), limit: 10, ..Default::default() }).await.unwrap();
+    let thumbs = store
+        .list_jobs(&JobQuery {
+            kind: Some(JobKind::Thumbnail),
+            limit: 10,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
     assert!(thumbs.iter().all(|j| j.kind == JobKind::Thumbnail));
-    let after = store.list_jobs(&JobQuery { before: Some(j2.id.clone()), limit: 10, ..Default::default() }).await.unwrap();
+    let after = store
+        .list_jobs(&JobQuery {
+            before: Some(j2.id.clone()),
+            limit: 10,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
     assert_eq!(after[0].id, j1.id);
 
     // Attempts are conditional: a stale attempt cannot finish the job.
-    let StartOutcome::Started(a1) = store.start_attempt(&j1.id).await.unwrap() else { panic!("start") };
+    let StartOutcome::Started(a1) = store.start_attempt(&j1.id).await.unwrap() else {
+        panic!("start")
+    };
     assert_eq!((a1.status, a1.attempts), (JobStatus::Running, 1));
-    let StartOutcome::Started(a2) = store.start_attempt(&j1.id).await.unwrap() else { panic!("start") };
+    let StartOutcome::Started(a2) = store.start_attempt(&j1.id).await.unwrap() else {
+        panic!("start")
+    };
     assert_eq!(a2.attempts, 2);
-    let out = file(&crate::output_id(&j1.id, "64.jpeg"), Some(&j1.id), Some(&f.id));
-    assert_eq!(store.complete_job(&j1.id, 1, std::slice::from_ref(&out)).await.unwrap(), Completion::Superseded);
-    assert_eq!(
-        store.complete_job(&j1.id, 2, std::slice::from_ref(&out)).await.unwrap(),
-        Completion::Recorded { stale_outputs: vec![] }
+    let out = file(
+        &crate::output_id(&j1.id, "64.jpeg"),
+        Some(&j1.id),
+        Some(&f.id),
     );
-    assert!(matches!(store.start_attempt(&j1.id).await.unwrap(), StartOutcome::AlreadyTerminal(_)));
-    assert_eq!(store.fail_attempt(&j1.id, 2, "late", true).await.unwrap(), Completion::Superseded);
+    assert_eq!(
+        store
+            .complete_job(&j1.id, 1, std::slice::from_ref(&out))
+            .await
+            .unwrap(),
+        Completion::Superseded
+    );
+    assert_eq!(
+        store
+            .complete_job(&j1.id, 2, std::slice::from_ref(&out))
+            .await
+            .unwrap(),
+        Completion::Recorded {
+            stale_outputs: vec![]
+        }
+    );
+    assert!(matches!(
+        store.start_attempt(&j1.id).await.unwrap(),
+        StartOutcome::AlreadyTerminal(_)
+    ));
+    assert_eq!(
+        store.fail_attempt(&j1.id, 2, "late", true).await.unwrap(),
+        Completion::Superseded
+    );
     let outputs = store.job_outputs(&j1.id).await.unwrap();
-    assert_eq!(outputs.iter().map(|o| (&o.id, o.width, &o.parent_id)).collect::<Vec<_>>(), vec![(&out.id, out.width, &out.parent_id)]);
+    assert_eq!(
+        outputs
+            .iter()
+            .map(|o| (&o.id, o.width, &o.parent_id))
+            .collect::<Vec<_>>(),
+        vec![(&out.id, out.width, &out.parent_id)]
+    );
     let done = store.get_job(&j1.id).await.unwrap().unwrap();
     assert_eq!((done.status, done.error), (JobStatus::Succeeded, None));
 
     // Failure then dead.
-    let StartOutcome::Started(m) = store.start_attempt(&j2.id).await.unwrap() else { panic!("start") };
-    store.fail_attempt(&j2.id, m.attempts, "disk away", false).await.unwrap();
+    let StartOutcome::Started(m) = store.start_attempt(&j2.id).await.unwrap() else {
+        panic!("start")
+    };
+    store
+        .fail_attempt(&j2.id, m.attempts, "disk away", false)
+        .await
+        .unwrap();
     let failed = store.get_job(&j2.id).await.unwrap().unwrap();
-    assert_eq!((failed.status, failed.error.as_deref()), (JobStatus::Failed, Some("disk away")));
-    let StartOutcome::Started(m) = store.start_attempt(&j2.id).await.unwrap() else { panic!("start") };
-    store.fail_attempt(&j2.id, m.attempts, "corrupt", true).await.unwrap();
-    assert_eq!(store.get_job(&j2.id).await.unwrap().unwrap().status, JobStatus::Dead);
-    let dead = store.list_jobs(&JobQuery { status: Some(JobStatus::Dead), limit: 50, ..Default::default() }).await.unwrap();
+    assert_eq!(
+        (failed.status, failed.error.as_deref()),
+        (JobStatus::Failed, Some("disk away"))
+    );
+    let StartOutcome::Started(m) = store.start_attempt(&j2.id).await.unwrap() else {
+        panic!("start")
+    };
+    store
+        .fail_attempt(&j2.id, m.attempts, "corrupt", true)
+        .await
+        .unwrap();
+    assert_eq!(
+        store.get_job(&j2.id).await.unwrap().unwrap().status,
+        JobStatus::Dead
+    );
+    let dead = store
+        .list_jobs(&JobQuery {
+            status: Some(JobStatus::Dead),
+            limit: 50,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
     assert!(dead.iter().any(|j| j.id == j2.id));
 
     // Metadata.
-    store.put_metadata(&f.id, &serde_json::json!({"width": 10})).await.unwrap();
-    store.put_metadata(&f.id, &serde_json::json!({"width": 11})).await.unwrap();
-    assert_eq!(store.get_metadata(&f.id).await.unwrap().unwrap()["width"], 11);
+    store
+        .put_metadata(&f.id, &serde_json::json!({"width": 10}))
+        .await
+        .unwrap();
+    store
+        .put_metadata(&f.id, &serde_json::json!({"width": 11}))
+        .await
+        .unwrap();
+    assert_eq!(
+        store.get_metadata(&f.id).await.unwrap().unwrap()["width"],
+        11
+    );
 
     // Delete removes everything hanging off the original, but not via an output id.
     assert!(store.delete_file(&out.id).await.unwrap().is_none());
     let removed = store.delete_file(&f.id).await.unwrap().unwrap();
-    assert_eq!(removed.iter().map(|r| r.id.as_str()).collect::<Vec<_>>(), vec![f.id.as_str(), out.id.as_str()]);
+    assert_eq!(
+        removed.iter().map(|r| r.id.as_str()).collect::<Vec<_>>(),
+        vec![f.id.as_str(), out.id.as_str()]
+    );
     assert!(store.get_job(&j1.id).await.unwrap().is_none());
     assert!(store.get_metadata(&f.id).await.unwrap().is_none());
-    assert_eq!(store.start_attempt(&j2.id).await.unwrap(), StartOutcome::Missing);
-    assert_eq!(store.fail_attempt(&j2.id, 9, "x", true).await.unwrap(), Completion::Gone);
+    assert_eq!(
+        store.start_attempt(&j2.id).await.unwrap(),
+        StartOutcome::Missing
+    );
+    assert_eq!(
+        store.fail_attempt(&j2.id, 9, "x", true).await.unwrap(),
+        Completion::Gone
+    );
     store.ping().await.unwrap();
 }
 
 /// Broker contract. `role` must be a queue no one else uses during the test.
 pub async fn broker(broker: &dyn Broker, role: Role) {
     let mut sub = broker.subscribe(role).await.unwrap();
-    assert!(sub.try_next().await.unwrap().is_none(), "queue starts empty");
+    assert!(
+        sub.try_next().await.unwrap().is_none(),
+        "queue starts empty"
+    );
 
-    broker.publish(role, "k", Bytes::from_static(b"one")).await.unwrap();
-    broker.publish(role, "k", Bytes::from_static(b"two")).await.unwrap();
-    let d1 = tokio::time::timeout(Duration::from_secs(5), sub.next()).await.unwrap().unwrap();
+    broker
+        .publish(role, "k", Bytes::from_static(b"one"))
+        .await
+        .unwrap();
+    broker
+        .publish(role, "k", Bytes::from_static(b"two"))
+        .await
+        .unwrap();
+    let d1 = tokio::time::timeout(Duration::from_secs(5), sub.next())
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!((d1.payload.as_ref(), d1.delivery_count), (&b"one"[..], 1));
     // In flight: not handed out twice.
     let d2 = sub.next().await.unwrap();
@@ -173,22 +322,41 @@ pub async fn broker(broker: &dyn Broker, role: Role) {
 
     // Retry with a delay: not before it, then again with a higher count.
     d1.retry(Duration::from_millis(300)).await.unwrap();
-    assert!(sub.try_next().await.unwrap().is_none(), "delayed message is not due yet");
-    let again = tokio::time::timeout(Duration::from_secs(5), sub.next()).await.unwrap().unwrap();
-    assert_eq!((again.payload.as_ref(), again.delivery_count), (&b"one"[..], 2));
+    assert!(
+        sub.try_next().await.unwrap().is_none(),
+        "delayed message is not due yet"
+    );
+    let again = tokio::time::timeout(Duration::from_secs(5), sub.next())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        (again.payload.as_ref(), again.delivery_count),
+        (&b"one"[..], 2)
+    );
     again.ack().await.unwrap();
 
     // Dropping an unsettled delivery gives it back.
     drop(d2);
-    let back = tokio::time::timeout(Duration::from_secs(5), sub.next()).await.unwrap().unwrap();
+    let back = tokio::time::timeout(Duration::from_secs(5), sub.next())
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(back.payload.as_ref(), b"two");
     back.dead_letter("poison").await.unwrap();
 
     // A waiting consumer wakes on publish.
     let waiter = tokio::spawn(async move { sub.next().await.map(|d| d.payload) });
     tokio::time::sleep(Duration::from_millis(50)).await;
-    broker.publish(role, "k", Bytes::from_static(b"three")).await.unwrap();
-    let got = tokio::time::timeout(Duration::from_secs(5), waiter).await.unwrap().unwrap().unwrap();
+    broker
+        .publish(role, "k", Bytes::from_static(b"three"))
+        .await
+        .unwrap();
+    let got = tokio::time::timeout(Duration::from_secs(5), waiter)
+        .await
+        .unwrap()
+        .unwrap()
+        .unwrap();
     assert_eq!(got.as_ref(), b"three");
     broker.ping().await.unwrap();
 }

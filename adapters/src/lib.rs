@@ -10,16 +10,14 @@
 
 pub mod blob;
 pub mod broker;
-pub mod embedded;
-pub mod store;
 #[cfg(any(test, feature = "testing"))]
 pub mod contract;
+pub mod embedded;
+pub mod store;
 
 pub use blob::{BlobError, BlobInfo, BlobStore, Bucket, ByteStream};
 pub use broker::{Acker, Broker, BrokerError, Delivery, Subscription};
-pub use store::{
-    Completion, FileRecord, JobQuery, JobRecord, MetaStore, StartOutcome, StoreError,
-};
+pub use store::{Completion, FileRecord, JobQuery, JobRecord, MetaStore, StartOutcome, StoreError};
 
 /// A new time-ordered id (UUIDv7), used for files and jobs.
 pub fn new_id() -> String {
@@ -29,6 +27,9 @@ pub fn new_id() -> String {
 /// The deterministic id of a job's output, so that a redelivered job
 /// overwrites its earlier outputs instead of adding duplicates.
 pub fn output_id(job_id: &str, variant: &str) -> String {
-    uuid::Uuid::new_v5(&uuid::Uuid::NAMESPACE_OID, format!("kiln:{job_id}:{variant}").as_bytes())
-        .to_string()
+    uuid::Uuid::new_v5(
+        &uuid::Uuid::NAMESPACE_OID,
+        format!("kiln:{job_id}:{variant}").as_bytes(),
+    )
+    .to_string()
 }

@@ -35,7 +35,11 @@ pub struct FileRecord {
 impl FileRecord {
     /// The blob bucket holding this file's bytes.
     pub fn bucket(&self) -> crate::Bucket {
-        if self.job_id.is_some() { crate::Bucket::Derived } else { crate::Bucket::Originals }
+        if self.job_id.is_some() {
+            crate::Bucket::Derived
+        } else {
+            crate::Bucket::Originals
+        }
     }
 }
 
@@ -64,6 +68,31 @@ pub struct JobRecord {
     pub updated_at: DateTime<Utc>,
     /// Whether the job message has been handed to the broker (the outbox flag).
     pub published: bool,
+}
+
+impl JobRecord {
+    /// A new `queued`, unpublished job with a fresh id.
+    pub fn queued(
+        owner: Option<String>,
+        kind: JobKind,
+        file_id: &str,
+        params: serde_json::Value,
+    ) -> Self {
+        let now = Utc::now();
+        JobRecord {
+            id: crate::new_id(),
+            owner,
+            kind,
+            file_id: file_id.to_owned(),
+            params,
+            status: JobStatus::Queued,
+            attempts: 0,
+            error: None,
+            created_at: now,
+            updated_at: now,
+            published: false,
+        }
+    }
 }
 
 /// Filters and paging for [`MetaStore::list_jobs`].
@@ -151,12 +180,21 @@ pub trait MetaStore: Send + Sync + 'static {
 
     /// Records a successful attempt `attempt` with its outputs, replacing any
     /// outputs recorded by earlier attempts.
-    async fn complete_job(&self, job_id: &str, attempt: u32, outputs: &[FileRecord])
-        -> Result<Completion, StoreError>;
+    async fn complete_job(
+        &self,
+        job_id: &str,
+        attempt: u32,
+        outputs: &[FileRecord],
+    ) -> Result<Completion, StoreError>;
 
     /// Records a failed attempt: `failed` (will retry) or `dead` (terminal).
-    async fn fail_attempt(&self, job_id: &str, attempt: u32, error: &str, dead: bool)
-        -> Result<Completion, StoreError>;
+    async fn fail_attempt(
+        &self,
+        job_id: &str,
+        attempt: u32,
+        error: &str,
+        dead: bool,
+    ) -> Result<Completion, StoreError>;
 
     /// Jobs accepted but not yet handed to the broker (the outbox), oldest first.
     async fn unpublished_jobs(&self, limit: u32) -> Result<Vec<JobRecord>, StoreError>;
@@ -165,7 +203,11 @@ pub trait MetaStore: Send + Sync + 'static {
     async fn mark_published(&self, job_ids: &[String]) -> Result<(), StoreError>;
 
     /// Stores the metadata extracted from a file, replacing any earlier.
-    async fn put_metadata(&self, file_id: &str, metadata: &serde_json::Value) -> Result<(), StoreError>;
+    async fn put_metadata(
+        &self,
+        file_id: &str,
+        metadata: &serde_json::Value,
+    ) -> Result<(), StoreError>;
 
     /// Metadata extracted from a file, if any.
     async fn get_metadata(&self, file_id: &str) -> Result<Option<serde_json::Value>, StoreError>;

@@ -4,7 +4,7 @@
 
 use bytes::Bytes;
 use kiln_adapters::embedded::{EmbeddedBroker, FsBlobStore, SqliteStore};
-use kiln_adapters::{contract, Broker};
+use kiln_adapters::{Broker, contract};
 use kiln_proto::Role;
 
 #[tokio::test]
@@ -12,7 +12,10 @@ async fn fs_blob_store_meets_contract() {
     let dir = tempfile::tempdir().unwrap();
     contract::blob_store(&FsBlobStore::open(dir.path()).await.unwrap()).await;
     // Nothing half-written is left behind by the failed write in the suite.
-    assert_eq!(std::fs::read_dir(dir.path().join("tmp")).unwrap().count(), 0);
+    assert_eq!(
+        std::fs::read_dir(dir.path().join("tmp")).unwrap().count(),
+        0
+    );
 }
 
 #[tokio::test]
@@ -28,7 +31,10 @@ async fn embedded_broker_meets_contract() {
     contract::broker(&broker, Role::Thumbnail).await;
     let dead = broker.dead_letters(Role::Thumbnail).await.unwrap();
     assert_eq!(dead.len(), 1);
-    assert_eq!((dead[0].payload.as_ref(), dead[0].reason.as_str()), (&b"two"[..], "poison"));
+    assert_eq!(
+        (dead[0].payload.as_ref(), dead[0].reason.as_str()),
+        (&b"two"[..], "poison")
+    );
 }
 
 #[tokio::test]
@@ -37,7 +43,10 @@ async fn embedded_broker_redelivers_in_flight_messages_after_restart() {
     let path = dir.path().join("queue.db");
     {
         let broker = EmbeddedBroker::open(&path).unwrap();
-        broker.publish(Role::Metadata, "f", Bytes::from_static(b"job")).await.unwrap();
+        broker
+            .publish(Role::Metadata, "f", Bytes::from_static(b"job"))
+            .await
+            .unwrap();
         let mut sub = broker.subscribe(Role::Metadata).await.unwrap();
         let d = sub.next().await.unwrap();
         // Simulate a crash: the delivery is never settled nor released.
@@ -46,7 +55,11 @@ async fn embedded_broker_redelivers_in_flight_messages_after_restart() {
     let broker = EmbeddedBroker::open(&path).unwrap();
     assert_eq!(broker.recover().await.unwrap(), 1);
     let mut sub = broker.subscribe(Role::Metadata).await.unwrap();
-    let d = sub.try_next().await.unwrap().expect("redelivered after restart");
+    let d = sub
+        .try_next()
+        .await
+        .unwrap()
+        .expect("redelivered after restart");
     assert_eq!((d.payload.as_ref(), d.delivery_count), (&b"job"[..], 2));
     // Other roles' queues are separate.
     let mut other = broker.subscribe(Role::Thumbnail).await.unwrap();

@@ -1,6 +1,6 @@
 //! `kiln upload` and `kiln status`: a small client of the HTTP API.
 
-use anyhow::{bail, Context};
+use anyhow::{Context, bail};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -25,7 +25,13 @@ pub struct UploadOptions {
 fn api_error(status: reqwest::StatusCode, body: &str) -> anyhow::Error {
     let msg = serde_json::from_str::<Value>(body)
         .ok()
-        .and_then(|v| Some(format!("{} ({})", v["error"]["message"].as_str()?, v["error"]["code"].as_str()?)))
+        .and_then(|v| {
+            Some(format!(
+                "{} ({})",
+                v["error"]["message"].as_str()?,
+                v["error"]["code"].as_str()?
+            ))
+        })
         .unwrap_or_else(|| body.chars().take(200).collect());
     anyhow::anyhow!("server answered {status}: {msg}")
 }
@@ -36,7 +42,9 @@ pub async fn upload(files: &[PathBuf], opts: &UploadOptions) -> anyhow::Result<(
     let http = reqwest::Client::new();
     let mut failed = 0;
     for path in files {
-        let doc = upload_one(&http, path, opts).await.with_context(|| format!("uploading {}", path.display()))?;
+        let doc = upload_one(&http, path, opts)
+            .await
+            .with_context(|| format!("uploading {}", path.display()))?;
         println!(
             "{}: file {} ({} bytes, {}) -> {}{}",
             path.display(),
@@ -46,8 +54,12 @@ pub async fn upload(files: &[PathBuf], opts: &UploadOptions) -> anyhow::Result<(
             opts.server,
             doc["url"].as_str().unwrap_or("")
         );
-        let jobs: Vec<String> = doc["jobs"].as_array().into_iter().flatten()
-            .filter_map(|j| j["id"].as_str().map(str::to_owned)).collect();
+        let jobs: Vec<String> = doc["jobs"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|j| j["id"].as_str().map(str::to_owned))
+            .collect();
         for id in jobs {
             if !opts.wait {
                 println!("  job {id} queued");
@@ -66,10 +78,19 @@ pub async fn upload(files: &[PathBuf], opts: &UploadOptions) -> anyhow::Result<(
     Ok(())
 }
 
-async fn upload_one(http: &reqwest::Client, path: &Path, opts: &UploadOptions) -> anyhow::Result<Value> {
-    let file = tokio::fs::File::open(path).await.context("opening the file")?;
+async fn upload_one(
+    http: &reqwest::Client,
+    path: &Path,
+    opts: &UploadOptions,
+) -> anyhow::Result<Value> {
+    let file = tokio::fs::File::open(path)
+        .await
+        .context("opening the file")?;
     let len = file.metadata().await?.len();
-    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("upload");
+    let name = path
+        .file_name()
+        .and_then(|n| n.to_str())
+        .unwrap_or("upload");
     let mut query: Vec<(&str, String)> = Vec::new();
     if let Some(t) = &opts.thumbnails {
         query.push(("thumbnails", t.clone()));
@@ -80,13 +101,21 @@ async fn upload_one(http: &reqwest::Client, path: &Path, opts: &UploadOptions) -
     if let Some(m) = opts.metadata {
         query.push(("metadata", m.to_string()));
     }
-    let body = reqwest::Body::wrap_stream(tokio_util::io::ReaderStream::with_capacity(file, 256 * 1024));
+    let body = reqwest::Body::wrap_stream(tokio_util::io::ReaderStream::with_capacity(
+        file,
+        256 * 1024,
+    ));
     let resp = http
         .post(format!("{}/v1/uploads", opts.server))
         .query(&query)
         .header("content-type", "application/octet-stream")
         .header("content-length", len)
-        .header("x-filename", name.chars().filter(|c| c.is_ascii_graphic() || *c == ' ').collect::<String>())
+        .header(
+            "x-filename",
+            name.chars()
+                .filter(|c| c.is_ascii_graphic() || *c == ' ')
+                .collect::<String>(),
+        )
         .body(body)
         .send()
         .await
@@ -101,7 +130,11 @@ async fn upload_one(http: &reqwest::Client, path: &Path, opts: &UploadOptions) -
 
 /// Fetches one job.
 pub async fn get_job(http: &reqwest::Client, server: &str, id: &str) -> anyhow::Result<Value> {
-    let resp = http.get(format!("{server}/v1/jobs/{id}")).send().await.with_context(|| format!("cannot reach {server}"))?;
+    let resp = http
+        .get(format!("{server}/v1/jobs/{id}"))
+        .send()
+        .await
+        .with_context(|| format!("cannot reach {server}"))?;
     let status = resp.status();
     let text = resp.text().await?;
     if !status.is_success() {
@@ -111,7 +144,12 @@ pub async fn get_job(http: &reqwest::Client, server: &str, id: &str) -> anyhow::
 }
 
 /// Polls a job until it is terminal, backing off from 50 ms to 1 s.
-pub async fn wait_for(http: &reqwest::Client, server: &str, id: &str, timeout: Duration) -> anyhow::Result<Value> {
+pub async fn wait_for(
+    http: &reqwest::Client,
+    server: &str,
+    id: &str,
+    timeout: Duration,
+) -> anyhow::Result<Value> {
     let start = Instant::now();
     let mut pause = Duration::from_millis(50);
     loop {
@@ -130,7 +168,13 @@ pub async fn wait_for(http: &reqwest::Client, server: &str, id: &str, timeout: D
 /// Prints a job and its outputs, one line each.
 pub fn print_job(server: &str, job: &Value) {
     let s = |k: &str| job[k].as_str().unwrap_or("").to_owned();
-    print!("  job {} {}: {} after {} attempt(s)", s("id"), s("kind"), s("status"), job["attempts"]);
+    print!(
+        "  job {} {}: {} after {} attempt(s)",
+        s("id"),
+        s("kind"),
+        s("status"),
+        job["attempts"]
+    );
     match job["error"].as_str() {
         Some(e) => println!(": {e}"),
         None => println!(),
@@ -138,7 +182,11 @@ pub fn print_job(server: &str, job: &Value) {
     for o in job["outputs"].as_array().into_iter().flatten() {
         println!(
             "    {}x{} {} {} bytes  {server}{}",
-            o["width"], o["height"], o["content_type"].as_str().unwrap_or(""), o["bytes"], o["url"].as_str().unwrap_or("")
+            o["width"],
+            o["height"],
+            o["content_type"].as_str().unwrap_or(""),
+            o["bytes"],
+            o["url"].as_str().unwrap_or("")
         );
     }
 }

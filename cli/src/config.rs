@@ -1,11 +1,11 @@
 //! Typed configuration: defaults, then a TOML file, then `KILN_*` variables,
 //! then command-line flags.
 
-use figment::providers::{Env, Format, Serialized, Toml};
 use figment::Figment;
+use figment::providers::{Env, Format, Serialized, Toml};
 use kiln_gateway::GatewayConfig;
-use kiln_workers::imaging::ImageLimits;
 use kiln_workers::RetryPolicy;
+use kiln_workers::imaging::ImageLimits;
 use serde::{Deserialize, Serialize};
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -46,7 +46,9 @@ impl Default for Config {
             data_dir: PathBuf::from("kiln-data"),
             store: "embedded".into(),
             broker: "embedded".into(),
-            thumbnail_concurrency: std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2),
+            thumbnail_concurrency: std::thread::available_parallelism()
+                .map(|n| n.get())
+                .unwrap_or(2),
             metadata_concurrency: 2,
             job_timeout_secs: 300,
             shutdown_grace_secs: 30,
@@ -79,7 +81,10 @@ mod tests {
     #[test]
     fn file_then_environment_override_defaults() {
         figment::Jail::expect_with(|jail| {
-            jail.create_file("k.toml", "listen = \"127.0.0.1:9999\"\n[limits]\nmax_pixels = 1000\n")?;
+            jail.create_file(
+                "k.toml",
+                "listen = \"127.0.0.1:9999\"\n[limits]\nmax_pixels = 1000\n",
+            )?;
             jail.set_env("KILN_LIMITS__MAX_PIXELS", "2000");
             jail.set_env("KILN_RETRY__MAX_ATTEMPTS", "3");
             let c = Config::load(Some(Path::new("k.toml"))).map_err(|e| e.to_string())?;

@@ -6,5 +6,5 @@ pub mod client;
 pub mod config;
 pub mod telemetry;
 
-pub use app::{start, App, Workers};
+pub use app::{App, Workers, start};
 pub use config::Config;

@@ -2,7 +2,7 @@
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
-use kiln::{client, Config, Workers};
+use kiln::{Config, Workers, client};
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
@@ -81,7 +81,11 @@ async fn main() -> anyhow::Result<()> {
             config.listen = listen.unwrap_or(config.listen);
             config.data_dir = data_dir.unwrap_or(config.data_dir);
             let app = kiln::start(&config, Workers::Background).await?;
-            eprintln!("kiln listening on http://{} (data in {})", app.addr, config.data_dir.display());
+            eprintln!(
+                "kiln listening on http://{} (data in {})",
+                app.addr,
+                config.data_dir.display()
+            );
             shutdown_signal().await;
             eprintln!("shutting down: finishing jobs in flight");
             app.shutdown().await;
@@ -96,7 +100,15 @@ async fn main() -> anyhow::Result<()> {
             );
             std::process::exit(2);
         }
-        Command::Upload { files, wait, thumbnails, formats, metadata, timeout, server } => {
+        Command::Upload {
+            files,
+            wait,
+            thumbnails,
+            formats,
+            metadata,
+            timeout,
+            server,
+        } => {
             let opts = client::UploadOptions {
                 server: server.trim_end_matches('/').to_owned(),
                 thumbnails,
@@ -107,7 +119,9 @@ async fn main() -> anyhow::Result<()> {
             };
             client::upload(&files, &opts).await?;
         }
-        Command::Status { job_id, server } => client::status(server.trim_end_matches('/'), &job_id).await?,
+        Command::Status { job_id, server } => {
+            client::status(server.trim_end_matches('/'), &job_id).await?
+        }
     }
     Ok(())
 }

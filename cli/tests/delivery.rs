@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{plain_jpeg, test_config, TestApp};
+use common::{TestApp, plain_jpeg, test_config};
 use kiln::Workers;
 use kiln_adapters::Broker;
 use kiln_proto::{JobKind, JobMessage, Role};
@@ -14,7 +14,9 @@ use std::time::{Duration, Instant};
 #[tokio::test]
 async fn retryable_failures_back_off_then_dead_letter_with_the_reason() {
     let t = TestApp::spawn().await; // max_attempts 3, base delay 50 ms
-    let (_, up) = t.upload_raw(plain_jpeg(64, 64), "r.jpg", "metadata=false").await;
+    let (_, up) = t
+        .upload_raw(plain_jpeg(64, 64), "r.jpg", "metadata=false")
+        .await;
     // Make the stored original unreadable (an I/O error, not a missing file):
     // replace it with a directory.
     let original = t.blob_files("originals").pop().unwrap();
@@ -30,17 +32,52 @@ async fn retryable_failures_back_off_then_dead_letter_with_the_reason() {
             _ => panic!("expected {expected}, got {outcome:?}"),
         }
         if expected == "retry" {
-            let (_, job) = t.get_json(&format!("/v1/jobs/{}", up["jobs"][0]["id"].as_str().unwrap())).await;
-            assert_eq!(job["status"], "failed", "visible as failed between attempts");
-            assert!(job["error"].as_str().unwrap().contains("unavailable"), "{}", job["error"]);
+            let (_, job) = t
+                .get_json(&format!(
+                    "/v1/jobs/{}",
+                    up["jobs"][0]["id"].as_str().unwrap()
+                ))
+                .await;
+            assert_eq!(
+                job["status"], "failed",
+                "visible as failed between attempts"
+            );
+            assert!(
+                job["error"].as_str().unwrap().contains("unavailable"),
+                "{}",
+                job["error"]
+            );
         }
     }
     // Backoff is exponential: ≥50 ms before attempt 2, ≥100 ms before attempt 3.
-    assert!(at[1] - at[0] >= Duration::from_millis(50), "{:?}", at[1] - at[0]);
-    assert!(at[2] - at[1] >= Duration::from_millis(100), "{:?}", at[2] - at[1]);
-    let (_, job) = t.get_json(&format!("/v1/jobs/{}", up["jobs"][0]["id"].as_str().unwrap())).await;
-    assert_eq!((job["status"].as_str(), job["attempts"].as_u64()), (Some("dead"), Some(3)));
-    assert!(job["error"].as_str().unwrap().starts_with("gave up after 3 attempts"), "{}", job["error"]);
+    assert!(
+        at[1] - at[0] >= Duration::from_millis(50),
+        "{:?}",
+        at[1] - at[0]
+    );
+    assert!(
+        at[2] - at[1] >= Duration::from_millis(100),
+        "{:?}",
+        at[2] - at[1]
+    );
+    let (_, job) = t
+        .get_json(&format!(
+            "/v1/jobs/{}",
+            up["jobs"][0]["id"].as_str().unwrap()
+        ))
+        .await;
+    assert_eq!(
+        (job["status"].as_str(), job["attempts"].as_u64()),
+        (Some("dead"), Some(3))
+    );
+    assert!(
+        job["error"]
+            .as_str()
+            .unwrap()
+            .starts_with("gave up after 3 attempts"),
+        "{}",
+        job["error"]
+    );
     let dead = t.app.broker.dead_letters(Role::Thumbnail).await.unwrap();
     assert_eq!(dead.len(), 1);
     assert_eq!(dead[0].deliveries, 3);
@@ -50,35 +87,93 @@ async fn retryable_failures_back_off_then_dead_letter_with_the_reason() {
 async fn unknown_kinds_and_garbage_are_dead_lettered_without_stopping_the_worker() {
     let t = TestApp::spawn().await;
     let broker: &dyn Broker = &t.app.broker;
-    let future = JobMessage::new("no-such-job".into(), JobKind::Unknown("hologram".into()), "f".into(), serde_json::json!({}));
-    broker.publish(Role::Thumbnail, "f", future.to_bytes().into()).await.unwrap();
-    broker.publish(Role::Thumbnail, "f", bytes::Bytes::from_static(b"\x00not json")).await.unwrap();
+    let future = JobMessage::new(
+        "no-such-job".into(),
+        JobKind::Unknown("hologram".into()),
+        "f".into(),
+        serde_json::json!({}),
+    );
+    broker
+        .publish(Role::Thumbnail, "f", future.to_bytes().into())
+        .await
+        .unwrap();
+    broker
+        .publish(
+            Role::Thumbnail,
+            "f",
+            bytes::Bytes::from_static(b"\x00not json"),
+        )
+        .await
+        .unwrap();
     match t.run_one(Role::Thumbnail).await {
-        Outcome::Dead { error, .. } => assert!(error.contains("unknown job kind \"hologram\""), "{error}"),
+        Outcome::Dead { error, .. } => {
+            assert!(error.contains("unknown job kind \"hologram\""), "{error}")
+        }
         other => panic!("{other:?}"),
     }
     match t.run_one(Role::Thumbnail).await {
-        Outcome::Dead { error, job_id: None } => assert!(error.contains("malformed job message"), "{error}"),
+        Outcome::Dead {
+            error,
+            job_id: None,
+        } => assert!(error.contains("malformed job message"), "{error}"),
         other => panic!("{other:?}"),
     }
-    t.upload_raw(plain_jpeg(40, 40), "ok.jpg", "metadata=false").await;
-    assert!(matches!(t.run_one(Role::Thumbnail).await, Outcome::Succeeded { .. }));
-    assert_eq!(t.app.broker.dead_letters(Role::Thumbnail).await.unwrap().len(), 2);
+    t.upload_raw(plain_jpeg(40, 40), "ok.jpg", "metadata=false")
+        .await;
+    assert!(matches!(
+        t.run_one(Role::Thumbnail).await,
+        Outcome::Succeeded { .. }
+    ));
+    assert_eq!(
+        t.app
+            .broker
+            .dead_letters(Role::Thumbnail)
+            .await
+            .unwrap()
+            .len(),
+        2
+    );
 }
 
 #[tokio::test]
 async fn redelivery_of_a_finished_job_creates_no_duplicate_outputs() {
     let t = TestApp::spawn().await;
-    let (_, up) = t.upload_raw(plain_jpeg(200, 100), "d.jpg", "thumbnails=64,32&formats=jpeg,webp&metadata=false").await;
-    assert!(matches!(t.run_one(Role::Thumbnail).await, Outcome::Succeeded { .. }));
+    let (_, up) = t
+        .upload_raw(
+            plain_jpeg(200, 100),
+            "d.jpg",
+            "thumbnails=64,32&formats=jpeg,webp&metadata=false",
+        )
+        .await;
+    assert!(matches!(
+        t.run_one(Role::Thumbnail).await,
+        Outcome::Succeeded { .. }
+    ));
     // The broker delivers the same message again (a lost ack).
     let job_id = up["jobs"][0]["id"].as_str().unwrap();
-    let msg = JobMessage::new(job_id.into(), JobKind::Thumbnail, up["file_id"].as_str().unwrap().into(),
-        serde_json::json!({"sizes": [64, 32], "formats": ["jpeg", "webp"]}));
-    t.app.broker.publish(Role::Thumbnail, "k", msg.to_bytes().into()).await.unwrap();
-    assert!(matches!(t.run_one(Role::Thumbnail).await, Outcome::Skipped { .. }));
+    let msg = JobMessage::new(
+        job_id.into(),
+        JobKind::Thumbnail,
+        up["file_id"].as_str().unwrap().into(),
+        serde_json::json!({"sizes": [64, 32], "formats": ["jpeg", "webp"]}),
+    );
+    t.app
+        .broker
+        .publish(Role::Thumbnail, "k", msg.to_bytes().into())
+        .await
+        .unwrap();
+    assert!(matches!(
+        t.run_one(Role::Thumbnail).await,
+        Outcome::Skipped { .. }
+    ));
     let (_, job) = t.get_json(&format!("/v1/jobs/{job_id}")).await;
-    assert_eq!((job["attempts"].as_u64(), job["outputs"].as_array().unwrap().len()), (Some(1), 4));
+    assert_eq!(
+        (
+            job["attempts"].as_u64(),
+            job["outputs"].as_array().unwrap().len()
+        ),
+        (Some(1), 4)
+    );
     assert_eq!(t.blob_files("derived").len(), 4);
 }
 
@@ -90,8 +185,16 @@ async fn jobs_queued_when_the_server_stops_finish_after_restart() {
     let first = TestApp::start_in(dir, &config, Workers::Manual).await;
     let mut jobs = Vec::new();
     for i in 0..3 {
-        let (_, up) = first.upload_raw(plain_jpeg(120, 80), &format!("{i}.jpg"), "").await;
-        jobs.extend(up["jobs"].as_array().unwrap().iter().map(|j| j["id"].as_str().unwrap().to_owned()));
+        let (_, up) = first
+            .upload_raw(plain_jpeg(120, 80), &format!("{i}.jpg"), "")
+            .await;
+        jobs.extend(
+            up["jobs"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|j| j["id"].as_str().unwrap().to_owned()),
+        );
     }
     let TestApp { app, dir, .. } = first;
     app.shutdown().await;
@@ -99,8 +202,14 @@ async fn jobs_queued_when_the_server_stops_finish_after_restart() {
 
     let second = TestApp::start_in(dir, &config, Workers::Manual).await;
     for _ in 0..3 {
-        assert!(matches!(second.run_one(Role::Thumbnail).await, Outcome::Succeeded { .. }));
-        assert!(matches!(second.run_one(Role::Metadata).await, Outcome::Succeeded { .. }));
+        assert!(matches!(
+            second.run_one(Role::Thumbnail).await,
+            Outcome::Succeeded { .. }
+        ));
+        assert!(matches!(
+            second.run_one(Role::Metadata).await,
+            Outcome::Succeeded { .. }
+        ));
     }
     for id in &jobs {
         let (_, job) = second.get_json(&format!("/v1/jobs/{id}")).await;

@@ -39,7 +39,11 @@ fn serve() -> Server {
     };
     // Keep draining stderr so the server never blocks on a full pipe.
     std::thread::spawn(move || for _ in lines {});
-    Server { child, base, _dir: dir }
+    Server {
+        child,
+        base,
+        _dir: dir,
+    }
 }
 
 fn peak_rss_kib(pid: u32) -> u64 {
@@ -55,18 +59,35 @@ fn kiln_upload_wait_prints_results_and_thumbnails_download() {
     let photo = dir.path().join("photo.jpg");
     std::fs::write(&photo, common::camera_jpeg(1600, 1200, 1)).unwrap();
     let out = Command::new(env!("CARGO_BIN_EXE_kiln"))
-        .args(["upload", "--wait", "--timeout", "60", "--server", &server.base])
+        .args([
+            "upload",
+            "--wait",
+            "--timeout",
+            "60",
+            "--server",
+            &server.base,
+        ])
         .arg(&photo)
         .output()
         .unwrap();
     let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(out.status.success(), "stdout: {stdout}\nstderr: {}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "stdout: {stdout}\nstderr: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert!(stdout.contains("thumbnail: succeeded"), "{stdout}");
     assert!(stdout.contains("metadata: succeeded"), "{stdout}");
-    let urls: Vec<&str> = stdout.split_whitespace().filter(|w| w.contains("/v1/files/")).collect();
+    let urls: Vec<&str> = stdout
+        .split_whitespace()
+        .filter(|w| w.contains("/v1/files/"))
+        .collect();
     // The original plus 256 and 1024 px JPEGs.
     assert_eq!(urls.len(), 3, "{stdout}");
-    assert!(stdout.contains("1024x768 image/jpeg") && stdout.contains("256x192 image/jpeg"), "{stdout}");
+    assert!(
+        stdout.contains("1024x768 image/jpeg") && stdout.contains("256x192 image/jpeg"),
+        "{stdout}"
+    );
     let thumb = reqwest::blocking::get(urls[1]).unwrap().bytes().unwrap();
     let img = image::load_from_memory(&thumb).unwrap();
     assert_eq!(img.width().max(img.height()), 1024);
@@ -75,12 +96,22 @@ fn kiln_upload_wait_prints_results_and_thumbnails_download() {
     let notes = dir.path().join("notes.jpg");
     std::fs::write(&notes, "not a photo").unwrap();
     let out = Command::new(env!("CARGO_BIN_EXE_kiln"))
-        .args(["upload", "--wait", "--metadata", "false", "--server", &server.base])
+        .args([
+            "upload",
+            "--wait",
+            "--metadata",
+            "false",
+            "--server",
+            &server.base,
+        ])
         .arg(&notes)
         .output()
         .unwrap();
     assert!(!out.status.success());
-    assert!(String::from_utf8_lossy(&out.stdout).contains("dead after 1 attempt(s): unsupported format"));
+    assert!(
+        String::from_utf8_lossy(&out.stdout)
+            .contains("dead after 1 attempt(s): unsupported format")
+    );
 }
 
 #[test]
@@ -95,11 +126,16 @@ fn one_gib_upload_streams_with_bounded_memory() {
         hasher.update(&chunk);
     }
     let expected = hex::encode(hasher.finalize());
-    let body = futures::stream::iter((0..CHUNKS).map(move |_| Ok::<_, std::io::Error>(bytes::Bytes::from(chunk.clone()))));
+    let body = futures::stream::iter(
+        (0..CHUNKS).map(move |_| Ok::<_, std::io::Error>(bytes::Bytes::from(chunk.clone()))),
+    );
     let rt = tokio::runtime::Runtime::new().unwrap();
     let resp: serde_json::Value = rt.block_on(async {
         let r = reqwest::Client::new()
-            .post(format!("{}/v1/uploads?thumbnails=none&metadata=false", server.base))
+            .post(format!(
+                "{}/v1/uploads?thumbnails=none&metadata=false",
+                server.base
+            ))
             .header("x-filename", "big.bin")
             .body(reqwest::Body::wrap_stream(body))
             .send()
@@ -112,5 +148,8 @@ fn one_gib_upload_streams_with_bounded_memory() {
     assert_eq!(resp["sha256"].as_str(), Some(expected.as_str()));
     let peak_mib = peak_rss_kib(server.child.id()) / 1024;
     eprintln!("kiln serve peak RSS after a 1 GiB upload: {peak_mib} MiB");
-    assert!(peak_mib < 128, "peak RSS {peak_mib} MiB grows with the upload");
+    assert!(
+        peak_mib < 128,
+        "peak RSS {peak_mib} MiB grows with the upload"
+    );
 }

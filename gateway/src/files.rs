@@ -1,41 +1,68 @@
 //! `GET /v1/files/{id}` (with `Range`), `GET …/metadata`, `DELETE /v1/files/{id}`.
 
 use crate::{ApiError, AppState};
+use axum::Json;
 use axum::body::Body;
 use axum::extract::{Path, State};
-use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::Json;
 use serde_json::Value;
 
 /// The file's bytes; a single `Range` answers 206, an unsatisfiable one 416.
-pub async fn download(State(s): State<AppState>, Path(id): Path<String>, headers: HeaderMap) -> Result<Response, ApiError> {
-    let file = s.store.get_file(&id).await?.ok_or_else(|| ApiError::not_found("file"))?;
+pub async fn download(
+    State(s): State<AppState>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    let file = s
+        .store
+        .get_file(&id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("file"))?;
     let etag = format!("\"{}\"", file.sha256);
     let header_str = |name: header::HeaderName| headers.get(name).and_then(|v| v.to_str().ok());
-    if header_str(header::IF_NONE_MATCH).is_some_and(|v| v.split(',').any(|t| t.trim() == etag || t.trim() == "*")) {
+    if header_str(header::IF_NONE_MATCH)
+        .is_some_and(|v| v.split(',').any(|t| t.trim() == etag || t.trim() == "*"))
+    {
         return Ok((StatusCode::NOT_MODIFIED, [(header::ETAG, etag)]).into_response());
     }
     // A Range is honoured only if the client's copy is still current.
     let if_range_ok = header_str(header::IF_RANGE).is_none_or(|v| v.trim() == etag);
     let range = match header_str(header::RANGE).filter(|_| if_range_ok) {
         None => None,
-        Some(r) => match http_range_header::parse_range_header(r).and_then(|p| p.validate(file.bytes)) {
-            Ok(ranges) if ranges.len() == 1 => Some(ranges[0].clone()),
-            // Several ranges: the whole file is a valid answer (RFC 9110 §14.2).
-            Ok(_) => None,
-            Err(_) => {
-                let mut e = ApiError::new(StatusCode::RANGE_NOT_SATISFIABLE, "range_not_satisfiable",
-                    format!("the file has {} bytes", file.bytes));
-                e.headers.push((header::CONTENT_RANGE, hv(&format!("bytes */{}", file.bytes))));
-                return Err(e);
+        Some(r) => {
+            match http_range_header::parse_range_header(r).and_then(|p| p.validate(file.bytes)) {
+                Ok(ranges) if ranges.len() == 1 => Some(ranges[0].clone()),
+                // Several ranges: the whole file is a valid answer (RFC 9110 §14.2).
+                Ok(_) => None,
+                Err(_) => {
+                    let mut e = ApiError::new(
+                        StatusCode::RANGE_NOT_SATISFIABLE,
+                        "range_not_satisfiable",
+                        format!("the file has {} bytes", file.bytes),
+                    );
+                    e.headers.push((
+                        header::CONTENT_RANGE,
+                        hv(&format!("bytes */{}", file.bytes)),
+                    ));
+                    return Err(e);
+                }
             }
-        },
+        }
     };
     let (status, len, stream) = match &range {
-        Some(r) => (StatusCode::PARTIAL_CONTENT, r.end() - r.start() + 1,
-            s.blobs.get(file.bucket(), &file.id, Some(*r.start()..r.end() + 1)).await?),
-        None => (StatusCode::OK, file.bytes, s.blobs.get(file.bucket(), &file.id, None).await?),
+        Some(r) => (
+            StatusCode::PARTIAL_CONTENT,
+            r.end() - r.start() + 1,
+            s.blobs
+                .get(file.bucket(), &file.id, Some(*r.start()..r.end() + 1))
+                .await?,
+        ),
+        None => (
+            StatusCode::OK,
+            file.bytes,
+            s.blobs.get(file.bucket(), &file.id, None).await?,
+        ),
     };
     let mut resp = Response::new(Body::from_stream(stream));
     *resp.status_mut() = status;
@@ -44,13 +71,22 @@ pub async fn download(State(s): State<AppState>, Path(id): Path<String>, headers
     h.insert(header::CONTENT_LENGTH, HeaderValue::from(len));
     h.insert(header::ETAG, hv(&etag));
     h.insert(header::ACCEPT_RANGES, HeaderValue::from_static("bytes"));
-    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("private, max-age=31536000, immutable"));
-    h.insert("x-content-type-options", HeaderValue::from_static("nosniff"));
+    h.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("private, max-age=31536000, immutable"),
+    );
+    h.insert(
+        "x-content-type-options",
+        HeaderValue::from_static("nosniff"),
+    );
     if let Some(name) = &file.filename {
         h.insert(header::CONTENT_DISPOSITION, hv(&content_disposition(name)));
     }
     if let Some(r) = &range {
-        h.insert(header::CONTENT_RANGE, hv(&format!("bytes {}-{}/{}", r.start(), r.end(), file.bytes)));
+        h.insert(
+            header::CONTENT_RANGE,
+            hv(&format!("bytes {}-{}/{}", r.start(), r.end(), file.bytes)),
+        );
     }
     Ok(resp)
 }
@@ -61,26 +97,58 @@ fn hv(s: &str) -> HeaderValue {
 
 /// `inline` with an ASCII fallback name and the exact UTF-8 name (RFC 6266).
 fn content_disposition(name: &str) -> String {
-    let ascii: String = name.chars().map(|c| if c.is_ascii_graphic() && c != '"' && c != '\\' || c == ' ' { c } else { '_' }).collect();
+    let ascii: String = name
+        .chars()
+        .map(|c| {
+            if c.is_ascii_graphic() && c != '"' && c != '\\' || c == ' ' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
     let encoded: String = name
         .bytes()
-        .map(|b| if b.is_ascii_alphanumeric() || b"-._~".contains(&b) { (b as char).to_string() } else { format!("%{b:02X}") })
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
         .collect();
     format!("inline; filename=\"{ascii}\"; filename*=UTF-8''{encoded}")
 }
 
 /// What the metadata worker extracted.
-pub async fn metadata(State(s): State<AppState>, Path(id): Path<String>) -> Result<Json<Value>, ApiError> {
-    s.store.get_file(&id).await?.ok_or_else(|| ApiError::not_found("file"))?;
+pub async fn metadata(
+    State(s): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Json<Value>, ApiError> {
+    s.store
+        .get_file(&id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("file"))?;
     let doc = s.store.get_metadata(&id).await?.ok_or_else(|| {
-        ApiError::new(StatusCode::NOT_FOUND, "metadata_not_available", "no metadata for this file (yet): see its metadata job")
+        ApiError::new(
+            StatusCode::NOT_FOUND,
+            "metadata_not_available",
+            "no metadata for this file (yet): see its metadata job",
+        )
     })?;
     Ok(Json(doc))
 }
 
 /// Removes an uploaded file with its jobs, outputs and metadata.
-pub async fn remove(State(s): State<AppState>, Path(id): Path<String>) -> Result<StatusCode, ApiError> {
-    let removed = s.store.delete_file(&id).await?.ok_or_else(|| ApiError::not_found("file"))?;
+pub async fn remove(
+    State(s): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<StatusCode, ApiError> {
+    let removed = s
+        .store
+        .delete_file(&id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("file"))?;
     // Records go first, so a failure here leaves only unreachable bytes,
     // never a record pointing at nothing.
     for f in removed {

@@ -1,10 +1,10 @@
 //! Liveness and readiness probes.
 
 use crate::AppState;
+use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
-use axum::Json;
-use serde_json::{json, Value};
+use serde_json::{Value, json};
 
 /// The process is up.
 pub async fn live() -> Json<Value> {
@@ -27,5 +27,12 @@ pub async fn ready(State(s): State<AppState>) -> (StatusCode, Json<Value>) {
             "broker": check(broker.map_err(|e| e.to_string())),
         }
     });
-    (if ok { StatusCode::OK } else { StatusCode::SERVICE_UNAVAILABLE }, Json(body))
+    (
+        if ok {
+            StatusCode::OK
+        } else {
+            StatusCode::SERVICE_UNAVAILABLE
+        },
+        Json(body),
+    )
 }

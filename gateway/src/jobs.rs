@@ -2,17 +2,24 @@
 
 use crate::views::JobView;
 use crate::{ApiError, AppState};
+use axum::Json;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};
-use axum::Json;
 use kiln_adapters::JobQuery;
 use kiln_proto::{JobKind, JobStatus};
 use serde::Deserialize;
-use serde_json::{json, Value};
+use serde_json::{Value, json};
 
 /// One job with its outputs.
-pub async fn get_one(State(s): State<AppState>, Path(id): Path<String>) -> Result<Json<JobView>, ApiError> {
-    let job = s.store.get_job(&id).await?.ok_or_else(|| ApiError::not_found("job"))?;
+pub async fn get_one(
+    State(s): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Json<JobView>, ApiError> {
+    let job = s
+        .store
+        .get_job(&id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("job"))?;
     let outputs = s.store.job_outputs(&job.id).await?;
     Ok(Json(JobView::new(job, outputs)))
 }
@@ -33,26 +40,44 @@ pub async fn list(
 ) -> Result<Json<Value>, ApiError> {
     let Query(q) = q.map_err(|e| ApiError::invalid(e.body_text()))?;
     let status = match q.status.as_deref().filter(|s| !s.is_empty()) {
-        Some(st) => Some(st.parse::<JobStatus>().map_err(|e| ApiError::invalid(format!("status: {e}")))?),
+        Some(st) => Some(
+            st.parse::<JobStatus>()
+                .map_err(|e| ApiError::invalid(format!("status: {e}")))?,
+        ),
         None => None,
     };
     let kind = match q.kind.as_deref().filter(|s| !s.is_empty()) {
         Some(k) => match JobKind::from(k.to_owned()) {
-            JobKind::Unknown(k) => return Err(ApiError::invalid(format!("kind: unknown job kind {k:?}"))),
+            JobKind::Unknown(k) => {
+                return Err(ApiError::invalid(format!("kind: unknown job kind {k:?}")));
+            }
             known => Some(known),
         },
         None => None,
     };
     let limit = match q.limit.as_deref() {
         None | Some("") => 50,
-        Some(l) => l.parse::<u32>().ok().filter(|n| (1..=200).contains(n))
+        Some(l) => l
+            .parse::<u32>()
+            .ok()
+            .filter(|n| (1..=200).contains(n))
             .ok_or_else(|| ApiError::invalid("limit: must be a number from 1 to 200"))?,
     };
-    let query = JobQuery { status, kind, owner: None, before: q.cursor.filter(|c| !c.is_empty()), limit: limit + 1 };
+    let query = JobQuery {
+        status,
+        kind,
+        owner: None,
+        before: q.cursor.filter(|c| !c.is_empty()),
+        limit: limit + 1,
+    };
     let mut jobs = s.store.list_jobs(&query).await?;
     let more = jobs.len() > limit as usize;
     jobs.truncate(limit as usize);
-    let next_cursor = if more { jobs.last().map(|j| j.id.clone()) } else { None };
+    let next_cursor = if more {
+        jobs.last().map(|j| j.id.clone())
+    } else {
+        None
+    };
     let mut views = Vec::with_capacity(jobs.len());
     for job in jobs {
         let outputs = s.store.job_outputs(&job.id).await?;

@@ -15,9 +15,9 @@ pub use error::ApiError;
 pub use outbox::{publish_jobs, relay_once, run_outbox_relay};
 pub use views::{JobView, OutputView};
 
+use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::routing::{get, post};
-use axum::Router;
 use kiln_adapters::{BlobStore, Broker, MetaStore};
 use kiln_proto::ImageFormat;
 use serde::{Deserialize, Serialize};
@@ -62,7 +62,10 @@ pub struct AppState {
 /// The gateway's routes.
 pub fn router(state: AppState) -> Router {
     Router::new()
-        .route("/v1/uploads", post(upload::create).layer(DefaultBodyLimit::disable()))
+        .route(
+            "/v1/uploads",
+            post(upload::create).layer(DefaultBodyLimit::disable()),
+        )
         .route("/v1/jobs", get(jobs::list))
         .route("/v1/jobs/{id}", get(jobs::get_one))
         .route("/v1/files/{id}", get(files::download).delete(files::remove))

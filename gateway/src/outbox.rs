@@ -28,7 +28,10 @@ pub async fn publish_jobs(store: &dyn MetaStore, broker: &dyn Broker, jobs: &[Jo
             params: job.params.clone(),
             created_at: job.created_at,
         };
-        match broker.publish(role, &job.file_id, msg.to_bytes().into()).await {
+        match broker
+            .publish(role, &job.file_id, msg.to_bytes().into())
+            .await
+        {
             Ok(()) => done.push(job.id.clone()),
             Err(e) => {
                 warn!(job = %job.id, error = %e, "publish failed; the outbox relay will retry");
@@ -53,7 +56,10 @@ pub async fn relay_once(store: &dyn MetaStore, broker: &dyn Broker, min_age: Dur
     let mut total = 0;
     loop {
         let pending = match store.unpublished_jobs(200).await {
-            Ok(p) => p.into_iter().filter(|j| j.created_at <= cutoff).collect::<Vec<_>>(),
+            Ok(p) => p
+                .into_iter()
+                .filter(|j| j.created_at <= cutoff)
+                .collect::<Vec<_>>(),
             Err(e) => {
                 warn!(error = %e, "outbox relay cannot read the store");
                 return total;

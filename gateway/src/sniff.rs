@@ -20,7 +20,9 @@ pub fn content_type(head: &[u8]) -> String {
 /// Reads up to [`HEAD_LEN`] bytes from `stream`, returning them and a stream
 /// that yields the whole content again (head first), so sniffing costs no copy
 /// of the body.
-pub async fn peek<S>(mut stream: S) -> std::io::Result<(Bytes, impl Stream<Item = std::io::Result<Bytes>>)>
+pub async fn peek<S>(
+    mut stream: S,
+) -> std::io::Result<(Bytes, impl Stream<Item = std::io::Result<Bytes>>)>
 where
     S: Stream<Item = std::io::Result<Bytes>> + Unpin,
 {

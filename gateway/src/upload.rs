@@ -2,17 +2,17 @@
 
 use crate::upload_params::{RawParams, WorkRequest};
 use crate::views::file_url;
-use crate::{publish_jobs, sniff, ApiError, AppState};
-use axum::extract::{FromRequest, Multipart, Query, Request, State};
-use axum::extract::rejection::QueryRejection;
-use axum::http::{header, HeaderMap, StatusCode};
+use crate::{ApiError, AppState, publish_jobs, sniff};
 use axum::Json;
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{FromRequest, Multipart, Query, Request, State};
+use axum::http::{HeaderMap, StatusCode, header};
 use bytes::Bytes;
 use chrono::Utc;
 use futures::{Stream, StreamExt, TryStreamExt};
-use kiln_adapters::{new_id, BlobError, Bucket, FileRecord, JobRecord};
-use kiln_proto::{JobKind, JobStatus};
-use serde_json::{json, Value};
+use kiln_adapters::{BlobError, Bucket, FileRecord, JobRecord, new_id};
+use kiln_proto::JobKind;
+use serde_json::{Value, json};
 use std::collections::HashMap;
 
 #[derive(Debug, thiserror::Error)]
@@ -20,7 +20,11 @@ use std::collections::HashMap;
 struct TooLarge(u64);
 
 fn too_large(limit: u64) -> ApiError {
-    ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "too_large", format!("upload exceeds the limit of {limit} bytes"))
+    ApiError::new(
+        StatusCode::PAYLOAD_TOO_LARGE,
+        "too_large",
+        format!("upload exceeds the limit of {limit} bytes"),
+    )
 }
 
 /// Accepts `multipart/form-data` (field `file`, plus optional parameter
@@ -36,18 +40,29 @@ pub async fn create(
     for (k, v) in query {
         params.set(&k, v);
     }
-    let content_type = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
+    let content_type = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
     let (file, work) = if content_type.starts_with("multipart/form-data") {
         from_multipart(&s, params, req).await?
     } else {
         let limit = s.config.max_upload_bytes;
-        let declared = headers.get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()?.parse::<u64>().ok());
+        let declared = headers
+            .get(header::CONTENT_LENGTH)
+            .and_then(|v| v.to_str().ok()?.parse::<u64>().ok());
         if declared.is_some_and(|n| n > limit) {
             return Err(too_large(limit));
         }
         let work = params.resolve(&s.config)?;
-        let filename = headers.get("x-filename").and_then(|v| v.to_str().ok()).map(clean_filename);
-        let body = req.into_body().into_data_stream().map_err(std::io::Error::other);
+        let filename = headers
+            .get("x-filename")
+            .and_then(|v| v.to_str().ok())
+            .map(clean_filename);
+        let body = req
+            .into_body()
+            .into_data_stream()
+            .map_err(std::io::Error::other);
         (store_stream(&s, body, filename).await?, work)
     };
 
@@ -78,11 +93,21 @@ pub async fn create(
     ))
 }
 
-async fn from_multipart(s: &AppState, mut params: RawParams, req: Request) -> Result<(FileRecord, WorkRequest), ApiError> {
+async fn from_multipart(
+    s: &AppState,
+    mut params: RawParams,
+    req: Request,
+) -> Result<(FileRecord, WorkRequest), ApiError> {
     let bad = |e: axum::extract::multipart::MultipartError| {
-        ApiError::new(StatusCode::BAD_REQUEST, "bad_multipart", format!("malformed multipart body: {}", e.body_text()))
+        ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "bad_multipart",
+            format!("malformed multipart body: {}", e.body_text()),
+        )
     };
-    let mut mp = Multipart::from_request(req, s).await.map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, "bad_multipart", e.body_text()))?;
+    let mut mp = Multipart::from_request(req, s)
+        .await
+        .map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, "bad_multipart", e.body_text()))?;
     let mut stored: Option<FileRecord> = None;
     let result = async {
         while let Some(field) = mp.next_field().await.map_err(bad)? {
@@ -108,7 +133,9 @@ async fn from_multipart(s: &AppState, mut params: RawParams, req: Request) -> Re
     .await;
     match (result, stored) {
         (Ok(work), Some(file)) => Ok((file, work)),
-        (Ok(_), None) => Err(ApiError::invalid("file: the multipart body has no field named \"file\"")),
+        (Ok(_), None) => Err(ApiError::invalid(
+            "file: the multipart body has no field named \"file\"",
+        )),
         (Err(e), stored) => {
             if let Some(f) = stored {
                 let _ = s.blobs.delete(Bucket::Originals, &f.id).await;
@@ -120,7 +147,11 @@ async fn from_multipart(s: &AppState, mut params: RawParams, req: Request) -> Re
 
 /// Streams the body into the blob store under a new id, enforcing the size
 /// limit as bytes arrive and sniffing the type from the first bytes.
-async fn store_stream<S>(s: &AppState, body: S, filename: Option<String>) -> Result<FileRecord, ApiError>
+async fn store_stream<S>(
+    s: &AppState,
+    body: S,
+    filename: Option<String>,
+) -> Result<FileRecord, ApiError>
 where
     S: Stream<Item = std::io::Result<Bytes>> + Send + Unpin,
 {
@@ -129,13 +160,21 @@ where
     let limited = body.map(move |chunk| {
         let chunk = chunk?;
         seen += chunk.len() as u64;
-        if seen > limit { Err(std::io::Error::other(TooLarge(limit))) } else { Ok(chunk) }
+        if seen > limit {
+            Err(std::io::Error::other(TooLarge(limit)))
+        } else {
+            Ok(chunk)
+        }
     });
     let source_error = |e: std::io::Error| {
         if e.get_ref().is_some_and(|inner| inner.is::<TooLarge>()) {
             too_large(limit)
         } else {
-            ApiError::new(StatusCode::BAD_REQUEST, "upload_interrupted", format!("the upload did not complete: {e}"))
+            ApiError::new(
+                StatusCode::BAD_REQUEST,
+                "upload_interrupted",
+                format!("the upload did not complete: {e}"),
+            )
         }
     };
     let (head, replay) = sniff::peek(limited).await.map_err(source_error)?;
@@ -162,23 +201,13 @@ where
 }
 
 fn job_records(file: &FileRecord, work: &WorkRequest) -> Vec<JobRecord> {
-    let now = Utc::now();
-    let job = |kind: JobKind, params: Value| JobRecord {
-        id: new_id(),
-        owner: file.owner.clone(),
-        kind,
-        file_id: file.id.clone(),
-        params,
-        status: JobStatus::Queued,
-        attempts: 0,
-        error: None,
-        created_at: now,
-        updated_at: now,
-        published: false,
-    };
+    let job = |kind, params| JobRecord::queued(file.owner.clone(), kind, &file.id, params);
     let mut jobs = Vec::new();
     if !work.sizes.is_empty() {
-        jobs.push(job(JobKind::Thumbnail, json!({"sizes": work.sizes, "formats": work.formats})));
+        jobs.push(job(
+            JobKind::Thumbnail,
+            json!({"sizes": work.sizes, "formats": work.formats}),
+        ));
     }
     if work.metadata {
         jobs.push(job(JobKind::Metadata, json!({})));

@@ -57,14 +57,25 @@ impl RawParams {
             None | Some("") => cfg.default_formats.clone(),
             Some(list) => list
                 .split(',')
-                .map(|s| s.parse::<ImageFormat>().map_err(|e| ApiError::invalid(format!("formats: {e}"))))
+                .map(|s| {
+                    s.parse::<ImageFormat>()
+                        .map_err(|e| ApiError::invalid(format!("formats: {e}")))
+                })
                 .collect::<Result<Vec<_>, _>>()?,
         };
-        let metadata = match self.metadata.as_deref().map(|s| s.trim().to_ascii_lowercase()) {
+        let metadata = match self
+            .metadata
+            .as_deref()
+            .map(|s| s.trim().to_ascii_lowercase())
+        {
             None => true,
             Some(v) if ["true", "1", "yes", "on"].contains(&v.as_str()) => true,
             Some(v) if ["false", "0", "no", "off"].contains(&v.as_str()) => false,
-            Some(v) => return Err(ApiError::invalid(format!("metadata: {v:?} is not true or false"))),
+            Some(v) => {
+                return Err(ApiError::invalid(format!(
+                    "metadata: {v:?} is not true or false"
+                )));
+            }
         };
         let mut formats_dedup = Vec::new();
         for f in formats {
@@ -72,7 +83,11 @@ impl RawParams {
                 formats_dedup.push(f);
             }
         }
-        Ok(WorkRequest { sizes, formats: formats_dedup, metadata })
+        Ok(WorkRequest {
+            sizes,
+            formats: formats_dedup,
+            metadata,
+        })
     }
 }
 
@@ -91,15 +106,41 @@ mod tests {
     #[test]
     fn defaults_and_overrides() {
         let d = resolve(&[]).expect("defaults");
-        assert_eq!((d.sizes, d.formats, d.metadata), (vec![256, 1024], vec![ImageFormat::Jpeg], true));
-        let w = resolve(&[("thumbnails", "64, 128"), ("formats", "webp,png,webp"), ("metadata", "no")]).expect("ok");
-        assert_eq!((w.sizes, w.formats, w.metadata), (vec![64, 128], vec![ImageFormat::Webp, ImageFormat::Png], false));
-        assert!(resolve(&[("thumbnails", "none")]).expect("ok").sizes.is_empty());
+        assert_eq!(
+            (d.sizes, d.formats, d.metadata),
+            (vec![256, 1024], vec![ImageFormat::Jpeg], true)
+        );
+        let w = resolve(&[
+            ("thumbnails", "64, 128"),
+            ("formats", "webp,png,webp"),
+            ("metadata", "no"),
+        ])
+        .expect("ok");
+        assert_eq!(
+            (w.sizes, w.formats, w.metadata),
+            (
+                vec![64, 128],
+                vec![ImageFormat::Webp, ImageFormat::Png],
+                false
+            )
+        );
+        assert!(
+            resolve(&[("thumbnails", "none")])
+                .expect("ok")
+                .sizes
+                .is_empty()
+        );
     }
 
     #[test]
     fn bad_values_name_the_parameter() {
-        for (k, v) in [("thumbnails", "0"), ("thumbnails", "big"), ("thumbnails", "99999"), ("formats", "gif"), ("metadata", "maybe")] {
+        for (k, v) in [
+            ("thumbnails", "0"),
+            ("thumbnails", "big"),
+            ("thumbnails", "99999"),
+            ("formats", "gif"),
+            ("metadata", "maybe"),
+        ] {
             let e = resolve(&[(k, v)]).expect_err(v);
             assert_eq!(e.code, "invalid_parameter");
             assert!(e.message.starts_with(k), "{}", e.message);

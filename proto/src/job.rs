@@ -123,7 +123,9 @@ impl std::str::FromStr for ImageFormat {
             "jpeg" | "jpg" => Ok(ImageFormat::Jpeg),
             "webp" => Ok(ImageFormat::Webp),
             "png" => Ok(ImageFormat::Png),
-            other => Err(format!("unknown format {other:?}; expected jpeg, webp or png")),
+            other => Err(format!(
+                "unknown format {other:?}; expected jpeg, webp or png"
+            )),
         }
     }
 }
@@ -181,7 +183,10 @@ mod tests {
         assert_eq!(back, m);
         assert_eq!(
             back.thumbnail_params().expect("params"),
-            ThumbnailParams { sizes: vec![256, 1024], formats: vec![ImageFormat::Jpeg, ImageFormat::Webp] }
+            ThumbnailParams {
+                sizes: vec![256, 1024],
+                formats: vec![ImageFormat::Jpeg, ImageFormat::Webp]
+            }
         );
     }
 
@@ -218,17 +223,26 @@ mod tests {
 
     #[test]
     fn garbage_and_bad_params_are_decode_errors() {
-        assert!(matches!(JobMessage::from_bytes(b"not json"), Err(DecodeError::Malformed(_))));
+        assert!(matches!(
+            JobMessage::from_bytes(b"not json"),
+            Err(DecodeError::Malformed(_))
+        ));
         let mut m = sample();
         m.params = json!({"sizes": "big", "formats": ["gif"]});
-        assert!(matches!(m.thumbnail_params(), Err(DecodeError::Params { .. })));
+        assert!(matches!(
+            m.thumbnail_params(),
+            Err(DecodeError::Params { .. })
+        ));
     }
 
     #[test]
     fn routing_names_are_derived_from_kinds_and_roles() {
         assert_eq!(JobKind::Thumbnail.routing_key(), "kiln.jobs.thumbnail");
         assert_eq!(crate::Role::Metadata.queue_name(), "kiln.metadata");
-        assert_eq!(crate::Role::Thumbnail.dead_letter_queue(), "kiln.thumbnail.dead");
+        assert_eq!(
+            crate::Role::Thumbnail.dead_letter_queue(),
+            "kiln.thumbnail.dead"
+        );
         for k in JobKind::KNOWN {
             let role = k.role().expect("known kinds have roles");
             assert!(role.kinds().contains(&k));
@@ -247,7 +261,8 @@ mod tests {
             error: Some("gave up".into()),
             at: Utc::now(),
         };
-        let back: JobEvent = serde_json::from_str(&serde_json::to_string(&e).expect("ser")).expect("de");
+        let back: JobEvent =
+            serde_json::from_str(&serde_json::to_string(&e).expect("ser")).expect("de");
         assert_eq!(back, e);
         assert!(JobStatus::Dead.is_terminal() && !JobStatus::Failed.is_terminal());
     }

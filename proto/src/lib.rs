@@ -9,7 +9,7 @@ mod job;
 mod kind;
 mod status;
 
-pub use job::{DecodeError, JobMessage, JobEvent, ThumbnailParams, ImageFormat};
+pub use job::{DecodeError, ImageFormat, JobEvent, JobMessage, ThumbnailParams};
 pub use kind::{JobKind, Role};
 pub use status::JobStatus;
 

@@ -7,7 +7,11 @@ use kiln_adapters::{FileRecord, JobRecord};
 
 /// The job's input record and bytes. A missing file or one over
 /// `limits.max_input_bytes` is permanent; a store failure is retryable.
-pub(crate) async fn load(ctx: &JobContext, job: &JobRecord, limits: &ImageLimits) -> Result<(FileRecord, Vec<u8>), JobError> {
+pub(crate) async fn load(
+    ctx: &JobContext,
+    job: &JobRecord,
+    limits: &ImageLimits,
+) -> Result<(FileRecord, Vec<u8>), JobError> {
     let input = ctx
         .store
         .get_file(&job.file_id)

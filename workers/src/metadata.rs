@@ -1,11 +1,11 @@
 //! The `metadata` job: format, dimensions and EXIF of an uploaded image.
 
-use crate::imaging::{format_name, probe, ImageLimits, ImagingError};
+use crate::imaging::{ImageLimits, ImagingError, format_name, probe};
 use crate::{Handler, JobContext, JobError};
 use async_trait::async_trait;
 use kiln_adapters::{FileRecord, JobRecord};
 use kiln_proto::Role;
-use serde_json::{json, Map, Value};
+use serde_json::{Map, Value, json};
 
 mod exif_fields;
 
@@ -35,7 +35,11 @@ pub fn extract(data: &[u8]) -> Result<Value, ImagingError> {
         if let Some(o) = exif.get("orientation").and_then(Value::as_u64) {
             // Rotations by 90° swap what a viewer shows.
             let swap = (5..=8).contains(&o);
-            let (w, h) = if swap { (p.height, p.width) } else { (p.width, p.height) };
+            let (w, h) = if swap {
+                (p.height, p.width)
+            } else {
+                (p.width, p.height)
+            };
             doc.insert("display_width".into(), json!(w));
             doc.insert("display_height".into(), json!(h));
         }

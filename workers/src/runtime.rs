@@ -3,13 +3,14 @@
 use crate::{JobError, RetryPolicy};
 use async_trait::async_trait;
 use kiln_adapters::{
-    BlobStore, Broker, BrokerError, Completion, Delivery, FileRecord, JobRecord, MetaStore, StartOutcome,
+    BlobStore, Broker, BrokerError, Completion, Delivery, FileRecord, JobRecord, MetaStore,
+    StartOutcome,
 };
 use kiln_proto::{JobMessage, Role};
 use std::sync::Arc;
 use std::time::Duration;
-use tokio::sync::{watch, Semaphore};
-use tracing::{error, info, warn, Instrument};
+use tokio::sync::{Semaphore, watch};
+use tracing::{Instrument, error, info, warn};
 
 /// What a handler may use.
 #[derive(Clone)]
@@ -95,8 +96,18 @@ pub struct Worker {
 
 impl Worker {
     /// Builds a worker; nothing runs until [`Worker::run`] or [`Worker::process_one`].
-    pub fn new(handler: Arc<dyn Handler>, ctx: JobContext, broker: Arc<dyn Broker>, config: WorkerConfig) -> Arc<Self> {
-        Arc::new(Worker { handler, ctx, broker, config })
+    pub fn new(
+        handler: Arc<dyn Handler>,
+        ctx: JobContext,
+        broker: Arc<dyn Broker>,
+        config: WorkerConfig,
+    ) -> Arc<Self> {
+        Arc::new(Worker {
+            handler,
+            ctx,
+            broker,
+            config,
+        })
     }
 
     /// The role served.
@@ -106,7 +117,10 @@ impl Worker {
 
     /// Processes the next delivery if one arrives within `wait`. For tests and
     /// one-shot runs: deterministic, no background tasks.
-    pub async fn process_one(self: &Arc<Self>, wait: Duration) -> Result<Option<Outcome>, BrokerError> {
+    pub async fn process_one(
+        self: &Arc<Self>,
+        wait: Duration,
+    ) -> Result<Option<Outcome>, BrokerError> {
         let mut sub = self.broker.subscribe(self.role()).await?;
         match tokio::time::timeout(wait, sub.next()).await {
             Ok(delivery) => Ok(Some(self.process(delivery?).await)),
@@ -164,7 +178,10 @@ impl Worker {
             }
         }
         let all = self.config.concurrency.max(1) as u32;
-        if tokio::time::timeout(self.config.shutdown_grace, slots.acquire_many(all)).await.is_err() {
+        if tokio::time::timeout(self.config.shutdown_grace, slots.acquire_many(all))
+            .await
+            .is_err()
+        {
             warn!(%role, "shutdown grace period over; unfinished jobs will be redelivered");
         }
         info!(%role, "worker stopped");
@@ -177,7 +194,10 @@ impl Worker {
             Err(e) => {
                 let error = e.to_string();
                 settle_dead(delivery, &error).await;
-                return Outcome::Dead { job_id: None, error };
+                return Outcome::Dead {
+                    job_id: None,
+                    error,
+                };
             }
         };
         let span = tracing::info_span!("job", id = %msg.job_id, kind = %msg.kind);
@@ -190,20 +210,35 @@ impl Worker {
             Ok(StartOutcome::Started(job)) => job,
             Ok(StartOutcome::AlreadyTerminal(_)) | Ok(StartOutcome::Missing) if !known => {
                 // Not ours to judge the job by, but the message is poison here.
-                let error = format!("unknown job kind {:?} for the {} worker", msg.kind.as_str(), self.role());
+                let error = format!(
+                    "unknown job kind {:?} for the {} worker",
+                    msg.kind.as_str(),
+                    self.role()
+                );
                 settle_dead(delivery, &error).await;
-                return Outcome::Dead { job_id: Some(msg.job_id), error };
+                return Outcome::Dead {
+                    job_id: Some(msg.job_id),
+                    error,
+                };
             }
             Ok(StartOutcome::AlreadyTerminal(_)) | Ok(StartOutcome::Missing) => {
                 settle(delivery.ack().await);
                 return Outcome::Skipped { job_id: msg.job_id };
             }
-            Err(e) => return self.retry_delivery(delivery, msg.job_id, e.to_string()).await,
+            Err(e) => {
+                return self
+                    .retry_delivery(delivery, msg.job_id, e.to_string())
+                    .await;
+            }
         };
         let result = if known && self.role().kinds().contains(&job.kind) {
             self.run_handler(&job).await
         } else {
-            Err(JobError::Abort(format!("unknown job kind {:?} for the {} worker", job.kind.as_str(), self.role())))
+            Err(JobError::Abort(format!(
+                "unknown job kind {:?} for the {} worker",
+                job.kind.as_str(),
+                self.role()
+            )))
         };
         match result {
             Ok(outputs) => self.record_success(delivery, &job, outputs).await,
@@ -214,12 +249,20 @@ impl Worker {
             }
             Err(JobError::Retry(reason)) => {
                 let delay = self.config.retry.delay(job.attempts, jitter_seed(&job.id));
-                if let Err(e) = self.ctx.store.fail_attempt(&job.id, job.attempts, &reason, false).await {
+                if let Err(e) = self
+                    .ctx
+                    .store
+                    .fail_attempt(&job.id, job.attempts, &reason, false)
+                    .await
+                {
                     warn!(error = %e, "could not record failed attempt");
                 }
                 warn!(attempt = job.attempts, ?delay, %reason, "attempt failed; will retry");
                 settle(delivery.retry(delay).await);
-                Outcome::Retrying { job_id: job.id.clone(), error: reason }
+                Outcome::Retrying {
+                    job_id: job.id.clone(),
+                    error: reason,
+                }
             }
         }
     }
@@ -235,53 +278,100 @@ impl Worker {
             Ok(Err(join)) if join.is_panic() => {
                 let why = panic_message(join.into_panic());
                 error!(%why, "handler panicked");
-                Err(JobError::Abort(format!("worker crashed on this input: {why}")))
+                Err(JobError::Abort(format!(
+                    "worker crashed on this input: {why}"
+                )))
             }
             Ok(Err(join)) => Err(JobError::Retry(format!("handler task cancelled: {join}"))),
             Err(_) => {
                 abort.abort();
-                Err(JobError::Retry(format!("timed out after {:?}", self.config.job_timeout)))
+                Err(JobError::Retry(format!(
+                    "timed out after {:?}",
+                    self.config.job_timeout
+                )))
             }
         }
     }
 
-    async fn record_success(&self, delivery: Delivery, job: &JobRecord, outputs: Vec<FileRecord>) -> Outcome {
-        match self.ctx.store.complete_job(&job.id, job.attempts, &outputs).await {
+    async fn record_success(
+        &self,
+        delivery: Delivery,
+        job: &JobRecord,
+        outputs: Vec<FileRecord>,
+    ) -> Outcome {
+        match self
+            .ctx
+            .store
+            .complete_job(&job.id, job.attempts, &outputs)
+            .await
+        {
             Ok(Completion::Recorded { stale_outputs }) => {
                 for id in stale_outputs {
-                    let _ = self.ctx.blobs.delete(kiln_adapters::Bucket::Derived, &id).await;
+                    let _ = self
+                        .ctx
+                        .blobs
+                        .delete(kiln_adapters::Bucket::Derived, &id)
+                        .await;
                 }
-                info!(outputs = outputs.len(), attempt = job.attempts, "job succeeded");
+                info!(
+                    outputs = outputs.len(),
+                    attempt = job.attempts,
+                    "job succeeded"
+                );
             }
             Ok(Completion::Gone) => {
                 // The file was deleted while we worked: drop what we wrote.
                 for o in &outputs {
-                    let _ = self.ctx.blobs.delete(kiln_adapters::Bucket::Derived, &o.id).await;
+                    let _ = self
+                        .ctx
+                        .blobs
+                        .delete(kiln_adapters::Bucket::Derived, &o.id)
+                        .await;
                 }
             }
             Ok(Completion::Superseded) => info!("a newer attempt owns this job; result discarded"),
-            Err(e) => return self.retry_delivery(delivery, job.id.clone(), e.to_string()).await,
+            Err(e) => {
+                return self
+                    .retry_delivery(delivery, job.id.clone(), e.to_string())
+                    .await;
+            }
         }
         settle(delivery.ack().await);
-        Outcome::Succeeded { job_id: job.id.clone() }
+        Outcome::Succeeded {
+            job_id: job.id.clone(),
+        }
     }
 
     async fn record_dead(&self, delivery: Delivery, job: &JobRecord, reason: String) -> Outcome {
-        if let Err(e) = self.ctx.store.fail_attempt(&job.id, job.attempts, &reason, true).await {
+        if let Err(e) = self
+            .ctx
+            .store
+            .fail_attempt(&job.id, job.attempts, &reason, true)
+            .await
+        {
             // Without the job's state recorded, dead-lettering would hide the
             // failure from the client: keep the message and try again later.
-            return self.retry_delivery(delivery, job.id.clone(), e.to_string()).await;
+            return self
+                .retry_delivery(delivery, job.id.clone(), e.to_string())
+                .await;
         }
         warn!(attempt = job.attempts, %reason, "job dead");
         settle_dead(delivery, &reason).await;
-        Outcome::Dead { job_id: Some(job.id.clone()), error: reason }
+        Outcome::Dead {
+            job_id: Some(job.id.clone()),
+            error: reason,
+        }
     }
 
     /// The store failed around the handler: redeliver later without blaming the job.
     async fn retry_delivery(&self, delivery: Delivery, job_id: String, error: String) -> Outcome {
         let attempt = delivery.delivery_count;
         warn!(%error, "store unavailable; redelivering later");
-        settle(delivery.retry(self.config.retry.delay(attempt, jitter_seed(&job_id))).await);
+        settle(
+            delivery
+                .retry(self.config.retry.delay(attempt, jitter_seed(&job_id)))
+                .await,
+        );
         Outcome::Retrying { job_id, error }
     }
 }
@@ -299,7 +389,9 @@ fn settle(result: Result<(), BrokerError>) {
 }
 
 fn jitter_seed(id: &str) -> u64 {
-    id.bytes().fold(0xcbf29ce484222325u64, |h, b| (h ^ b as u64).wrapping_mul(0x100000001b3))
+    id.bytes().fold(0xcbf29ce484222325u64, |h, b| {
+        (h ^ b as u64).wrapping_mul(0x100000001b3)
+    })
 }
 
 fn panic_message(p: Box<dyn std::any::Any + Send>) -> String {

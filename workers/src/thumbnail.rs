@@ -1,11 +1,11 @@
 //! The `thumbnail` job: several sizes and formats of one uploaded image.
 
-use crate::imaging::{render_thumbnails, ImageLimits, ImagingError};
+use crate::imaging::{ImageLimits, ImagingError, render_thumbnails};
 use crate::{Handler, JobContext, JobError};
 use async_trait::async_trait;
 use chrono::Utc;
 use kiln_adapters::blob::stream_of;
-use kiln_adapters::{output_id, Bucket, FileRecord, JobRecord};
+use kiln_adapters::{Bucket, FileRecord, JobRecord, output_id};
 use kiln_proto::{Role, ThumbnailParams};
 
 /// Largest thumbnail edge a client may ask for.
@@ -34,10 +34,14 @@ fn params(job: &JobRecord) -> Result<ThumbnailParams, JobError> {
     let p: ThumbnailParams = serde_json::from_value(job.params.clone())
         .map_err(|e| JobError::Abort(format!("invalid thumbnail parameters: {e}")))?;
     if p.sizes.is_empty() || p.formats.is_empty() {
-        return Err(JobError::Abort("thumbnail job needs at least one size and one format".into()));
+        return Err(JobError::Abort(
+            "thumbnail job needs at least one size and one format".into(),
+        ));
     }
     if let Some(bad) = p.sizes.iter().find(|s| **s == 0 || **s > MAX_EDGE) {
-        return Err(JobError::Abort(format!("thumbnail size {bad} is outside 1..={MAX_EDGE}")));
+        return Err(JobError::Abort(format!(
+            "thumbnail size {bad} is outside 1..={MAX_EDGE}"
+        )));
     }
     Ok(p)
 }
@@ -52,9 +56,11 @@ impl Handler for ThumbnailHandler {
         let p = params(job)?;
         let (input, data) = crate::input::load(ctx, job, &self.limits).await?;
         let limits = self.limits;
-        let rendered = tokio::task::spawn_blocking(move || render_thumbnails(&data, &p.sizes, &p.formats, &limits))
-            .await
-            .map_err(|e| JobError::Abort(format!("worker crashed decoding this input: {e}")))??;
+        let rendered = tokio::task::spawn_blocking(move || {
+            render_thumbnails(&data, &p.sizes, &p.formats, &limits)
+        })
+        .await
+        .map_err(|e| JobError::Abort(format!("worker crashed decoding this input: {e}")))??;
 
         let stem = input
             .filename
@@ -67,7 +73,10 @@ impl Handler for ThumbnailHandler {
         for r in rendered {
             let ext = r.format.as_str();
             let id = output_id(&job.id, &format!("{}.{ext}", r.size));
-            let info = ctx.blobs.put(Bucket::Derived, &id, stream_of(r.bytes)).await?;
+            let info = ctx
+                .blobs
+                .put(Bucket::Derived, &id, stream_of(r.bytes))
+                .await?;
             outputs.push(FileRecord {
                 id,
                 owner: input.owner.clone(),

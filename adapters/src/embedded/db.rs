@@ -24,7 +24,9 @@ impl Db {
         conn.pragma_update(None, "foreign_keys", "ON")?;
         conn.busy_timeout(std::time::Duration::from_secs(5))?;
         conn.execute_batch(schema)?;
-        Ok(Db { conn: Arc::new(Mutex::new(conn)) })
+        Ok(Db {
+            conn: Arc::new(Mutex::new(conn)),
+        })
     }
 
     /// Runs `f` with the connection on the blocking thread pool.
@@ -35,7 +37,9 @@ impl Db {
     {
         let conn = self.conn.clone();
         tokio::task::spawn_blocking(move || {
-            let mut guard = conn.lock().map_err(|_| "database lock poisoned".to_string())?;
+            let mut guard = conn
+                .lock()
+                .map_err(|_| "database lock poisoned".to_string())?;
             f(&mut guard).map_err(|e| e.to_string())
         })
         .await

@@ -2,8 +2,8 @@
 
 use crate::blob::{BlobError, BlobInfo, BlobStore, Bucket, ByteStream};
 use async_trait::async_trait;
-use futures::stream::BoxStream;
 use futures::TryStreamExt;
+use futures::stream::BoxStream;
 use sha2::{Digest, Sha256};
 use std::ops::Range;
 use std::path::{Path, PathBuf};
@@ -44,7 +44,9 @@ impl FsBlobStore {
     fn path(&self, bucket: Bucket, id: &str) -> Result<PathBuf, BlobError> {
         // Ids come from Kiln, but are echoed from URLs: refuse anything that
         // could walk out of the store.
-        let ok = id.len() >= 4 && id.len() <= 64 && id.bytes().all(|c| c.is_ascii_alphanumeric() || c == b'-');
+        let ok = id.len() >= 4
+            && id.len() <= 64
+            && id.bytes().all(|c| c.is_ascii_alphanumeric() || c == b'-');
         if !ok {
             return Err(BlobError::NotFound);
         }
@@ -52,7 +54,11 @@ impl FsBlobStore {
         Ok(self.root.join(bucket.as_str()).join(shard).join(id))
     }
 
-    async fn write_tmp(&self, tmp: &Path, mut data: BoxStream<'_, std::io::Result<bytes::Bytes>>) -> Result<BlobInfo, BlobError> {
+    async fn write_tmp(
+        &self,
+        tmp: &Path,
+        mut data: BoxStream<'_, std::io::Result<bytes::Bytes>>,
+    ) -> Result<BlobInfo, BlobError> {
         let mut file = fs::File::create(tmp).await?;
         let mut hasher = Sha256::new();
         let mut bytes = 0u64;
@@ -62,15 +68,26 @@ impl FsBlobStore {
             file.write_all(&chunk).await?;
         }
         file.sync_all().await?;
-        Ok(BlobInfo { bytes, sha256: hex::encode(hasher.finalize()) })
+        Ok(BlobInfo {
+            bytes,
+            sha256: hex::encode(hasher.finalize()),
+        })
     }
 }
 
 #[async_trait]
 impl BlobStore for FsBlobStore {
-    async fn put(&self, bucket: Bucket, id: &str, data: BoxStream<'_, std::io::Result<bytes::Bytes>>) -> Result<BlobInfo, BlobError> {
+    async fn put(
+        &self,
+        bucket: Bucket,
+        id: &str,
+        data: BoxStream<'_, std::io::Result<bytes::Bytes>>,
+    ) -> Result<BlobInfo, BlobError> {
         let dest = self.path(bucket, id)?;
-        let tmp = self.root.join("tmp").join(format!("{}.part", uuid::Uuid::new_v4()));
+        let tmp = self
+            .root
+            .join("tmp")
+            .join(format!("{}.part", uuid::Uuid::new_v4()));
         let info = match self.write_tmp(&tmp, data).await {
             Ok(info) => info,
             Err(e) => {
@@ -93,15 +110,24 @@ impl BlobStore for FsBlobStore {
         Ok(info)
     }
 
-    async fn get(&self, bucket: Bucket, id: &str, range: Option<Range<u64>>) -> Result<ByteStream, BlobError> {
+    async fn get(
+        &self,
+        bucket: Bucket,
+        id: &str,
+        range: Option<Range<u64>>,
+    ) -> Result<ByteStream, BlobError> {
         let mut file = fs::File::open(self.path(bucket, id)?).await?;
-        let stream = match range {
+        let stream: ByteStream = match range {
             Some(r) => {
                 file.seek(std::io::SeekFrom::Start(r.start)).await?;
                 let limited = file.take(r.end.saturating_sub(r.start));
-                tokio_util::io::ReaderStream::with_capacity(limited, READ_CHUNK).boxed_stream()
+                Box::pin(tokio_util::io::ReaderStream::with_capacity(
+                    limited, READ_CHUNK,
+                ))
             }
-            None => tokio_util::io::ReaderStream::with_capacity(file, READ_CHUNK).boxed_stream(),
+            None => Box::pin(tokio_util::io::ReaderStream::with_capacity(
+                file, READ_CHUNK,
+            )),
         };
         Ok(stream)
     }
@@ -120,15 +146,5 @@ impl BlobStore for FsBlobStore {
             return Err(BlobError::Unavailable("blob directory is read-only".into()));
         }
         Ok(())
-    }
-}
-
-trait BoxedStream {
-    fn boxed_stream(self) -> ByteStream;
-}
-
-impl<R: tokio::io::AsyncRead + Send + 'static> BoxedStream for tokio_util::io::ReaderStream<R> {
-    fn boxed_stream(self) -> ByteStream {
-        Box::pin(self)
     }
 }

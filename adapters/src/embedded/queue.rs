@@ -9,7 +9,7 @@ use crate::broker::{Acker, Broker, BrokerError, Delivery, Subscription};
 use async_trait::async_trait;
 use bytes::Bytes;
 use kiln_proto::Role;
-use rusqlite::{params, OptionalExtension, TransactionBehavior};
+use rusqlite::{OptionalExtension, TransactionBehavior, params};
 use std::path::Path;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -56,7 +56,10 @@ pub struct EmbeddedBroker {
 }
 
 fn now_ms() -> i64 {
-    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_millis() as i64).unwrap_or(0)
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or(0)
 }
 
 fn unavailable(e: String) -> BrokerError {
@@ -64,12 +67,14 @@ fn unavailable(e: String) -> BrokerError {
 }
 
 impl EmbeddedBroker {
-    /// Opens the queue database at `path`. Messages left in flight by a
-    /// previous process are made deliverable again: no consumer holds them.
+    /// Opens the queue database at `path`. Call [`EmbeddedBroker::recover`]
+    /// next to release messages a previous process left in flight.
     pub fn open(path: &Path) -> Result<Self, BrokerError> {
         let db = Db::open(path, SCHEMA).map_err(|e| unavailable(e.to_string()))?;
-        let broker = EmbeddedBroker { db, notify: Arc::new(Notify::new()) };
-        Ok(broker)
+        Ok(EmbeddedBroker {
+            db,
+            notify: Arc::new(Notify::new()),
+        })
     }
 
     /// Releases messages a previous process held. Call once at start-up,
@@ -85,7 +90,13 @@ impl EmbeddedBroker {
     /// Messages waiting or in flight for `role` (the queue depth).
     pub async fn depth(&self, role: Role) -> Result<u64, BrokerError> {
         self.db
-            .call(move |c| c.query_row("SELECT COUNT(*) FROM messages WHERE role = ?1", [role.as_str()], |r| r.get::<_, i64>(0)))
+            .call(move |c| {
+                c.query_row(
+                    "SELECT COUNT(*) FROM messages WHERE role = ?1",
+                    [role.as_str()],
+                    |r| r.get::<_, i64>(0),
+                )
+            })
             .await
             .map(|n| n as u64)
             .map_err(unavailable)
@@ -124,11 +135,17 @@ impl Broker for EmbeddedBroker {
     }
 
     async fn subscribe(&self, role: Role) -> Result<Box<dyn Subscription>, BrokerError> {
-        Ok(Box::new(EmbeddedSubscription { broker: self.clone(), role }))
+        Ok(Box::new(EmbeddedSubscription {
+            broker: self.clone(),
+            role,
+        }))
     }
 
     async fn ping(&self) -> Result<(), BrokerError> {
-        self.db.call(|c| c.query_row("SELECT 1", [], |_| Ok(()))).await.map_err(unavailable)
+        self.db
+            .call(|c| c.query_row("SELECT 1", [], |_| Ok(())))
+            .await
+            .map_err(unavailable)
     }
 }
 
@@ -178,8 +195,16 @@ impl EmbeddedSubscription {
             .map_err(unavailable)?;
         Ok(match row {
             Ok((id, payload, deliveries)) => {
-                let acker = EmbeddedAcker { broker: self.broker.clone(), id, settled: false };
-                Claim::Got(Delivery::new(Bytes::from(payload), deliveries, Box::new(acker)))
+                let acker = EmbeddedAcker {
+                    broker: self.broker.clone(),
+                    id,
+                    settled: false,
+                };
+                Claim::Got(Delivery::new(
+                    Bytes::from(payload),
+                    deliveries,
+                    Box::new(acker),
+                ))
             }
             Err(next_due) => Claim::Wait(next_due),
         })
@@ -229,7 +254,11 @@ impl EmbeddedAcker {
         F: FnOnce(&mut rusqlite::Connection, i64) -> rusqlite::Result<()> + Send + 'static,
     {
         let id = self.id;
-        self.broker.db.call(move |c| f(c, id)).await.map_err(unavailable)?;
+        self.broker
+            .db
+            .call(move |c| f(c, id))
+            .await
+            .map_err(unavailable)?;
         self.settled = true;
         self.broker.notify.notify_waiters();
         Ok(())
@@ -239,13 +268,21 @@ impl EmbeddedAcker {
 #[async_trait]
 impl Acker for EmbeddedAcker {
     async fn ack(self: Box<Self>) -> Result<(), BrokerError> {
-        self.settle(|c, id| c.execute("DELETE FROM messages WHERE id = ?1", [id]).map(|_| ())).await
+        self.settle(|c, id| {
+            c.execute("DELETE FROM messages WHERE id = ?1", [id])
+                .map(|_| ())
+        })
+        .await
     }
 
     async fn retry(self: Box<Self>, delay: Duration) -> Result<(), BrokerError> {
         let due = now_ms() + delay.as_millis() as i64;
         self.settle(move |c, id| {
-            c.execute("UPDATE messages SET in_flight = 0, due_at = ?1 WHERE id = ?2", params![due, id]).map(|_| ())
+            c.execute(
+                "UPDATE messages SET in_flight = 0, due_at = ?1 WHERE id = ?2",
+                params![due, id],
+            )
+            .map(|_| ())
         })
         .await
     }
@@ -276,7 +313,11 @@ impl Drop for EmbeddedAcker {
         let (db, notify, id) = (self.broker.db.clone(), self.broker.notify.clone(), self.id);
         if let Ok(handle) = tokio::runtime::Handle::try_current() {
             handle.spawn(async move {
-                let _ = db.call(move |c| c.execute("UPDATE messages SET in_flight = 0 WHERE id = ?1", [id])).await;
+                let _ = db
+                    .call(move |c| {
+                        c.execute("UPDATE messages SET in_flight = 0 WHERE id = ?1", [id])
+                    })
+                    .await;
                 notify.notify_waiters();
             });
         }

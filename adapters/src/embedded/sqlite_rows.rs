@@ -46,8 +46,7 @@ CREATE TABLE IF NOT EXISTS metadata (
 );
 "#;
 
-pub(crate) const FILE_COLS: &str =
-    "id, owner, filename, content_type, bytes, sha256, parent_id, job_id, width, height, created_at";
+pub(crate) const FILE_COLS: &str = "id, owner, filename, content_type, bytes, sha256, parent_id, job_id, width, height, created_at";
 
 pub(crate) const JOB_COLS: &str =
     "id, owner, kind, file_id, params, status, attempts, error, created_at, updated_at, published";
@@ -61,7 +60,9 @@ fn parse_ts(row: &Row<'_>, idx: usize) -> rusqlite::Result<DateTime<Utc>> {
     let s: String = row.get(idx)?;
     DateTime::parse_from_rfc3339(&s)
         .map(|t| t.with_timezone(&Utc))
-        .map_err(|e| rusqlite::Error::FromSqlConversionFailure(idx, rusqlite::types::Type::Text, Box::new(e)))
+        .map_err(|e| {
+            rusqlite::Error::FromSqlConversionFailure(idx, rusqlite::types::Type::Text, Box::new(e))
+        })
 }
 
 fn conversion(idx: usize, msg: String) -> rusqlite::Error {
@@ -116,10 +117,21 @@ pub(crate) fn insert_file(tx: &rusqlite::Transaction<'_>, f: &FileRecord) -> rus
 
 pub(crate) fn insert_job(tx: &rusqlite::Transaction<'_>, j: &JobRecord) -> rusqlite::Result<()> {
     tx.execute(
-        &format!("INSERT INTO jobs ({JOB_COLS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)"),
+        &format!(
+            "INSERT INTO jobs ({JOB_COLS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)"
+        ),
         rusqlite::params![
-            j.id, j.owner, j.kind.as_str(), j.file_id, j.params.to_string(), j.status.as_str(),
-            j.attempts, j.error, ts(j.created_at), ts(j.updated_at), j.published
+            j.id,
+            j.owner,
+            j.kind.as_str(),
+            j.file_id,
+            j.params.to_string(),
+            j.status.as_str(),
+            j.attempts,
+            j.error,
+            ts(j.created_at),
+            ts(j.updated_at),
+            j.published
         ],
     )?;
     Ok(())

@@ -1,12 +1,16 @@
 //! [`MetaStore`] on an embedded SQLite database.
 
 use super::db::Db;
-use super::sqlite_rows::{file_from_row, insert_file, insert_job, job_from_row, ts, FILE_COLS, JOB_COLS, SCHEMA};
-use crate::store::{Completion, FileRecord, JobQuery, JobRecord, MetaStore, StartOutcome, StoreError};
+use super::sqlite_rows::{
+    FILE_COLS, JOB_COLS, SCHEMA, file_from_row, insert_file, insert_job, job_from_row, ts,
+};
+use crate::store::{
+    Completion, FileRecord, JobQuery, JobRecord, MetaStore, StartOutcome, StoreError,
+};
 use async_trait::async_trait;
 use chrono::Utc;
 use kiln_proto::JobStatus;
-use rusqlite::{params, OptionalExtension, TransactionBehavior};
+use rusqlite::{OptionalExtension, TransactionBehavior, params};
 use std::path::Path;
 
 /// Files, jobs and metadata in one SQLite file.
@@ -31,8 +35,14 @@ impl SqliteStore {
     }
 
     /// Records the end of a running attempt, if it still owns the job.
-    async fn finish(&self, job_id: &str, attempt: u32, status: JobStatus, error: Option<String>,
-        outputs: Option<Vec<FileRecord>>) -> Result<Completion, StoreError> {
+    async fn finish(
+        &self,
+        job_id: &str,
+        attempt: u32,
+        status: JobStatus,
+        error: Option<String>,
+        outputs: Option<Vec<FileRecord>>,
+    ) -> Result<Completion, StoreError> {
         let job_id = job_id.to_owned();
         self.call(move |conn| {
             let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
@@ -46,7 +56,11 @@ impl SqliteStore {
                     .query_row("SELECT 1 FROM jobs WHERE id = ?1", [&job_id], |_| Ok(true))
                     .optional()?
                     .unwrap_or(false);
-                return Ok(if exists { Completion::Superseded } else { Completion::Gone });
+                return Ok(if exists {
+                    Completion::Superseded
+                } else {
+                    Completion::Gone
+                });
             }
             let mut stale = Vec::new();
             if let Some(outputs) = outputs {
@@ -58,10 +72,15 @@ impl SqliteStore {
                 for f in &outputs {
                     insert_file(&tx, f)?;
                 }
-                stale = old.into_iter().filter(|id| !outputs.iter().any(|f| &f.id == id)).collect();
+                stale = old
+                    .into_iter()
+                    .filter(|id| !outputs.iter().any(|f| &f.id == id))
+                    .collect();
             }
             tx.commit()?;
-            Ok(Completion::Recorded { stale_outputs: stale })
+            Ok(Completion::Recorded {
+                stale_outputs: stale,
+            })
         })
         .await
     }
@@ -85,8 +104,12 @@ impl MetaStore for SqliteStore {
     async fn get_file(&self, id: &str) -> Result<Option<FileRecord>, StoreError> {
         let id = id.to_owned();
         self.call(move |conn| {
-            conn.query_row(&format!("SELECT {FILE_COLS} FROM files WHERE id = ?1"), [id], file_from_row)
-                .optional()
+            conn.query_row(
+                &format!("SELECT {FILE_COLS} FROM files WHERE id = ?1"),
+                [id],
+                file_from_row,
+            )
+            .optional()
         })
         .await
     }
@@ -107,9 +130,11 @@ impl MetaStore for SqliteStore {
             };
             let mut removed = vec![original];
             removed.extend(
-                tx.prepare(&format!("SELECT {FILE_COLS} FROM files WHERE parent_id = ?1"))?
-                    .query_map([&id], file_from_row)?
-                    .collect::<Result<Vec<_>, _>>()?,
+                tx.prepare(&format!(
+                    "SELECT {FILE_COLS} FROM files WHERE parent_id = ?1"
+                ))?
+                .query_map([&id], file_from_row)?
+                .collect::<Result<Vec<_>, _>>()?,
             );
             tx.execute("DELETE FROM files WHERE id = ?1 OR parent_id = ?1", [&id])?;
             tx.execute("DELETE FROM jobs WHERE file_id = ?1", [&id])?;
@@ -123,8 +148,12 @@ impl MetaStore for SqliteStore {
     async fn get_job(&self, id: &str) -> Result<Option<JobRecord>, StoreError> {
         let id = id.to_owned();
         self.call(move |conn| {
-            conn.query_row(&format!("SELECT {JOB_COLS} FROM jobs WHERE id = ?1"), [id], job_from_row)
-                .optional()
+            conn.query_row(
+                &format!("SELECT {JOB_COLS} FROM jobs WHERE id = ?1"),
+                [id],
+                job_from_row,
+            )
+            .optional()
         })
         .await
     }
@@ -190,20 +219,45 @@ impl MetaStore for SqliteStore {
         .await
     }
 
-    async fn complete_job(&self, job_id: &str, attempt: u32, outputs: &[FileRecord]) -> Result<Completion, StoreError> {
-        self.finish(job_id, attempt, JobStatus::Succeeded, None, Some(outputs.to_vec())).await
+    async fn complete_job(
+        &self,
+        job_id: &str,
+        attempt: u32,
+        outputs: &[FileRecord],
+    ) -> Result<Completion, StoreError> {
+        self.finish(
+            job_id,
+            attempt,
+            JobStatus::Succeeded,
+            None,
+            Some(outputs.to_vec()),
+        )
+        .await
     }
 
-    async fn fail_attempt(&self, job_id: &str, attempt: u32, error: &str, dead: bool) -> Result<Completion, StoreError> {
-        let status = if dead { JobStatus::Dead } else { JobStatus::Failed };
-        self.finish(job_id, attempt, status, Some(error.to_owned()), None).await
+    async fn fail_attempt(
+        &self,
+        job_id: &str,
+        attempt: u32,
+        error: &str,
+        dead: bool,
+    ) -> Result<Completion, StoreError> {
+        let status = if dead {
+            JobStatus::Dead
+        } else {
+            JobStatus::Failed
+        };
+        self.finish(job_id, attempt, status, Some(error.to_owned()), None)
+            .await
     }
 
     async fn unpublished_jobs(&self, limit: u32) -> Result<Vec<JobRecord>, StoreError> {
         self.call(move |conn| {
-            conn.prepare(&format!("SELECT {JOB_COLS} FROM jobs WHERE published = 0 ORDER BY id LIMIT ?1"))?
-                .query_map([limit], job_from_row)?
-                .collect()
+            conn.prepare(&format!(
+                "SELECT {JOB_COLS} FROM jobs WHERE published = 0 ORDER BY id LIMIT ?1"
+            ))?
+            .query_map([limit], job_from_row)?
+            .collect()
         })
         .await
     }
@@ -220,7 +274,11 @@ impl MetaStore for SqliteStore {
         .await
     }
 
-    async fn put_metadata(&self, file_id: &str, metadata: &serde_json::Value) -> Result<(), StoreError> {
+    async fn put_metadata(
+        &self,
+        file_id: &str,
+        metadata: &serde_json::Value,
+    ) -> Result<(), StoreError> {
         let (id, doc) = (file_id.to_owned(), metadata.to_string());
         self.call(move |conn| {
             conn.execute(
@@ -237,13 +295,18 @@ impl MetaStore for SqliteStore {
         let id = file_id.to_owned();
         let doc: Option<String> = self
             .call(move |conn| {
-                conn.query_row("SELECT doc FROM metadata WHERE file_id = ?1", [id], |r| r.get(0)).optional()
+                conn.query_row("SELECT doc FROM metadata WHERE file_id = ?1", [id], |r| {
+                    r.get(0)
+                })
+                .optional()
             })
             .await?;
-        doc.map(|d| serde_json::from_str(&d).map_err(|e| StoreError::Corrupt(e.to_string()))).transpose()
+        doc.map(|d| serde_json::from_str(&d).map_err(|e| StoreError::Corrupt(e.to_string())))
+            .transpose()
     }
 
     async fn ping(&self) -> Result<(), StoreError> {
-        self.call(|conn| conn.query_row("SELECT 1", [], |_| Ok(()))).await
+        self.call(|conn| conn.query_row("SELECT 1", [], |_| Ok(())))
+            .await
     }
 }

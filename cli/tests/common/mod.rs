@@ -46,16 +46,31 @@ impl TestApp {
     pub async fn start_in(dir: tempfile::TempDir, config: &Config, workers: Workers) -> TestApp {
         let app = kiln::start(config, workers).await.unwrap();
         let base = format!("http://{}", app.addr);
-        TestApp { app, base, http: reqwest::Client::new(), dir }
+        TestApp {
+            app,
+            base,
+            http: reqwest::Client::new(),
+            dir,
+        }
     }
 
     /// Processes exactly one queued job of `role`.
     pub async fn run_one(&self, role: kiln_proto::Role) -> kiln_workers::Outcome {
-        self.app.worker(role).process_one(Duration::from_secs(10)).await.unwrap().expect("a job was queued")
+        self.app
+            .worker(role)
+            .process_one(Duration::from_secs(10))
+            .await
+            .unwrap()
+            .expect("a job was queued")
     }
 
     /// Uploads raw bytes with a query string; returns status and JSON body.
-    pub async fn upload_raw(&self, bytes: Vec<u8>, name: &str, query: &str) -> (u16, serde_json::Value) {
+    pub async fn upload_raw(
+        &self,
+        bytes: Vec<u8>,
+        name: &str,
+        query: &str,
+    ) -> (u16, serde_json::Value) {
         let r = self
             .http
             .post(format!("{}/v1/uploads?{query}", self.base))
@@ -70,13 +85,23 @@ impl TestApp {
     }
 
     pub async fn get_json(&self, path: &str) -> (u16, serde_json::Value) {
-        let r = self.http.get(format!("{}{path}", self.base)).send().await.unwrap();
+        let r = self
+            .http
+            .get(format!("{}{path}", self.base))
+            .send()
+            .await
+            .unwrap();
         let status = r.status().as_u16();
         (status, r.json().await.unwrap_or(serde_json::Value::Null))
     }
 
     pub async fn get_bytes(&self, path: &str) -> Vec<u8> {
-        let r = self.http.get(format!("{}{path}", self.base)).send().await.unwrap();
+        let r = self
+            .http
+            .get(format!("{}{path}", self.base))
+            .send()
+            .await
+            .unwrap();
         assert_eq!(r.status(), 200, "GET {path}");
         r.bytes().await.unwrap().to_vec()
     }
@@ -93,7 +118,11 @@ pub fn walk(dir: &Path) -> Vec<std::path::PathBuf> {
     if let Ok(rd) = std::fs::read_dir(dir) {
         for e in rd.flatten() {
             let p = e.path();
-            if p.is_dir() { out.extend(walk(&p)) } else { out.push(p) }
+            if p.is_dir() {
+                out.extend(walk(&p))
+            } else {
+                out.push(p)
+            }
         }
     }
     out
@@ -103,10 +132,16 @@ pub fn walk(dir: &Path) -> Vec<std::path::PathBuf> {
 pub fn plain_jpeg(w: u32, h: u32) -> Vec<u8> {
     let img = RgbImage::from_fn(w, h, |x, y| {
         let g = (y * 60 / h.max(1)) as u8;
-        if x < w / 2 { Rgb([220, g, 20]) } else { Rgb([20, g, 220]) }
+        if x < w / 2 {
+            Rgb([220, g, 20])
+        } else {
+            Rgb([20, g, 220])
+        }
     });
     let mut buf = Vec::new();
-    image::codecs::jpeg::JpegEncoder::new_with_quality(&mut buf, 90).encode_image(&img).unwrap();
+    image::codecs::jpeg::JpegEncoder::new_with_quality(&mut buf, 90)
+        .encode_image(&img)
+        .unwrap();
     buf
 }
 
@@ -118,19 +153,71 @@ fn rational(n: u32, d: u32) -> Rational {
 pub fn camera_jpeg(w: u32, h: u32, orientation: u16) -> Vec<u8> {
     let ascii = |s: &str| Value::Ascii(vec![s.as_bytes().to_vec()]);
     let fields = vec![
-        Field { tag: Tag::Make, ifd_num: In::PRIMARY, value: ascii("Kiln Optics") },
-        Field { tag: Tag::Model, ifd_num: In::PRIMARY, value: ascii("KX-100") },
-        Field { tag: Tag::Orientation, ifd_num: In::PRIMARY, value: Value::Short(vec![orientation]) },
-        Field { tag: Tag::DateTimeOriginal, ifd_num: In::PRIMARY, value: ascii("2024:05:17 14:03:22") },
-        Field { tag: Tag::ExposureTime, ifd_num: In::PRIMARY, value: Value::Rational(vec![rational(1, 250)]) },
-        Field { tag: Tag::FNumber, ifd_num: In::PRIMARY, value: Value::Rational(vec![rational(28, 10)]) },
-        Field { tag: Tag::PhotographicSensitivity, ifd_num: In::PRIMARY, value: Value::Short(vec![400]) },
-        Field { tag: Tag::FocalLength, ifd_num: In::PRIMARY, value: Value::Rational(vec![rational(35, 1)]) },
-        Field { tag: Tag::LensModel, ifd_num: In::PRIMARY, value: ascii("Kiln 35mm F1.8") },
-        Field { tag: Tag::GPSLatitudeRef, ifd_num: In::PRIMARY, value: ascii("N") },
-        Field { tag: Tag::GPSLatitude, ifd_num: In::PRIMARY, value: Value::Rational(vec![rational(48, 1), rational(51, 1), rational(2964, 100)]) },
-        Field { tag: Tag::GPSLongitudeRef, ifd_num: In::PRIMARY, value: ascii("W") },
-        Field { tag: Tag::GPSLongitude, ifd_num: In::PRIMARY, value: Value::Rational(vec![rational(2, 1), rational(17, 1), rational(4008, 100)]) },
+        Field {
+            tag: Tag::Make,
+            ifd_num: In::PRIMARY,
+            value: ascii("Kiln Optics"),
+        },
+        Field {
+            tag: Tag::Model,
+            ifd_num: In::PRIMARY,
+            value: ascii("KX-100"),
+        },
+        Field {
+            tag: Tag::Orientation,
+            ifd_num: In::PRIMARY,
+            value: Value::Short(vec![orientation]),
+        },
+        Field {
+            tag: Tag::DateTimeOriginal,
+            ifd_num: In::PRIMARY,
+            value: ascii("2024:05:17 14:03:22"),
+        },
+        Field {
+            tag: Tag::ExposureTime,
+            ifd_num: In::PRIMARY,
+            value: Value::Rational(vec![rational(1, 250)]),
+        },
+        Field {
+            tag: Tag::FNumber,
+            ifd_num: In::PRIMARY,
+            value: Value::Rational(vec![rational(28, 10)]),
+        },
+        Field {
+            tag: Tag::PhotographicSensitivity,
+            ifd_num: In::PRIMARY,
+            value: Value::Short(vec![400]),
+        },
+        Field {
+            tag: Tag::FocalLength,
+            ifd_num: In::PRIMARY,
+            value: Value::Rational(vec![rational(35, 1)]),
+        },
+        Field {
+            tag: Tag::LensModel,
+            ifd_num: In::PRIMARY,
+            value: ascii("Kiln 35mm F1.8"),
+        },
+        Field {
+            tag: Tag::GPSLatitudeRef,
+            ifd_num: In::PRIMARY,
+            value: ascii("N"),
+        },
+        Field {
+            tag: Tag::GPSLatitude,
+            ifd_num: In::PRIMARY,
+            value: Value::Rational(vec![rational(48, 1), rational(51, 1), rational(2964, 100)]),
+        },
+        Field {
+            tag: Tag::GPSLongitudeRef,
+            ifd_num: In::PRIMARY,
+            value: ascii("W"),
+        },
+        Field {
+            tag: Tag::GPSLongitude,
+            ifd_num: In::PRIMARY,
+            value: Value::Rational(vec![rational(2, 1), rational(17, 1), rational(4008, 100)]),
+        },
     ];
     let mut writer = Writer::new();
     for f in &fields {
@@ -160,7 +247,13 @@ pub fn png_header_only(w: u32, h: u32) -> Vec<u8> {
     out.extend_from_slice(&ihdr);
     out.extend_from_slice(&crc32(&ihdr).to_be_bytes());
     // A tiny compressed stream, as a bomb would have (just far longer).
-    for (kind, data) in [(&b"IDAT"[..], &[0x78, 0x9c, 0x03, 0x00, 0x00, 0x00, 0x00, 0x01][..]), (b"IEND", &[])] {
+    for (kind, data) in [
+        (
+            &b"IDAT"[..],
+            &[0x78, 0x9c, 0x03, 0x00, 0x00, 0x00, 0x00, 0x01][..],
+        ),
+        (b"IEND", &[]),
+    ] {
         let mut chunk = kind.to_vec();
         chunk.extend_from_slice(data);
         out.extend_from_slice(&(data.len() as u32).to_be_bytes());
@@ -175,7 +268,11 @@ fn crc32(data: &[u8]) -> u32 {
     for &b in data {
         crc ^= b as u32;
         for _ in 0..8 {
-            crc = if crc & 1 != 0 { (crc >> 1) ^ 0xEDB8_8320 } else { crc >> 1 };
+            crc = if crc & 1 != 0 {
+                (crc >> 1) ^ 0xEDB8_8320
+            } else {
+                crc >> 1
+            };
         }
     }
     !crc

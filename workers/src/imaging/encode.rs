@@ -13,24 +13,35 @@ const WEBP_QUALITY: f32 = 80.0;
 
 /// Encodes an 8-bit RGB or RGBA image.
 pub fn encode(img: &DynamicImage, format: ImageFormat) -> Result<Vec<u8>, ImagingError> {
-    let fail = |e: String| ImagingError::Corrupt(format!("{} encoding failed: {e}", format.as_str()));
+    let fail =
+        |e: String| ImagingError::Corrupt(format!("{} encoding failed: {e}", format.as_str()));
     let mut buf = Vec::new();
     match format {
         ImageFormat::Jpeg => {
             let rgb = flatten_on_white(img);
-            JpegEncoder::new_with_quality(&mut buf, JPEG_QUALITY).encode_image(&rgb).map_err(|e| fail(e.to_string()))?;
+            JpegEncoder::new_with_quality(&mut buf, JPEG_QUALITY)
+                .encode_image(&rgb)
+                .map_err(|e| fail(e.to_string()))?;
         }
         ImageFormat::Png => {
-            let enc = PngEncoder::new_with_quality(&mut buf, CompressionType::Fast, FilterType::Adaptive);
-            img.write_with_encoder(enc).map_err(|e| fail(e.to_string()))?;
+            let enc =
+                PngEncoder::new_with_quality(&mut buf, CompressionType::Fast, FilterType::Adaptive);
+            img.write_with_encoder(enc)
+                .map_err(|e| fail(e.to_string()))?;
         }
         ImageFormat::Webp => {
             let enc = match img {
-                DynamicImage::ImageRgba8(i) => webp::Encoder::from_rgba(i.as_raw(), i.width(), i.height()),
-                DynamicImage::ImageRgb8(i) => webp::Encoder::from_rgb(i.as_raw(), i.width(), i.height()),
+                DynamicImage::ImageRgba8(i) => {
+                    webp::Encoder::from_rgba(i.as_raw(), i.width(), i.height())
+                }
+                DynamicImage::ImageRgb8(i) => {
+                    webp::Encoder::from_rgb(i.as_raw(), i.width(), i.height())
+                }
                 _ => return Err(fail("expected 8-bit RGB or RGBA".into())),
             };
-            let mem = enc.encode_simple(false, WEBP_QUALITY).map_err(|e| fail(format!("{e:?}")))?;
+            let mem = enc
+                .encode_simple(false, WEBP_QUALITY)
+                .map_err(|e| fail(format!("{e:?}")))?;
             buf.extend_from_slice(&mem);
         }
     }

@@ -5,7 +5,7 @@ mod encode;
 mod render;
 
 pub use encode::encode;
-pub use render::{decode_oriented, render_thumbnails, target_size, Rendered};
+pub use render::{Rendered, decode_oriented, render_thumbnails, target_size};
 
 use serde::{Deserialize, Serialize};
 use std::io::Cursor;
@@ -24,7 +24,11 @@ pub struct ImageLimits {
 
 impl Default for ImageLimits {
     fn default() -> Self {
-        ImageLimits { max_pixels: 50_000_000, max_dimension: 30_000, max_input_bytes: 200 * 1024 * 1024 }
+        ImageLimits {
+            max_pixels: 50_000_000,
+            max_dimension: 30_000,
+            max_input_bytes: 200 * 1024 * 1024,
+        }
     }
 }
 
@@ -32,7 +36,9 @@ impl ImageLimits {
     /// Bytes the decoder may allocate: the decoded image at up to 16-bit RGBA,
     /// plus slack for decoder state.
     pub fn decode_budget(&self) -> u64 {
-        self.max_pixels.saturating_mul(8).saturating_add(64 * 1024 * 1024)
+        self.max_pixels
+            .saturating_mul(8)
+            .saturating_add(64 * 1024 * 1024)
     }
 }
 
@@ -62,39 +68,58 @@ pub struct Probe {
 }
 
 /// The formats Kiln decodes.
-pub const SUPPORTED: [image::ImageFormat; 4] =
-    [image::ImageFormat::Jpeg, image::ImageFormat::Png, image::ImageFormat::WebP, image::ImageFormat::Gif];
+pub const SUPPORTED: [image::ImageFormat; 4] = [
+    image::ImageFormat::Jpeg,
+    image::ImageFormat::Png,
+    image::ImageFormat::WebP,
+    image::ImageFormat::Gif,
+];
 
 /// Reads format and dimensions from the header without decoding pixels.
 pub fn probe(data: &[u8]) -> Result<Probe, ImagingError> {
     if data.is_empty() {
         return Err(ImagingError::Corrupt("the file is empty".into()));
     }
-    let format = image::guess_format(data).ok().filter(|f| SUPPORTED.contains(f)).ok_or_else(|| {
-        let head = &data[..data.len().min(8192)];
-        let what = match infer::get(head) {
-            Some(t) => t.mime_type().to_owned(),
-            None if std::str::from_utf8(head).is_ok() => "text/plain".into(),
-            None => "unrecognised data".into(),
-        };
-        ImagingError::Unsupported(format!("{what} is not a JPEG, PNG, WebP or GIF image"))
-    })?;
+    let format = image::guess_format(data)
+        .ok()
+        .filter(|f| SUPPORTED.contains(f))
+        .ok_or_else(|| {
+            let head = &data[..data.len().min(8192)];
+            let what = match infer::get(head) {
+                Some(t) => t.mime_type().to_owned(),
+                None if std::str::from_utf8(head).is_ok() => "text/plain".into(),
+                None => "unrecognised data".into(),
+            };
+            ImagingError::Unsupported(format!("{what} is not a JPEG, PNG, WebP or GIF image"))
+        })?;
     let (width, height) = image::ImageReader::with_format(Cursor::new(data), format)
         .into_dimensions()
-        .map_err(|e| ImagingError::Corrupt(format!("unreadable {} header: {e}", format_name(format))))?;
-    Ok(Probe { format, width, height })
+        .map_err(|e| {
+            ImagingError::Corrupt(format!("unreadable {} header: {e}", format_name(format)))
+        })?;
+    Ok(Probe {
+        format,
+        width,
+        height,
+    })
 }
 
 /// Checks a probe against the limits; the error names the numbers.
 pub fn check_limits(p: &Probe, limits: &ImageLimits) -> Result<(), ImagingError> {
     let pixels = p.width as u64 * p.height as u64;
     if p.width == 0 || p.height == 0 {
-        return Err(ImagingError::Corrupt(format!("image has no pixels ({}x{})", p.width, p.height)));
+        return Err(ImagingError::Corrupt(format!(
+            "image has no pixels ({}x{})",
+            p.width, p.height
+        )));
     }
     if pixels > limits.max_pixels {
         return Err(ImagingError::OverLimit(format!(
             "image is {}x{} = {:.1} MP; the limit is {:.1} MP",
-            p.width, p.height, pixels as f64 / 1e6, limits.max_pixels as f64 / 1e6
+            p.width,
+            p.height,
+            pixels as f64 / 1e6,
+            limits.max_pixels as f64 / 1e6
         )));
     }
     if p.width > limits.max_dimension || p.height > limits.max_dimension {

@@ -1,6 +1,6 @@
 //! Decode once, apply EXIF orientation, resize down a chain of sizes.
 
-use super::{check_limits, encode, probe, ImageLimits, ImagingError};
+use super::{ImageLimits, ImagingError, check_limits, encode, probe};
 use fast_image_resize::{FilterType, ResizeAlg, ResizeOptions, Resizer};
 use image::{DynamicImage, ImageDecoder, ImageReader};
 use kiln_proto::ImageFormat;
@@ -28,8 +28,13 @@ pub fn target_size(width: u32, height: u32, edge: u32) -> (u32, u32) {
     if long <= edge || edge == 0 {
         return (width, height);
     }
-    let scale = |short: u32| (((short as u64 * edge as u64) + long as u64 / 2) / long as u64).max(1) as u32;
-    if width >= height { (edge, scale(height)) } else { (scale(width), edge) }
+    let scale =
+        |short: u32| (((short as u64 * edge as u64) + long as u64 / 2) / long as u64).max(1) as u32;
+    if width >= height {
+        (edge, scale(height))
+    } else {
+        (scale(width), edge)
+    }
 }
 
 fn decode_error(e: image::ImageError) -> ImagingError {
@@ -48,7 +53,9 @@ pub fn decode_oriented(data: &[u8], limits: &ImageLimits) -> Result<DynamicImage
     if p.format == image::ImageFormat::Jpeg && !jpeg_has_end(data) {
         // Decoders fill a truncated JPEG with grey and carry on; a thumbnail
         // that is half grey is worse than a clear error.
-        return Err(ImagingError::Corrupt("truncated JPEG: no end-of-image marker".into()));
+        return Err(ImagingError::Corrupt(
+            "truncated JPEG: no end-of-image marker".into(),
+        ));
     }
     let mut reader = ImageReader::with_format(Cursor::new(data), p.format);
     let mut l = image::Limits::default();
@@ -57,7 +64,9 @@ pub fn decode_oriented(data: &[u8], limits: &ImageLimits) -> Result<DynamicImage
     l.max_alloc = Some(limits.decode_budget());
     reader.limits(l);
     let mut decoder = reader.into_decoder().map_err(decode_error)?;
-    let orientation = decoder.orientation().unwrap_or(image::metadata::Orientation::NoTransforms);
+    let orientation = decoder
+        .orientation()
+        .unwrap_or(image::metadata::Orientation::NoTransforms);
     let mut img = DynamicImage::from_decoder(decoder).map_err(decode_error)?;
     img.apply_orientation(orientation);
     Ok(img)
@@ -79,7 +88,12 @@ fn normalise(img: DynamicImage) -> DynamicImage {
     }
 }
 
-fn resize(resizer: &mut Resizer, src: &DynamicImage, w: u32, h: u32) -> Result<DynamicImage, ImagingError> {
+fn resize(
+    resizer: &mut Resizer,
+    src: &DynamicImage,
+    w: u32,
+    h: u32,
+) -> Result<DynamicImage, ImagingError> {
     let mut dst = match src {
         DynamicImage::ImageRgba8(_) => DynamicImage::new_rgba8(w, h),
         _ => DynamicImage::new_rgb8(w, h),
@@ -112,9 +126,19 @@ pub fn render_thumbnails(
     for &size in &sizes {
         let (w, h) = target_size(source.width(), source.height(), size);
         let from = current.as_ref().unwrap_or(&source);
-        let img = if (w, h) == (from.width(), from.height()) { from.clone() } else { resize(&mut resizer, from, w, h)? };
+        let img = if (w, h) == (from.width(), from.height()) {
+            from.clone()
+        } else {
+            resize(&mut resizer, from, w, h)?
+        };
         for &format in formats {
-            out.push(Rendered { size, format, width: w, height: h, bytes: encode(&img, format)? });
+            out.push(Rendered {
+                size,
+                format,
+                width: w,
+                height: h,
+                bytes: encode(&img, format)?,
+            });
         }
         current = Some(img);
     }
