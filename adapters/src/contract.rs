@@ -246,9 +246,26 @@ pub async fn meta_store(store: &dyn MetaStore) {
         .fail_attempt(&j2.id, m.attempts, "corrupt", true)
         .await
         .unwrap();
+    let dead_job = store.get_job(&j2.id).await.unwrap().unwrap();
+    assert_eq!(dead_job.status, JobStatus::Dead);
+    // Each attempt is kept with its timing, so backoff is visible to clients.
+    let h = &dead_job.history;
     assert_eq!(
-        store.get_job(&j2.id).await.unwrap().unwrap().status,
-        JobStatus::Dead
+        h.iter()
+            .map(|a| (a.attempt, a.outcome, a.error.as_deref()))
+            .collect::<Vec<_>>(),
+        vec![
+            (1, Some(JobStatus::Failed), Some("disk away")),
+            (2, Some(JobStatus::Dead), Some("corrupt")),
+        ]
+    );
+    assert!(h.iter().all(|a| a.finished_at >= Some(a.started_at)));
+    assert!(h[1].started_at >= h[0].finished_at.unwrap());
+    // A superseded attempt stays open-ended; the one that won is recorded.
+    let h1 = store.get_job(&j1.id).await.unwrap().unwrap().history;
+    assert_eq!(
+        h1.iter().map(|a| (a.attempt, a.outcome)).collect::<Vec<_>>(),
+        vec![(1, None), (2, Some(JobStatus::Succeeded))]
     );
     let dead = store
         .list_jobs(&JobQuery {

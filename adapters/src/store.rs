@@ -3,7 +3,7 @@
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use kiln_proto::{JobKind, JobStatus};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// A stored file: an upload or a worker's output.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -68,6 +68,26 @@ pub struct JobRecord {
     pub updated_at: DateTime<Utc>,
     /// Whether the job message has been handed to the broker (the outbox flag).
     pub published: bool,
+    /// Every attempt so far, oldest first: when it started and ended, and how.
+    pub history: Vec<Attempt>,
+}
+
+/// One attempt at a job, as recorded in [`JobRecord::history`].
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Attempt {
+    /// 1 for the first attempt.
+    pub attempt: u32,
+    /// When a worker started it.
+    pub started_at: DateTime<Utc>,
+    /// When it ended; `None` while running, or if its worker died mid-attempt.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub finished_at: Option<DateTime<Utc>>,
+    /// `succeeded`, `failed` or `dead` once it ended.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub outcome: Option<JobStatus>,
+    /// The failure reason, if it failed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
 }
 
 impl JobRecord {
@@ -91,6 +111,7 @@ impl JobRecord {
             created_at: now,
             updated_at: now,
             published: false,
+            history: Vec::new(),
         }
     }
 }

@@ -1,7 +1,7 @@
 //! JSON documents the API returns.
 
 use chrono::{DateTime, Utc};
-use kiln_adapters::{FileRecord, JobRecord};
+use kiln_adapters::{Attempt, FileRecord, JobRecord};
 use serde::Serialize;
 
 /// A job as clients see it.
@@ -23,6 +23,8 @@ pub struct JobView {
     pub created_at: DateTime<Utc>,
     /// Last changed.
     pub updated_at: DateTime<Utc>,
+    /// Every attempt with its start, end and outcome (shows the backoff).
+    pub history: Vec<Attempt>,
     /// Files produced.
     pub outputs: Vec<OutputView>,
 }
@@ -75,6 +77,7 @@ impl JobView {
             error: job.error,
             created_at: job.created_at,
             updated_at: job.updated_at,
+            history: job.history,
         }
     }
 }

@@ -29,6 +29,18 @@ impl Db {
         })
     }
 
+    /// Runs `f` with the connection on the current thread (start-up only).
+    pub(crate) fn call_blocking<R>(
+        &self,
+        f: impl FnOnce(&mut Connection) -> rusqlite::Result<R>,
+    ) -> Result<R, String> {
+        let mut guard = self
+            .conn
+            .lock()
+            .map_err(|_| "database lock poisoned".to_string())?;
+        f(&mut guard).map_err(|e| e.to_string())
+    }
+
     /// Runs `f` with the connection on the blocking thread pool.
     pub(crate) async fn call<R, F>(&self, f: F) -> Result<R, String>
     where

@@ -32,7 +32,8 @@ CREATE TABLE IF NOT EXISTS jobs (
     error      TEXT,
     created_at TEXT NOT NULL,
     updated_at TEXT NOT NULL,
-    published  INTEGER NOT NULL DEFAULT 0
+    published  INTEGER NOT NULL DEFAULT 0,
+    history    TEXT NOT NULL DEFAULT '[]'
 );
 CREATE INDEX IF NOT EXISTS jobs_file ON jobs(file_id);
 CREATE INDEX IF NOT EXISTS jobs_status ON jobs(status, id);
@@ -49,7 +50,7 @@ CREATE TABLE IF NOT EXISTS metadata (
 pub(crate) const FILE_COLS: &str = "id, owner, filename, content_type, bytes, sha256, parent_id, job_id, width, height, created_at";
 
 pub(crate) const JOB_COLS: &str =
-    "id, owner, kind, file_id, params, status, attempts, error, created_at, updated_at, published";
+    "id, owner, kind, file_id, params, status, attempts, error, created_at, updated_at, published, history";
 
 /// Fixed-width UTC timestamps, so text order is time order.
 pub(crate) fn ts(t: DateTime<Utc>) -> String {
@@ -101,6 +102,10 @@ pub(crate) fn job_from_row(row: &Row<'_>) -> rusqlite::Result<JobRecord> {
         created_at: parse_ts(row, 8)?,
         updated_at: parse_ts(row, 9)?,
         published: row.get(10)?,
+        history: {
+            let h: String = row.get(11)?;
+            serde_json::from_str(&h).map_err(|e| conversion(11, e.to_string()))?
+        },
     })
 }
 
@@ -118,7 +123,7 @@ pub(crate) fn insert_file(tx: &rusqlite::Transaction<'_>, f: &FileRecord) -> rus
 pub(crate) fn insert_job(tx: &rusqlite::Transaction<'_>, j: &JobRecord) -> rusqlite::Result<()> {
     tx.execute(
         &format!(
-            "INSERT INTO jobs ({JOB_COLS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)"
+            "INSERT INTO jobs ({JOB_COLS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)"
         ),
         rusqlite::params![
             j.id,
@@ -131,7 +136,8 @@ pub(crate) fn insert_job(tx: &rusqlite::Transaction<'_>, j: &JobRecord) -> rusql
             j.error,
             ts(j.created_at),
             ts(j.updated_at),
-            j.published
+            j.published,
+            serde_json::to_string(&j.history).map_err(|e| conversion(11, e.to_string()))?
         ],
     )?;
     Ok(())

@@ -23,7 +23,26 @@ impl SqliteStore {
     /// Opens or creates the database at `path`.
     pub fn open(path: &Path) -> Result<Self, StoreError> {
         let db = Db::open(path, SCHEMA).map_err(|e| StoreError::Unavailable(e.to_string()))?;
-        Ok(SqliteStore { db })
+        let store = SqliteStore { db };
+        store.migrate()?;
+        Ok(store)
+    }
+
+    /// Brings databases written by earlier versions up to the current schema.
+    fn migrate(&self) -> Result<(), StoreError> {
+        self.db
+            .call_blocking(|conn| {
+                let has_history = conn
+                    .prepare("SELECT 1 FROM pragma_table_info('jobs') WHERE name = 'history'")?
+                    .exists([])?;
+                if !has_history {
+                    conn.execute_batch(
+                        "ALTER TABLE jobs ADD COLUMN history TEXT NOT NULL DEFAULT '[]'",
+                    )?;
+                }
+                Ok(())
+            })
+            .map_err(StoreError::Unavailable)
     }
 
     async fn call<R, F>(&self, f: F) -> Result<R, StoreError>
@@ -47,7 +66,9 @@ impl SqliteStore {
         self.call(move |conn| {
             let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
             let changed = tx.execute(
-                "UPDATE jobs SET status = ?1, error = ?2, updated_at = ?3
+                "UPDATE jobs SET status = ?1, error = ?2, updated_at = ?3,
+                   history = json_set(history, '$[#-1].finished_at', ?3,
+                                      '$[#-1].outcome', ?1, '$[#-1].error', ?2)
                  WHERE id = ?4 AND status = 'running' AND attempts = ?5",
                 params![status.as_str(), error, ts(Utc::now()), job_id, attempt],
             )?;
@@ -209,7 +230,10 @@ impl MetaStore for SqliteStore {
                 return Ok(StartOutcome::AlreadyTerminal(job));
             }
             tx.execute(
-                "UPDATE jobs SET status = 'running', attempts = attempts + 1, updated_at = ?1 WHERE id = ?2",
+                "UPDATE jobs SET status = 'running', attempts = attempts + 1, updated_at = ?1,
+                   history = json_insert(history, '$[#]',
+                                         json_object('attempt', attempts + 1, 'started_at', ?1))
+                 WHERE id = ?2",
                 params![ts(Utc::now()), job_id],
             )?;
             let job = tx.query_row(&sql, [&job_id], job_from_row)?;
