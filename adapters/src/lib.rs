@@ -13,10 +13,14 @@ pub mod broker;
 #[cfg(any(test, feature = "testing"))]
 pub mod contract;
 pub mod embedded;
+pub mod events;
+pub mod rate_limit;
 pub mod store;
 
 pub use blob::{BlobError, BlobInfo, BlobStore, Bucket, ByteStream};
 pub use broker::{Acker, Broker, BrokerError, Delivery, Subscription};
+pub use events::{EventBus, EventError};
+pub use rate_limit::{Decision, RateLimit, RateLimitError, RateLimiter};
 pub use store::{Attempt, Completion, FileRecord, JobQuery, JobRecord, MetaStore, StartOutcome, StoreError};
 
 /// A new time-ordered id (UUIDv7), used for files and jobs.
