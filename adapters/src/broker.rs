@@ -29,8 +29,13 @@ pub trait Broker: Send + Sync + 'static {
     /// (the file id), for brokers that order by key.
     async fn publish(&self, role: Role, key: &str, payload: Bytes) -> Result<(), BrokerError>;
 
-    /// Starts consuming `role`'s queue.
-    async fn subscribe(&self, role: Role) -> Result<Box<dyn Subscription>, BrokerError>;
+    /// Starts consuming `role`'s queue, holding at most `prefetch` unsettled
+    /// deliveries at a time (the consumer's concurrency).
+    async fn subscribe(
+        &self,
+        role: Role,
+        prefetch: usize,
+    ) -> Result<Box<dyn Subscription>, BrokerError>;
 
     /// Checks the broker is usable (for readiness probes).
     async fn ping(&self) -> Result<(), BrokerError>;

@@ -14,8 +14,13 @@ pub mod broker;
 pub mod contract;
 pub mod embedded;
 pub mod events;
+pub mod mongo;
+pub mod rabbitmq;
 pub mod rate_limit;
+pub mod redis;
 pub mod store;
+#[cfg(any(test, feature = "testing"))]
+pub mod test_servers;
 
 pub use blob::{BlobError, BlobInfo, BlobStore, Bucket, ByteStream};
 pub use broker::{Acker, Broker, BrokerError, Delivery, Subscription};

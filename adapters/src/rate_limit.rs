@@ -18,8 +18,8 @@ pub struct RateLimit {
 impl Default for RateLimit {
     fn default() -> Self {
         RateLimit {
-            per_second: 2.0,
-            burst: 20,
+            per_second: 10.0,
+            burst: 100,
         }
     }
 }

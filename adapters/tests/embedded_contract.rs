@@ -47,14 +47,14 @@ async fn embedded_broker_redelivers_in_flight_messages_after_restart() {
             .publish(Role::Metadata, "f", Bytes::from_static(b"job"))
             .await
             .unwrap();
-        let mut sub = broker.subscribe(Role::Metadata).await.unwrap();
+        let mut sub = broker.subscribe(Role::Metadata, 1).await.unwrap();
         let d = sub.next().await.unwrap();
         // Simulate a crash: the delivery is never settled nor released.
         std::mem::forget(d);
     }
     let broker = EmbeddedBroker::open(&path).unwrap();
     assert_eq!(broker.recover().await.unwrap(), 1);
-    let mut sub = broker.subscribe(Role::Metadata).await.unwrap();
+    let mut sub = broker.subscribe(Role::Metadata, 1).await.unwrap();
     let d = sub
         .try_next()
         .await
@@ -62,6 +62,16 @@ async fn embedded_broker_redelivers_in_flight_messages_after_restart() {
         .expect("redelivered after restart");
     assert_eq!((d.payload.as_ref(), d.delivery_count), (&b"job"[..], 2));
     // Other roles' queues are separate.
-    let mut other = broker.subscribe(Role::Thumbnail).await.unwrap();
+    let mut other = broker.subscribe(Role::Thumbnail, 1).await.unwrap();
     assert!(other.try_next().await.unwrap().is_none());
+}
+
+#[tokio::test]
+async fn local_event_bus_meets_contract() {
+    contract::event_bus(&kiln_adapters::embedded::LocalEventBus::new()).await;
+}
+
+#[tokio::test]
+async fn local_rate_limiter_meets_contract() {
+    contract::rate_limiter(&kiln_adapters::embedded::LocalRateLimiter::new()).await;
 }

@@ -1,13 +1,14 @@
-//! The whole pipeline in one process: gateway, workers and outbox relay on
-//! the embedded backends.
+//! The whole pipeline in one process: gateway, outbox relay and a worker per
+//! role, on whatever backends the configuration names (embedded by default).
 
+use crate::backends::{Backends, Scope};
 use crate::config::Config;
-use anyhow::{Context, bail};
-use kiln_adapters::embedded::{EmbeddedBroker, FsBlobStore, SqliteStore};
-use kiln_adapters::{BlobStore, Broker, MetaStore};
-use kiln_gateway::{AppState, relay_once, router, run_outbox_relay};
+use crate::services::{build_worker, default_concurrency, spawn_gateway};
+use anyhow::Context;
+use kiln_adapters::embedded::EmbeddedBroker;
+use kiln_gateway::relay_once;
 use kiln_proto::Role;
-use kiln_workers::{Handler, JobContext, MetadataHandler, ThumbnailHandler, Worker, WorkerConfig};
+use kiln_workers::Worker;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
@@ -18,8 +19,8 @@ use tokio::task::JoinHandle;
 pub struct App {
     /// Where the gateway listens (useful with port 0).
     pub addr: SocketAddr,
-    /// The embedded broker, for inspection (queue depth, dead letters).
-    pub broker: EmbeddedBroker,
+    /// The backends it runs on.
+    pub backends: Backends,
     workers: Vec<Arc<Worker>>,
     shutdown: watch::Sender<bool>,
     tasks: Vec<JoinHandle<()>>,
@@ -34,101 +35,36 @@ pub enum Workers {
     Manual,
 }
 
-/// Opens the embedded backends under `config.data_dir` and starts everything.
+/// Opens the configured backends and starts everything.
 pub async fn start(config: &Config, workers: Workers) -> anyhow::Result<App> {
-    if config.store != "embedded" || config.broker != "embedded" {
-        bail!(
-            "kiln serve runs on the embedded backends only (store={:?}, broker={:?}); \
-             production backends come with `kiln gateway` and `kiln worker`",
-            config.store,
-            config.broker
-        );
-    }
-    let dir = &config.data_dir;
-    std::fs::create_dir_all(dir)
-        .with_context(|| format!("creating data directory {}", dir.display()))?;
-    let blobs: Arc<dyn BlobStore> = Arc::new(
-        FsBlobStore::open(dir.join("blobs"))
-            .await
-            .context("opening the blob store")?,
-    );
-    let store: Arc<dyn MetaStore> =
-        Arc::new(SqliteStore::open(&dir.join("kiln.db")).context("opening the database")?);
-    let embedded = EmbeddedBroker::open(&dir.join("queue.db")).context("opening the queue")?;
-    let recovered = embedded.recover().await.context("recovering the queue")?;
-    let broker: Arc<dyn Broker> = Arc::new(embedded.clone());
+    let backends = Backends::open(config, Scope::SingleProcess).await?;
     // Jobs accepted but never handed to the queue (a crash between the two)
     // are published before anything else happens.
-    let relayed = relay_once(store.as_ref(), broker.as_ref(), Duration::ZERO).await;
-    if recovered + relayed as u64 > 0 {
-        tracing::info!(recovered, relayed, "resuming jobs from the previous run");
+    let relayed = relay_once(
+        backends.store.as_ref(),
+        backends.broker.as_ref(),
+        Duration::ZERO,
+    )
+    .await;
+    if relayed > 0 {
+        tracing::info!(relayed, "published jobs left over from the previous run");
     }
-
     let (shutdown, rx) = watch::channel(false);
-    let state = AppState {
-        blobs: blobs.clone(),
-        store: store.clone(),
-        broker: broker.clone(),
-        config: Arc::new(config.gateway.clone()),
-    };
-    let listener = tokio::net::TcpListener::bind(config.listen)
+    let (addr, mut tasks) = spawn_gateway(config, &backends, rx.clone())
         .await
-        .with_context(|| format!("binding {}", config.listen))?;
-    let addr = listener.local_addr()?;
-    let mut tasks = Vec::new();
-    let mut srx = rx.clone();
-    tasks.push(tokio::spawn(async move {
-        let stop = async move {
-            let _ = srx.wait_for(|s| *s).await;
-        };
-        if let Err(e) = axum::serve(listener, router(state))
-            .with_graceful_shutdown(stop)
-            .await
-        {
-            tracing::error!(error = %e, "http server failed");
-        }
-    }));
-    tasks.push(tokio::spawn(run_outbox_relay(
-        store.clone(),
-        broker.clone(),
-        Duration::from_secs(5),
-        rx.clone(),
-    )));
-
-    let ctx = JobContext { blobs, store };
-    let worker_config = |concurrency: usize| WorkerConfig {
-        concurrency,
-        retry: config.retry,
-        job_timeout: Duration::from_secs(config.job_timeout_secs),
-        shutdown_grace: Duration::from_secs(config.shutdown_grace_secs),
-    };
-    let handlers: Vec<(Arc<dyn Handler>, usize)> = vec![
-        (
-            Arc::new(ThumbnailHandler::new(config.limits)),
-            config.thumbnail_concurrency,
-        ),
-        (
-            Arc::new(MetadataHandler::new(config.limits)),
-            config.metadata_concurrency,
-        ),
-    ];
+        .context("starting the gateway")?;
     let mut all = Vec::new();
-    for (handler, concurrency) in handlers {
-        let w = Worker::new(
-            handler,
-            ctx.clone(),
-            broker.clone(),
-            worker_config(concurrency),
-        );
+    for role in Role::ALL {
+        let w = build_worker(config, &backends, role, default_concurrency(config, role));
         if workers == Workers::Background {
             tasks.push(tokio::spawn(w.clone().run(rx.clone())));
         }
         all.push(w);
     }
-    tracing::info!(%addr, data_dir = %dir.display(), "kiln is serving");
+    tracing::info!(%addr, store = %config.store, broker = %config.broker, "kiln is serving");
     Ok(App {
         addr,
-        broker: embedded,
+        backends,
         workers: all,
         shutdown,
         tasks,
@@ -143,6 +79,14 @@ impl App {
             .find(|w| w.role() == role)
             .cloned()
             .expect("every role has a worker")
+    }
+
+    /// The in-process queue (queue depth, dead letters), when it is the broker.
+    pub fn embedded_broker(&self) -> &EmbeddedBroker {
+        self.backends
+            .embedded_broker
+            .as_ref()
+            .expect("this app runs on the embedded broker")
     }
 
     /// Stops taking requests and jobs, lets in-flight work finish (within the

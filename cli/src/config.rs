@@ -3,6 +3,7 @@
 
 use figment::Figment;
 use figment::providers::{Env, Format, Serialized, Toml};
+use kiln_adapters::rabbitmq::RabbitConfig;
 use kiln_gateway::GatewayConfig;
 use kiln_workers::RetryPolicy;
 use kiln_workers::imaging::ImageLimits;
@@ -10,7 +11,7 @@ use serde::{Deserialize, Serialize};
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
-/// Everything `kiln serve` needs. Nested sections map to variables with a
+/// Everything every `kiln` service needs. Nested sections map to variables with a
 /// double underscore: `KILN_LIMITS__MAX_PIXELS=20000000`.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(default)]
@@ -19,10 +20,26 @@ pub struct Config {
     pub listen: SocketAddr,
     /// Where embedded backends keep their files.
     pub data_dir: PathBuf,
-    /// Storage backend: `embedded` (MongoDB comes with the production backends).
+    /// Storage backend: `embedded` (local files + SQLite) or `mongodb`.
     pub store: String,
-    /// Broker backend: `embedded` (RabbitMQ and Kafka come later).
+    /// Broker backend: `embedded` (in-process, `kiln serve` only) or `rabbitmq`.
     pub broker: String,
+    /// MongoDB connection string, for `store = "mongodb"`.
+    pub mongodb_uri: Option<String>,
+    /// MongoDB database name.
+    pub mongodb_database: String,
+    /// AMQP URL, for `broker = "rabbitmq"`.
+    pub amqp_url: Option<String>,
+    /// RabbitMQ queue settings.
+    pub rabbitmq: RabbitConfig,
+    /// Redis URL: status fan-out across replicas and shared rate limits.
+    /// Without it both stay inside the process.
+    pub redis_url: Option<String>,
+    /// Prefix of every queue, exchange and Redis key, so several
+    /// installations can share servers.
+    pub namespace: String,
+    /// Where `kiln worker` serves `/healthz` and `/readyz`.
+    pub health_listen: SocketAddr,
     /// Thumbnail jobs processed at once (default: one per CPU).
     pub thumbnail_concurrency: usize,
     /// Metadata jobs processed at once.
@@ -46,6 +63,13 @@ impl Default for Config {
             data_dir: PathBuf::from("kiln-data"),
             store: "embedded".into(),
             broker: "embedded".into(),
+            mongodb_uri: None,
+            mongodb_database: "kiln".into(),
+            amqp_url: None,
+            rabbitmq: RabbitConfig::default(),
+            redis_url: None,
+            namespace: "kiln".into(),
+            health_listen: SocketAddr::from(([127, 0, 0, 1], 9090)),
             thumbnail_concurrency: std::thread::available_parallelism()
                 .map(|n| n.get())
                 .unwrap_or(2),

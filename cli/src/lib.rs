@@ -2,9 +2,12 @@
 //! the HTTP client. `main.rs` only parses arguments and calls in here.
 
 pub mod app;
+pub mod backends;
 pub mod client;
 pub mod config;
+pub mod services;
 pub mod telemetry;
 
 pub use app::{App, Workers, start};
+pub use backends::{Backends, Scope};
 pub use config::Config;

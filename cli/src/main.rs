@@ -28,13 +28,24 @@ enum Command {
         #[arg(long)]
         data_dir: Option<PathBuf>,
     },
-    /// The HTTP gateway alone (needs the production backends).
-    Gateway,
-    /// One worker role alone (needs the production backends).
+    /// The HTTP gateway and outbox relay alone (store and broker from the
+    /// configuration: KILN_STORE=mongodb, KILN_BROKER=rabbitmq, ...).
+    Gateway {
+        /// Listen address [default: from config, 127.0.0.1:8080].
+        #[arg(long)]
+        listen: Option<SocketAddr>,
+    },
+    /// One worker role alone; run as many replicas as the queue needs.
     Worker {
         /// thumbnail or metadata.
         #[arg(long)]
         role: kiln_proto::Role,
+        /// Jobs processed at once (the broker prefetch) [default: from config].
+        #[arg(long)]
+        concurrency: Option<usize>,
+        /// Where /healthz and /readyz are served [default: 127.0.0.1:9090].
+        #[arg(long)]
+        health_listen: Option<SocketAddr>,
     },
     /// Upload files and print their jobs.
     Upload {
@@ -90,15 +101,44 @@ async fn main() -> anyhow::Result<()> {
             eprintln!("shutting down: finishing jobs in flight");
             app.shutdown().await;
         }
-        Command::Gateway | Command::Worker { .. } => {
+        Command::Gateway { listen } => {
+            let mut config = load()?;
+            config.listen = listen.unwrap_or(config.listen);
+            let backends = kiln::Backends::open(&config, kiln::Scope::Service).await?;
+            let (tx, rx) = tokio::sync::watch::channel(false);
+            let (addr, tasks) = kiln::services::spawn_gateway(&config, &backends, rx).await?;
+            eprintln!("kiln gateway listening on http://{addr}");
+            shutdown_signal().await;
+            eprintln!("shutting down: finishing open requests");
+            let _ = tx.send(true);
+            for t in tasks {
+                let _ = t.await;
+            }
+        }
+        Command::Worker {
+            role,
+            concurrency,
+            health_listen,
+        } => {
             let config = load()?;
-            eprintln!(
-                "kiln: this service runs against the production backends (MongoDB and RabbitMQ or Kafka), \
-                 which this build does not include yet (store={:?}, broker={:?}).\n\
-                 To run the whole pipeline on one machine, use: kiln serve",
-                config.store, config.broker
-            );
-            std::process::exit(2);
+            let concurrency =
+                concurrency.unwrap_or_else(|| kiln::services::default_concurrency(&config, role));
+            let backends = kiln::Backends::open(&config, kiln::Scope::Service).await?;
+            let (tx, rx) = tokio::sync::watch::channel(false);
+            let (probe, probes) = kiln::services::spawn_probes(
+                health_listen.unwrap_or(config.health_listen),
+                &backends,
+                rx.clone(),
+            )
+            .await?;
+            let worker = kiln::services::build_worker(&config, &backends, role, concurrency);
+            let run = tokio::spawn(worker.run(rx));
+            eprintln!("kiln worker {role} (concurrency {concurrency}) probes on http://{probe}");
+            shutdown_signal().await;
+            eprintln!("shutting down: finishing jobs in flight");
+            let _ = tx.send(true);
+            let _ = run.await;
+            let _ = probes.await;
         }
         Command::Upload {
             files,

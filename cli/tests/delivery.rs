@@ -78,7 +78,7 @@ async fn retryable_failures_back_off_then_dead_letter_with_the_reason() {
         "{}",
         job["error"]
     );
-    let dead = t.app.broker.dead_letters(Role::Thumbnail).await.unwrap();
+    let dead = t.app.embedded_broker().dead_letters(Role::Thumbnail).await.unwrap();
     assert_eq!(dead.len(), 1);
     assert_eq!(dead[0].deliveries, 3);
 }
@@ -86,7 +86,7 @@ async fn retryable_failures_back_off_then_dead_letter_with_the_reason() {
 #[tokio::test]
 async fn unknown_kinds_and_garbage_are_dead_lettered_without_stopping_the_worker() {
     let t = TestApp::spawn().await;
-    let broker: &dyn Broker = &t.app.broker;
+    let broker: &dyn Broker = t.app.embedded_broker();
     let future = JobMessage::new(
         "no-such-job".into(),
         JobKind::Unknown("hologram".into()),
@@ -126,7 +126,7 @@ async fn unknown_kinds_and_garbage_are_dead_lettered_without_stopping_the_worker
     ));
     assert_eq!(
         t.app
-            .broker
+            .embedded_broker()
             .dead_letters(Role::Thumbnail)
             .await
             .unwrap()
@@ -158,6 +158,7 @@ async fn redelivery_of_a_finished_job_creates_no_duplicate_outputs() {
         serde_json::json!({"sizes": [64, 32], "formats": ["jpeg", "webp"]}),
     );
     t.app
+        .backends
         .broker
         .publish(Role::Thumbnail, "k", msg.to_bytes().into())
         .await

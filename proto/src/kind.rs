@@ -32,11 +32,6 @@ impl JobKind {
         }
     }
 
-    /// Routing key (RabbitMQ) or topic suffix (Kafka) for jobs of this kind.
-    pub fn routing_key(&self) -> String {
-        format!("{}.{}", crate::JOBS_EXCHANGE, self.as_str())
-    }
-
     /// The worker role that consumes this kind, if any.
     pub fn role(&self) -> Option<Role> {
         match self {
@@ -89,16 +84,6 @@ impl Role {
             Role::Thumbnail => "thumbnail",
             Role::Metadata => "metadata",
         }
-    }
-
-    /// Durable queue (RabbitMQ) or consumer group (Kafka) of the role.
-    pub fn queue_name(self) -> String {
-        format!("kiln.{}", self.as_str())
-    }
-
-    /// Dead-letter queue of the role.
-    pub fn dead_letter_queue(self) -> String {
-        format!("kiln.{}.dead", self.as_str())
     }
 
     /// The job kinds this role consumes.

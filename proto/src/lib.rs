@@ -7,10 +7,12 @@
 
 mod job;
 mod kind;
+mod names;
 mod status;
 
 pub use job::{DecodeError, ImageFormat, JobEvent, JobMessage, ThumbnailParams};
 pub use kind::{JobKind, Role};
+pub use names::Names;
 pub use status::JobStatus;
 
 /// Version of the message schema this build writes.
@@ -19,9 +21,3 @@ pub use status::JobStatus;
 /// ignored, so a newer gateway can feed an older worker during a rolling
 /// deploy. A breaking change would bump this and add a new routing key.
 pub const SCHEMA_VERSION: u32 = 1;
-
-/// Name of the exchange (RabbitMQ) or topic prefix (Kafka) for jobs.
-pub const JOBS_EXCHANGE: &str = "kiln.jobs";
-
-/// Name of the exchange / topic carrying job status events.
-pub const EVENTS_EXCHANGE: &str = "kiln.events";

@@ -3,10 +3,10 @@
 use crate::{JobError, RetryPolicy};
 use async_trait::async_trait;
 use kiln_adapters::{
-    BlobStore, Broker, BrokerError, Completion, Delivery, FileRecord, JobRecord, MetaStore,
-    StartOutcome,
+    BlobStore, Broker, BrokerError, Completion, Delivery, EventBus, FileRecord, JobRecord,
+    MetaStore, StartOutcome, Subscription,
 };
-use kiln_proto::{JobMessage, Role};
+use kiln_proto::{JobEvent, JobMessage, JobStatus, Role};
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::{Semaphore, watch};
@@ -19,6 +19,8 @@ pub struct JobContext {
     pub blobs: Arc<dyn BlobStore>,
     /// Files, jobs, metadata.
     pub store: Arc<dyn MetaStore>,
+    /// Where status changes are announced (live updates for clients).
+    pub events: Arc<dyn EventBus>,
 }
 
 /// One kind of work.
@@ -121,7 +123,7 @@ impl Worker {
         self: &Arc<Self>,
         wait: Duration,
     ) -> Result<Option<Outcome>, BrokerError> {
-        let mut sub = self.broker.subscribe(self.role()).await?;
+        let mut sub = self.broker.subscribe(self.role(), 1).await?;
         match tokio::time::timeout(wait, sub.next()).await {
             Ok(delivery) => Ok(Some(self.process(delivery?).await)),
             Err(_) => Ok(None),
@@ -133,23 +135,37 @@ impl Worker {
     /// unsettled, so the broker delivers them again.
     pub async fn run(self: Arc<Self>, mut shutdown: watch::Receiver<bool>) {
         let role = self.role();
-        let slots = Arc::new(Semaphore::new(self.config.concurrency.max(1)));
+        let concurrency = self.config.concurrency.max(1);
+        let slots = Arc::new(Semaphore::new(concurrency));
         let mut backoff = Duration::from_millis(200);
+        // Kept until in-flight jobs are done: closing it early would hand
+        // their messages back to the broker while they are still being worked on.
+        let mut current: Option<Box<dyn Subscription>> = None;
         'outer: loop {
-            let mut sub = tokio::select! {
-                s = self.broker.subscribe(role) => match s {
-                    Ok(s) => s,
-                    Err(e) => {
-                        warn!(%role, error = %e, "subscribe failed; retrying");
-                        tokio::select! {
-                            _ = tokio::time::sleep(backoff) => { backoff = (backoff * 2).min(Duration::from_secs(30)); continue; }
-                            _ = shutdown.changed() => break 'outer,
+            let sub = match &mut current {
+                Some(sub) => sub,
+                None => {
+                    let subscribed = tokio::select! {
+                        s = self.broker.subscribe(role, concurrency) => s,
+                        _ = shutdown.changed() => break,
+                    };
+                    match subscribed {
+                        Ok(s) => {
+                            info!(%role, concurrency, "worker consuming");
+                            current.insert(s)
+                        }
+                        Err(e) => {
+                            warn!(%role, error = %e, ?backoff, "subscribe failed; retrying");
+                            tokio::select! {
+                                _ = tokio::time::sleep(backoff) => {}
+                                _ = shutdown.changed() => break,
+                            }
+                            backoff = (backoff * 2).min(Duration::from_secs(5));
+                            continue;
                         }
                     }
-                },
-                _ = shutdown.changed() => break,
+                }
             };
-            info!(%role, concurrency = self.config.concurrency, "worker consuming");
             loop {
                 let permit = tokio::select! {
                     p = slots.clone().acquire_owned() => p.expect("semaphore is never closed"),
@@ -170,8 +186,12 @@ impl Worker {
                     }
                     Err(e) => {
                         warn!(%role, error = %e, "consume failed; resubscribing");
-                        tokio::time::sleep(backoff).await;
-                        backoff = (backoff * 2).min(Duration::from_secs(30));
+                        current = None;
+                        tokio::select! {
+                            _ = tokio::time::sleep(backoff) => {}
+                            _ = shutdown.changed() => break 'outer,
+                        }
+                        backoff = (backoff * 2).min(Duration::from_secs(5));
                         continue 'outer;
                     }
                 }
@@ -184,6 +204,7 @@ impl Worker {
         {
             warn!(%role, "shutdown grace period over; unfinished jobs will be redelivered");
         }
+        drop(current);
         info!(%role, "worker stopped");
     }
 
@@ -207,7 +228,10 @@ impl Worker {
     async fn process_message(self: &Arc<Self>, delivery: Delivery, msg: JobMessage) -> Outcome {
         let known = self.role().kinds().contains(&msg.kind);
         let job = match self.ctx.store.start_attempt(&msg.job_id).await {
-            Ok(StartOutcome::Started(job)) => job,
+            Ok(StartOutcome::Started(job)) => {
+                self.announce(&job, JobStatus::Running, None).await;
+                job
+            }
             Ok(StartOutcome::AlreadyTerminal(_)) | Ok(StartOutcome::Missing) if !known => {
                 // Not ours to judge the job by, but the message is poison here.
                 let error = format!(
@@ -257,6 +281,7 @@ impl Worker {
                 {
                     warn!(error = %e, "could not record failed attempt");
                 }
+                self.announce(&job, JobStatus::Failed, Some(&reason)).await;
                 warn!(attempt = job.attempts, ?delay, %reason, "attempt failed; will retry");
                 settle(delivery.retry(delay).await);
                 Outcome::Retrying {
@@ -318,6 +343,7 @@ impl Worker {
                     attempt = job.attempts,
                     "job succeeded"
                 );
+                self.announce(job, JobStatus::Succeeded, None).await;
             }
             Ok(Completion::Gone) => {
                 // The file was deleted while we worked: drop what we wrote.
@@ -356,10 +382,29 @@ impl Worker {
                 .await;
         }
         warn!(attempt = job.attempts, %reason, "job dead");
+        self.announce(job, JobStatus::Dead, Some(&reason)).await;
         settle_dead(delivery, &reason).await;
         Outcome::Dead {
             job_id: Some(job.id.clone()),
             error: reason,
+        }
+    }
+
+    /// Tells live followers of the job about a change already in the store.
+    /// Best effort: a follower that misses it still reads the store.
+    async fn announce(&self, job: &JobRecord, status: JobStatus, error: Option<&str>) {
+        let event = JobEvent {
+            schema_version: kiln_proto::SCHEMA_VERSION,
+            job_id: job.id.clone(),
+            file_id: job.file_id.clone(),
+            kind: job.kind.clone(),
+            status,
+            attempts: job.attempts,
+            error: error.map(str::to_owned),
+            at: chrono::Utc::now(),
+        };
+        if let Err(e) = self.ctx.events.publish(&event).await {
+            warn!(error = %e, "could not announce job status");
         }
     }
 

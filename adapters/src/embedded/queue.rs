@@ -134,7 +134,12 @@ impl Broker for EmbeddedBroker {
         Ok(())
     }
 
-    async fn subscribe(&self, role: Role) -> Result<Box<dyn Subscription>, BrokerError> {
+    /// Prefetch does not apply: deliveries are claimed one `next` at a time.
+    async fn subscribe(
+        &self,
+        role: Role,
+        _prefetch: usize,
+    ) -> Result<Box<dyn Subscription>, BrokerError> {
         Ok(Box::new(EmbeddedSubscription {
             broker: self.clone(),
             role,

@@ -3,6 +3,8 @@
 
 #![allow(dead_code, clippy::unwrap_used, clippy::field_reassign_with_default)]
 
+pub mod cluster;
+
 use exif::experimental::Writer;
 use exif::{Field, In, Rational, Tag, Value};
 use image::{Rgb, RgbImage};
@@ -16,6 +18,7 @@ pub struct TestApp {
     pub base: String,
     pub http: reqwest::Client,
     pub dir: tempfile::TempDir,
+    pub config: Config,
 }
 
 /// Config for tests: port 0, quick retries.
@@ -51,6 +54,7 @@ impl TestApp {
             base,
             http: reqwest::Client::new(),
             dir,
+            config: config.clone(),
         }
     }
 

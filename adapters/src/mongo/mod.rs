@@ -1,0 +1,66 @@
+//! MongoDB production backends:
+//!
+//! * [`GridFsBlobStore`]: blobs in the GridFS buckets `originals` and
+//!   `derived`;
+//! * [`MongoStore`]: files, jobs and metadata in the collections `files`,
+//!   `jobs` and `metadata`.
+//!
+//! Both work on a standalone server (no multi-document transactions are
+//! used). [`connect`] opens both on one client and creates their indexes.
+
+mod docs;
+mod gridfs;
+mod jobs;
+mod store;
+
+pub use gridfs::GridFsBlobStore;
+pub use store::MongoStore;
+
+use crate::store::StoreError;
+use mongodb::options::ClientOptions;
+use std::time::Duration;
+
+/// How long an operation waits for a usable server before failing, unless
+/// the connection string sets `serverSelectionTimeoutMS`.
+pub const DEFAULT_SERVER_SELECTION_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// How long opening a connection may take, unless the connection string
+/// sets `connectTimeoutMS`.
+pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(3);
+
+/// Parses a connection string, filling in Kiln's defaults for what it does
+/// not set: short timeouts (an outage surfaces as an error within seconds
+/// instead of a hang) and the application name `kiln`.
+pub async fn client_options(uri: &str) -> Result<ClientOptions, StoreError> {
+    let mut options = ClientOptions::parse(uri)
+        .await
+        .map_err(|e| StoreError::Unavailable(format!("bad MongoDB connection string: {e}")))?;
+    options
+        .server_selection_timeout
+        .get_or_insert(DEFAULT_SERVER_SELECTION_TIMEOUT);
+    options
+        .connect_timeout
+        .get_or_insert(DEFAULT_CONNECT_TIMEOUT);
+    options.app_name.get_or_insert_with(|| "kiln".to_owned());
+    Ok(options)
+}
+
+/// Connects to the MongoDB at `uri`, opens the blob store and the metadata
+/// store on `database`, and creates their indexes (idempotent). Fails if the
+/// server cannot be reached within the server selection timeout.
+pub async fn connect(
+    uri: &str,
+    database: &str,
+) -> Result<(GridFsBlobStore, MongoStore), StoreError> {
+    let client =
+        mongodb::Client::with_options(client_options(uri).await?).map_err(store::unavailable)?;
+    let db = client.database(database);
+    let blobs = GridFsBlobStore::new(db.clone());
+    let store = MongoStore::new(db);
+    store.create_indexes().await?;
+    blobs
+        .create_indexes()
+        .await
+        .map_err(|e| StoreError::Unavailable(e.to_string()))?;
+    Ok((blobs, store))
+}

@@ -1,0 +1,171 @@
+//! Servers for the tests of the production backends: each function returns
+//! the address of a server to test against, starting a local test server
+//! when the environment names none. Shared by this crate's integration
+//! tests and those of the crates above it.
+//!
+//! A server that cannot be started fails the test with a message saying why
+//! and how to provide one; tests are never silently skipped.
+
+use std::path::PathBuf;
+use std::process::Command;
+use std::sync::OnceLock;
+
+/// The port of the MongoDB test server started by [`mongodb_uri`].
+pub const MONGODB_TEST_PORT: u16 = 27018;
+
+/// The folder holding the test servers: `KILN_SHARED_DIR` (which `.ci/run`
+/// sets), else `shared/` beside the workspace.
+fn shared_dir() -> PathBuf {
+    std::env::var_os("KILN_SHARED_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared"))
+}
+
+fn in_ci() -> bool {
+    std::env::var("CI").is_ok_and(|v| v == "true" || v == "1")
+}
+
+/// The connection string of a MongoDB to test against.
+///
+/// `KILN_TEST_MONGODB_URI` if set; otherwise a local wire-protocol test
+/// server on [`MONGODB_TEST_PORT`], started (once per process, and only if
+/// the port does not answer yet) with `shared/mongo-wire/start.sh`, keeping
+/// each database in its own file. Tests must use a fresh, uniquely named
+/// database each, set up with [`mongo_wire_fixups`] and removed with
+/// [`drop_test_database`].
+///
+/// # Panics
+///
+/// If the test server cannot be started, with the reason.
+pub fn mongodb_uri() -> String {
+    match try_mongodb_uri() {
+        Ok(uri) => uri,
+        Err(e) if in_ci() => panic!("CI=true and no MongoDB test server: {e}"),
+        Err(e) => panic!(
+            "no MongoDB test server: {e}\n\
+             (set KILN_TEST_MONGODB_URI=mongodb://HOST:PORT/ to test against a running server)"
+        ),
+    }
+}
+
+/// Like [`mongodb_uri`], but returns why no server could be had instead of
+/// panicking.
+pub fn try_mongodb_uri() -> Result<String, String> {
+    if let Some(uri) = std::env::var("KILN_TEST_MONGODB_URI")
+        .ok()
+        .filter(|u| !u.trim().is_empty())
+    {
+        return Ok(uri);
+    }
+    static STARTED: OnceLock<Result<String, String>> = OnceLock::new();
+    STARTED
+        .get_or_init(|| {
+            start_mongo_wire(
+                MONGODB_TEST_PORT,
+                &std::env::temp_dir().join(format!("kiln-mongo-wire-{MONGODB_TEST_PORT}")),
+            )
+        })
+        .clone()
+}
+
+/// Starts (if `port` does not answer yet) a wire-protocol test server on
+/// `port` keeping its data in `data`; returns its connection string. Tests
+/// that stop and restart a server use their own port and folder.
+pub fn start_mongo_wire(port: u16, data: &std::path::Path) -> Result<String, String> {
+    let script = shared_dir().join("mongo-wire/start.sh");
+    if !script.is_file() {
+        return Err(format!("{} does not exist", script.display()));
+    }
+    // The server keeps its data in `DIR/kiln.db`. As a file, it would hold
+    // every database in one SQLite file (so databases are not isolated, and
+    // dropping one drops all); as a directory, it holds one file per
+    // database, like separate MongoDB databases.
+    let dbs = data.join("kiln.db");
+    std::fs::create_dir_all(&dbs).map_err(|e| format!("cannot create {}: {e}", dbs.display()))?;
+    let out = Command::new("bash")
+        .arg(&script)
+        .arg(port.to_string())
+        .arg(data)
+        .output()
+        .map_err(|e| format!("cannot run {}: {e}", script.display()))?;
+    if !out.status.success() {
+        return Err(format!(
+            "{} {port} {} exited with {}:\n{}{}",
+            script.display(),
+            data.display(),
+            out.status,
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        ));
+    }
+    Ok(format!("mongodb://127.0.0.1:{port}/?directConnection=true"))
+}
+
+/// Undoes, in a database of the local wire-protocol test server, what that
+/// server gets wrong and real MongoDB does not; a no-op on MongoDB. Call it
+/// right after the stores created their indexes (`kiln_adapters::mongo::connect`).
+///
+/// The test server (neosqlite) turns a compound index whose keys include
+/// `_id`, such as the jobs' `{status: 1, _id: 1}`, into a SQLite index on
+/// the JSON path `_id`, which is malformed, so every later insert into that
+/// collection fails with "JSON path error near '_id'". Such indexes are
+/// named `idx_<collection>_<fields>` there, ending in `__id`, and are
+/// dropped here (queries work without them).
+pub async fn mongo_wire_fixups(db: &mongodb::Database) -> mongodb::error::Result<()> {
+    for name in ["jobs", "files", "metadata"] {
+        let coll = db.collection::<mongodb::bson::Document>(name);
+        for index in coll.list_index_names().await? {
+            if index.starts_with("idx_") && index.ends_with("__id") {
+                coll.drop_index(index).await?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Drops a test's database, unless the server keeps all databases in one
+/// store (a wire-protocol test server started by hand with a single data
+/// file), where dropping one drops every database, including those of tests
+/// running at the same time.
+pub async fn drop_test_database(db: &mongodb::Database) -> mongodb::error::Result<()> {
+    static ISOLATED: tokio::sync::OnceCell<bool> = tokio::sync::OnceCell::const_new();
+    let client = db.client();
+    let isolated = ISOLATED
+        .get_or_try_init(|| async {
+            let probe = format!("kiln_probe_{}", uuid::Uuid::new_v4().simple());
+            let a = client.database(&format!("{probe}_a"));
+            a.collection::<mongodb::bson::Document>(&probe)
+                .insert_one(mongodb::bson::doc! {})
+                .await?;
+            let b = client.database(&format!("{probe}_b"));
+            let isolated = !b.list_collection_names().await?.contains(&probe);
+            if isolated {
+                a.drop().await?;
+                b.drop().await?;
+            }
+            Ok::<_, mongodb::error::Error>(isolated)
+        })
+        .await?;
+    if *isolated {
+        db.drop().await?;
+    }
+    Ok(())
+}
+
+/// The AMQP URL of the RabbitMQ to test against: `KILN_TEST_AMQP_URL`, or
+/// the local server (`.ci/run` starts it when it is not running).
+pub fn amqp_url() -> String {
+    std::env::var("KILN_TEST_AMQP_URL")
+        .ok()
+        .filter(|u| !u.trim().is_empty())
+        .unwrap_or_else(|| "amqp://guest:guest@127.0.0.1:5672/%2f".into())
+}
+
+/// The URL of the Redis to test against: `KILN_TEST_REDIS_URL`, or the
+/// local server.
+pub fn redis_url() -> String {
+    std::env::var("KILN_TEST_REDIS_URL")
+        .ok()
+        .filter(|u| !u.trim().is_empty())
+        .unwrap_or_else(|| "redis://127.0.0.1:6379".into())
+}

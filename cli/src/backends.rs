@@ -1,0 +1,129 @@
+//! Opening the configured backends: embedded or production.
+
+use crate::config::Config;
+use anyhow::{Context, bail};
+use kiln_adapters::embedded::{
+    EmbeddedBroker, FsBlobStore, LocalEventBus, LocalRateLimiter, SqliteStore,
+};
+use kiln_adapters::rabbitmq::RabbitBroker;
+use kiln_adapters::{BlobStore, Broker, EventBus, MetaStore, RateLimiter};
+use kiln_proto::Names;
+use std::sync::Arc;
+
+/// Every backend a Kiln service talks to.
+#[derive(Clone)]
+pub struct Backends {
+    /// File bytes.
+    pub blobs: Arc<dyn BlobStore>,
+    /// Files, jobs, metadata.
+    pub store: Arc<dyn MetaStore>,
+    /// Job queues.
+    pub broker: Arc<dyn Broker>,
+    /// Status fan-out.
+    pub events: Arc<dyn EventBus>,
+    /// Rate limits.
+    pub limiter: Arc<dyn RateLimiter>,
+    /// The in-process queue, when that is the broker (for inspection).
+    pub embedded_broker: Option<EmbeddedBroker>,
+}
+
+/// Where a backend set will run: the in-process queue only works when every
+/// role runs in the same process.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scope {
+    /// `kiln serve`: everything in one process.
+    SingleProcess,
+    /// `kiln gateway` / `kiln worker`: one of several processes.
+    Service,
+}
+
+impl Backends {
+    /// Opens the backends `config` names.
+    pub async fn open(config: &Config, scope: Scope) -> anyhow::Result<Backends> {
+        let names = Names::new(config.namespace.clone());
+        let needs_dir = config.store == "embedded" || config.broker == "embedded";
+        if needs_dir {
+            std::fs::create_dir_all(&config.data_dir).with_context(|| {
+                format!("creating data directory {}", config.data_dir.display())
+            })?;
+        }
+        let dir = &config.data_dir;
+        let (blobs, store): (Arc<dyn BlobStore>, Arc<dyn MetaStore>) = match config.store.as_str()
+        {
+            "embedded" => (
+                Arc::new(
+                    FsBlobStore::open(dir.join("blobs"))
+                        .await
+                        .context("opening the blob store")?,
+                ),
+                Arc::new(SqliteStore::open(&dir.join("kiln.db")).context("opening the database")?),
+            ),
+            "mongodb" => {
+                let uri = config
+                    .mongodb_uri
+                    .as_deref()
+                    .context("store = mongodb needs KILN_MONGODB_URI")?;
+                let (blobs, store) = kiln_adapters::mongo::connect(uri, &config.mongodb_database)
+                    .await
+                    .context("connecting to MongoDB")?;
+                (Arc::new(blobs), Arc::new(store))
+            }
+            other => bail!("unknown store {other:?}: expected embedded or mongodb"),
+        };
+        let (broker, embedded_broker): (Arc<dyn Broker>, _) = match config.broker.as_str() {
+            "embedded" if scope == Scope::Service => bail!(
+                "the embedded queue lives inside one process; separate services need \
+                 broker = rabbitmq (KILN_BROKER=rabbitmq, KILN_AMQP_URL=...), or use `kiln serve`"
+            ),
+            "embedded" => {
+                let q = EmbeddedBroker::open(&dir.join("queue.db")).context("opening the queue")?;
+                let recovered = q.recover().await.context("recovering the queue")?;
+                if recovered > 0 {
+                    tracing::info!(recovered, "requeued jobs in flight at the last stop");
+                }
+                (Arc::new(q.clone()), Some(q))
+            }
+            "rabbitmq" => {
+                let url = config
+                    .amqp_url
+                    .as_deref()
+                    .context("broker = rabbitmq needs KILN_AMQP_URL")?;
+                // Connects on first use: a gateway must accept uploads (into
+                // the outbox) even while RabbitMQ is away.
+                let b = RabbitBroker::lazy(url, names.clone(), config.rabbitmq.clone());
+                if let Err(e) = b.ping().await {
+                    tracing::warn!(error = %e, "RabbitMQ is not reachable yet; will keep trying");
+                }
+                (Arc::new(b), None)
+            }
+            other => bail!("unknown broker {other:?}: expected embedded or rabbitmq"),
+        };
+        let (events, limiter): (Arc<dyn EventBus>, Arc<dyn RateLimiter>) = match &config.redis_url
+        {
+            Some(url) => (
+                Arc::new(
+                    kiln_adapters::redis::RedisEventBus::connect(url, names.namespace())
+                        .await
+                        .context("connecting to Redis (events)")?,
+                ),
+                Arc::new(
+                    kiln_adapters::redis::RedisRateLimiter::connect(url, names.namespace())
+                        .await
+                        .context("connecting to Redis (rate limits)")?,
+                ),
+            ),
+            None => (
+                Arc::new(LocalEventBus::new()),
+                Arc::new(LocalRateLimiter::new()),
+            ),
+        };
+        Ok(Backends {
+            blobs,
+            store,
+            broker,
+            events,
+            limiter,
+            embedded_broker,
+        })
+    }
+}

@@ -1,0 +1,138 @@
+//! The building blocks of every deployable: the gateway (HTTP + outbox
+//! relay), a worker of one role, and the probe server workers expose.
+
+use crate::backends::Backends;
+use crate::config::Config;
+use anyhow::Context;
+use axum::Router;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::routing::get;
+use kiln_gateway::{AppState, router, run_outbox_relay};
+use kiln_proto::Role;
+use kiln_workers::{Handler, JobContext, MetadataHandler, ThumbnailHandler, Worker, WorkerConfig};
+use serde_json::json;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+
+/// How often the outbox relay looks for jobs the broker did not take.
+const RELAY_INTERVAL: Duration = Duration::from_secs(5);
+
+/// Binds `listen` and spawns the HTTP API and the outbox relay; both stop
+/// when `shutdown` turns true (the server after finishing open requests).
+pub async fn spawn_gateway(
+    config: &Config,
+    b: &Backends,
+    shutdown: watch::Receiver<bool>,
+) -> anyhow::Result<(SocketAddr, Vec<JoinHandle<()>>)> {
+    let state = AppState {
+        blobs: b.blobs.clone(),
+        store: b.store.clone(),
+        broker: b.broker.clone(),
+        events: b.events.clone(),
+        limiter: b.limiter.clone(),
+        config: Arc::new(config.gateway.clone()),
+    };
+    let listener = tokio::net::TcpListener::bind(config.listen)
+        .await
+        .with_context(|| format!("binding {}", config.listen))?;
+    let addr = listener.local_addr()?;
+    let app = router(state).into_make_service_with_connect_info::<SocketAddr>();
+    let mut stop = shutdown.clone();
+    let http = tokio::spawn(async move {
+        let stop = async move {
+            let _ = stop.wait_for(|s| *s).await;
+        };
+        if let Err(e) = axum::serve(listener, app).with_graceful_shutdown(stop).await {
+            tracing::error!(error = %e, "http server failed");
+        }
+    });
+    let relay = tokio::spawn(run_outbox_relay(
+        b.store.clone(),
+        b.broker.clone(),
+        RELAY_INTERVAL,
+        shutdown,
+    ));
+    Ok((addr, vec![http, relay]))
+}
+
+/// A worker for `role` with `concurrency` jobs at a time.
+pub fn build_worker(config: &Config, b: &Backends, role: Role, concurrency: usize) -> Arc<Worker> {
+    let handler: Arc<dyn Handler> = match role {
+        Role::Thumbnail => Arc::new(ThumbnailHandler::new(config.limits)),
+        Role::Metadata => Arc::new(MetadataHandler::new(config.limits)),
+    };
+    let ctx = JobContext {
+        blobs: b.blobs.clone(),
+        store: b.store.clone(),
+        events: b.events.clone(),
+    };
+    Worker::new(
+        handler,
+        ctx,
+        b.broker.clone(),
+        WorkerConfig {
+            concurrency,
+            retry: config.retry,
+            job_timeout: Duration::from_secs(config.job_timeout_secs),
+            shutdown_grace: Duration::from_secs(config.shutdown_grace_secs),
+        },
+    )
+}
+
+/// The default concurrency of `role` from the configuration.
+pub fn default_concurrency(config: &Config, role: Role) -> usize {
+    match role {
+        Role::Thumbnail => config.thumbnail_concurrency,
+        Role::Metadata => config.metadata_concurrency,
+    }
+}
+
+/// Serves `/healthz` (the process is up) and `/readyz` (its broker, store
+/// and blob store answer) on `listen`, until `shutdown`.
+pub async fn spawn_probes(
+    listen: SocketAddr,
+    b: &Backends,
+    mut shutdown: watch::Receiver<bool>,
+) -> anyhow::Result<(SocketAddr, JoinHandle<()>)> {
+    let app = Router::new()
+        .route("/healthz", get(|| async { axum::Json(json!({"status": "ok"})) }))
+        .route("/readyz", get(ready))
+        .with_state(b.clone());
+    let listener = tokio::net::TcpListener::bind(listen)
+        .await
+        .with_context(|| format!("binding the probe port {listen}"))?;
+    let addr = listener.local_addr()?;
+    let task = tokio::spawn(async move {
+        let stop = async move {
+            let _ = shutdown.wait_for(|s| *s).await;
+        };
+        if let Err(e) = axum::serve(listener, app).with_graceful_shutdown(stop).await {
+            tracing::error!(error = %e, "probe server failed");
+        }
+    });
+    Ok((addr, task))
+}
+
+async fn ready(State(b): State<Backends>) -> (StatusCode, axum::Json<serde_json::Value>) {
+    let (store, blobs, broker) = tokio::join!(b.store.ping(), b.blobs.ping(), b.broker.ping());
+    let show = |r: Result<(), String>| r.err().unwrap_or_else(|| "ok".into());
+    let ok = store.is_ok() && blobs.is_ok() && broker.is_ok();
+    let body = json!({
+        "status": if ok { "ready" } else { "unavailable" },
+        "checks": {
+            "store": show(store.map_err(|e| e.to_string())),
+            "blobs": show(blobs.map_err(|e| e.to_string())),
+            "broker": show(broker.map_err(|e| e.to_string())),
+        }
+    });
+    let code = if ok {
+        StatusCode::OK
+    } else {
+        StatusCode::SERVICE_UNAVAILABLE
+    };
+    (code, axum::Json(body))
+}

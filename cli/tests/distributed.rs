@@ -1,0 +1,202 @@
+//! Kiln as separate OS processes on MongoDB (wire protocol), RabbitMQ and
+//! Redis: a gateway, two thumbnail workers and a metadata worker.
+
+#![allow(clippy::unwrap_used)]
+
+mod common;
+
+use common::cluster::Cluster;
+use futures::TryStreamExt;
+use kiln_proto::Role;
+use mongodb::bson::{Document, doc};
+use serde_json::Value;
+use std::collections::HashSet;
+use std::time::{Duration, Instant};
+
+const QUERY: &str = "thumbnails=64,160&formats=jpeg,webp";
+const OUTPUTS_PER_UPLOAD: usize = 4;
+
+/// Uploads `n` distinct photos; returns (thumbnail job ids, all job ids).
+async fn upload_many(c: &Cluster, n: usize, w: u32, h: u32) -> (Vec<String>, Vec<String>) {
+    let (mut thumbs, mut all) = (Vec::new(), Vec::new());
+    for i in 0..n {
+        let photo = common::camera_jpeg(w + i as u32, h, 1);
+        let (code, body) = c.upload(photo, QUERY).await;
+        assert_eq!(code, 202, "{body}");
+        for j in body["jobs"].as_array().unwrap() {
+            let id = j["id"].as_str().unwrap().to_owned();
+            if j["kind"] == "thumbnail" {
+                thumbs.push(id.clone());
+            }
+            all.push(id);
+        }
+    }
+    (thumbs, all)
+}
+
+/// Derived blobs in GridFS, by file name (our output id): revisions a
+/// redelivery left behind would show up as repeats.
+async fn derived_blob_names(c: &Cluster) -> Vec<String> {
+    let files = c.db().await.collection::<Document>("derived.files");
+    let docs: Vec<Document> = files.find(doc! {}).await.unwrap().try_collect().await.unwrap();
+    docs.iter()
+        .map(|d| d.get_str("filename").unwrap().to_owned())
+        .collect()
+}
+
+/// Every thumbnail job has exactly its outputs, each downloadable, and
+/// GridFS holds exactly one blob per output: nothing duplicated or lost.
+async fn assert_outputs_exact(c: &Cluster, thumb_jobs: &[Value]) {
+    let mut expected = HashSet::new();
+    for j in thumb_jobs {
+        let outs = j["outputs"].as_array().unwrap();
+        assert_eq!(outs.len(), OUTPUTS_PER_UPLOAD, "{j}");
+        for o in outs {
+            assert!(expected.insert(o["file_id"].as_str().unwrap().to_owned()));
+        }
+    }
+    let mut names = derived_blob_names(c).await;
+    names.sort();
+    let before = names.len();
+    names.dedup();
+    assert_eq!(before, names.len(), "a derived blob is stored twice");
+    assert_eq!(names.into_iter().collect::<HashSet<_>>(), expected);
+    // Spot-check that outputs download as images.
+    let url = thumb_jobs[0]["outputs"][0]["url"].as_str().unwrap();
+    let bytes = c
+        .http
+        .get(format!("{}{url}", c.base))
+        .send()
+        .await
+        .unwrap()
+        .bytes()
+        .await
+        .unwrap();
+    image::load_from_memory(&bytes).unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn fifty_uploads_across_processes_every_job_succeeds_exactly_once() {
+    let mut c = Cluster::new();
+    c.start_gateway();
+    let t1 = c.start_worker(Role::Thumbnail, 2).await;
+    let t2 = c.start_worker(Role::Thumbnail, 2).await;
+    c.start_worker(Role::Metadata, 2).await;
+
+    let started = Instant::now();
+    let (thumbs, all) = upload_many(&c, 50, 1200, 900).await;
+    assert_eq!(all.len(), 100);
+    let done = c.wait_terminal(&all, Duration::from_secs(300)).await;
+    let secs = started.elapsed().as_secs_f64();
+    eprintln!(
+        "cross-process: {} jobs in {secs:.1} s = {:.1} jobs/s (50 uploads of 1.1 MP)",
+        all.len(),
+        all.len() as f64 / secs
+    );
+    for j in &done {
+        assert_eq!(
+            (j["status"].as_str(), j["attempts"].as_u64()),
+            (Some("succeeded"), Some(1)),
+            "{j}"
+        );
+    }
+    let thumb_jobs: Vec<Value> = done
+        .iter()
+        .filter(|j| thumbs.iter().any(|t| j["id"] == *t))
+        .cloned()
+        .collect();
+    assert_outputs_exact(&c, &thumb_jobs).await;
+    // Metadata of every upload is stored and served.
+    let file_id = done[0]["file_id"].as_str().unwrap();
+    let meta: Value = c
+        .http
+        .get(format!("{}/v1/files/{file_id}/metadata", c.base))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(meta["exif"]["make"], "Kiln Optics", "{meta}");
+    // Both thumbnail replicas shared the queue.
+    let (n1, n2) = (
+        c.workers[t1].log_count("job succeeded"),
+        c.workers[t2].log_count("job succeeded"),
+    );
+    assert!(n1 > 0 && n2 > 0 && n1 + n2 == 50, "split {n1} + {n2}");
+    c.cleanup().await;
+}
+
+/// Waits until some thumbnail job is `running`.
+async fn wait_running(c: &Cluster) {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let list: Value = c
+            .http
+            .get(format!("{}/v1/jobs?status=running&kind=thumbnail", c.base))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        if !list["jobs"].as_array().unwrap().is_empty() {
+            return;
+        }
+        assert!(Instant::now() < deadline, "no job ever ran");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_worker_killed_mid_job_loses_nothing_and_duplicates_nothing() {
+    let mut c = Cluster::new();
+    c.start_gateway();
+    let victim = c.start_worker(Role::Thumbnail, 2).await;
+    c.start_worker(Role::Metadata, 2).await;
+    let (thumbs, all) = upload_many(&c, 12, 3000, 2200).await;
+    wait_running(&c).await;
+    c.workers[victim].kill9();
+    c.start_worker(Role::Thumbnail, 2).await;
+
+    let done = c.wait_terminal(&all, Duration::from_secs(300)).await;
+    assert!(done.iter().all(|j| j["status"] == "succeeded"), "{done:?}");
+    let thumb_jobs: Vec<Value> = done
+        .iter()
+        .filter(|j| thumbs.iter().any(|t| j["id"] == *t))
+        .cloned()
+        .collect();
+    // The job the victim held was started again by the survivor.
+    assert!(
+        thumb_jobs.iter().any(|j| j["attempts"].as_u64() >= Some(2)),
+        "no job was interrupted"
+    );
+    assert_outputs_exact(&c, &thumb_jobs).await;
+    c.cleanup().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn sigterm_lets_jobs_in_flight_finish_then_exits_zero() {
+    let mut c = Cluster::new();
+    c.start_gateway();
+    let w = c.start_worker(Role::Thumbnail, 2).await;
+    let (thumbs, _) = upload_many(&c, 6, 3000, 2200).await;
+    wait_running(&c).await;
+    let status = c.workers[w].terminate();
+    assert!(status.success(), "worker exited with {status}");
+    // Whatever it had started, it finished; nothing is left running.
+    let mut finished = 0;
+    for id in &thumbs {
+        let j = c.job(id).await;
+        assert_ne!(j["status"], "running", "{j}");
+        if j["status"] == "succeeded" {
+            finished += 1;
+        }
+    }
+    assert!(finished >= 1, "the job in flight did not finish");
+    // The rest are still queued, and a new worker does them.
+    c.start_worker(Role::Thumbnail, 2).await;
+    let done = c.wait_terminal(&thumbs, Duration::from_secs(120)).await;
+    assert!(done.iter().all(|j| j["status"] == "succeeded"));
+    c.cleanup().await;
+}
