@@ -123,6 +123,22 @@ pub async fn mongo_wire_fixups(db: &mongodb::Database) -> mongodb::error::Result
     Ok(())
 }
 
+/// Creates the indexes of a fresh test database the way `kiln` does at
+/// start-up, then applies [`mongo_wire_fixups`]. Processes started on it
+/// afterwards must run with `mongodb_create_indexes = false`, or they would
+/// recreate the indexes the test server mishandles.
+pub async fn prepare_mongo_database(uri: &str, database: &str) -> Result<(), String> {
+    crate::mongo::connect(uri, database, true)
+        .await
+        .map_err(|e| e.to_string())?;
+    let client = mongodb::Client::with_uri_str(uri)
+        .await
+        .map_err(|e| e.to_string())?;
+    mongo_wire_fixups(&client.database(database))
+        .await
+        .map_err(|e| e.to_string())
+}
+
 /// Drops a test's database, unless the server keeps all databases in one
 /// store (a wire-protocol test server started by hand with a single data
 /// file), where dropping one drops every database, including those of tests

@@ -31,7 +31,7 @@ impl Db {
     async fn new() -> (Db, GridFsBlobStore, MongoStore) {
         let uri = mongodb_uri();
         let name = format!("kiln_test_{}", uuid::Uuid::new_v4().simple());
-        let (blobs, store) = connect(&uri, &name).await.unwrap();
+        let (blobs, store) = connect(&uri, &name, true).await.unwrap();
         let client = mongodb::Client::with_uri_str(&uri).await.unwrap();
         mongo_wire_fixups(&client.database(&name)).await.unwrap();
         (Db { name, client }, blobs, store)
@@ -284,11 +284,11 @@ async fn an_unreachable_server_fails_fast() {
     // Nothing listens on port 9 (discard) here. The default timeouts apply.
     let started = Instant::now();
     let uri = "mongodb://127.0.0.1:9/?directConnection=true";
-    assert!(connect(uri, "kiln_unreachable").await.is_err());
+    assert!(connect(uri, "kiln_unreachable", true).await.is_err());
     assert!(started.elapsed() < Duration::from_secs(10));
     // The connection string can shorten them.
     let started = Instant::now();
     let uri = "mongodb://127.0.0.1:9/?directConnection=true&serverSelectionTimeoutMS=500";
-    assert!(connect(uri, "kiln_unreachable").await.is_err());
+    assert!(connect(uri, "kiln_unreachable", true).await.is_err());
     assert!(started.elapsed() < Duration::from_secs(3));
 }

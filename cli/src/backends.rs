@@ -63,7 +63,11 @@ impl Backends {
                     .mongodb_uri
                     .as_deref()
                     .context("store = mongodb needs KILN_MONGODB_URI")?;
-                let (blobs, store) = kiln_adapters::mongo::connect(uri, &config.mongodb_database)
+                let (blobs, store) = kiln_adapters::mongo::connect(
+                    uri,
+                    &config.mongodb_database,
+                    config.mongodb_create_indexes,
+                )
                     .await
                     .context("connecting to MongoDB")?;
                 (Arc::new(blobs), Arc::new(store))

@@ -28,6 +28,9 @@ pub struct Config {
     pub mongodb_uri: Option<String>,
     /// MongoDB database name.
     pub mongodb_database: String,
+    /// Create the indexes Kiln's queries need at start-up (idempotent).
+    /// Turn off where indexes are managed by hand.
+    pub mongodb_create_indexes: bool,
     /// AMQP URL, for `broker = "rabbitmq"`.
     pub amqp_url: Option<String>,
     /// RabbitMQ queue settings.
@@ -65,6 +68,7 @@ impl Default for Config {
             broker: "embedded".into(),
             mongodb_uri: None,
             mongodb_database: "kiln".into(),
+            mongodb_create_indexes: true,
             amqp_url: None,
             rabbitmq: RabbitConfig::default(),
             redis_url: None,

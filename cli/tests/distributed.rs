@@ -78,7 +78,7 @@ async fn assert_outputs_exact(c: &Cluster, thumb_jobs: &[Value]) {
 #[tokio::test(flavor = "multi_thread")]
 async fn fifty_uploads_across_processes_every_job_succeeds_exactly_once() {
     let mut c = Cluster::new();
-    c.start_gateway();
+    c.start_gateway().await;
     let t1 = c.start_worker(Role::Thumbnail, 2).await;
     let t2 = c.start_worker(Role::Thumbnail, 2).await;
     c.start_worker(Role::Metadata, 2).await;
@@ -151,7 +151,7 @@ async fn wait_running(c: &Cluster) {
 #[tokio::test(flavor = "multi_thread")]
 async fn a_worker_killed_mid_job_loses_nothing_and_duplicates_nothing() {
     let mut c = Cluster::new();
-    c.start_gateway();
+    c.start_gateway().await;
     let victim = c.start_worker(Role::Thumbnail, 2).await;
     c.start_worker(Role::Metadata, 2).await;
     let (thumbs, all) = upload_many(&c, 12, 3000, 2200).await;
@@ -178,7 +178,7 @@ async fn a_worker_killed_mid_job_loses_nothing_and_duplicates_nothing() {
 #[tokio::test(flavor = "multi_thread")]
 async fn sigterm_lets_jobs_in_flight_finish_then_exits_zero() {
     let mut c = Cluster::new();
-    c.start_gateway();
+    c.start_gateway().await;
     let w = c.start_worker(Role::Thumbnail, 2).await;
     let (thumbs, _) = upload_many(&c, 6, 3000, 2200).await;
     wait_running(&c).await;

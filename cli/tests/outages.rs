@@ -49,7 +49,7 @@ impl Drop for RestartGuard {
 async fn uploads_during_a_rabbitmq_restart_are_all_processed() {
     let _one_at_a_time = SERIAL.lock().await;
     let mut c = Cluster::new();
-    c.start_gateway();
+    c.start_gateway().await;
     c.start_worker(Role::Thumbnail, 2).await;
     c.start_worker(Role::Metadata, 2).await;
     let mut ids = Vec::new();
@@ -130,7 +130,7 @@ async fn a_mongodb_restart_gives_quick_503s_and_loses_no_accepted_upload() {
     let mut c = Cluster::new();
     c.set_env("KILN_MONGODB_URI", &mongo.uri());
     c.mongo_uri = mongo.uri();
-    c.start_gateway();
+    c.start_gateway().await;
     c.start_worker(Role::Thumbnail, 2).await;
     c.start_worker(Role::Metadata, 2).await;
     let mut ids = Vec::new();

@@ -17,18 +17,16 @@ use kiln_workers::{Handler, JobContext, JobError, Outcome, Worker, WorkerConfig}
 use std::sync::Arc;
 use std::time::Duration;
 
-fn production(c: &mut Config) {
-    let id = kiln_adapters::new_id().replace('-', "");
-    c.store = "mongodb".into();
-    c.mongodb_uri = Some(test_servers::mongodb_uri());
-    c.mongodb_database = format!("t{id}");
-    c.broker = "rabbitmq".into();
-    c.amqp_url = Some(test_servers::amqp_url());
-    c.redis_url = Some(test_servers::redis_url());
-    c.namespace = format!("t{id}");
-    c.retry.max_attempts = 3;
-    c.retry.base_delay_ms = 300;
-    c.retry.max_delay_ms = 5_000;
+/// The production backends, with quick retries.
+async fn app() -> TestApp {
+    let production = common::cluster::production().await;
+    TestApp::spawn_with(|c: &mut Config| {
+        production(c);
+        c.retry.max_attempts = 3;
+        c.retry.base_delay_ms = 300;
+        c.retry.max_delay_ms = 5_000;
+    })
+    .await
 }
 
 async fn dead_letters(t: &TestApp, role: Role) -> u32 {
@@ -42,7 +40,7 @@ async fn dead_letters(t: &TestApp, role: Role) -> u32 {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_corrupt_upload_is_dead_lettered_on_its_first_attempt() {
-    let t = TestApp::spawn_with(production).await;
+    let t = app().await;
     let jpeg = common::plain_jpeg(640, 480);
     let (code, body) = t
         .upload_raw(jpeg[..jpeg.len() / 2].to_vec(), "cut.jpg", "metadata=false")
@@ -79,7 +77,7 @@ fn at(v: &serde_json::Value) -> DateTime<Utc> {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_job_that_keeps_failing_is_retried_with_backoff_then_dead_lettered() {
-    let t = TestApp::spawn_with(production).await;
+    let t = app().await;
     let (code, body) = t
         .upload_raw(common::plain_jpeg(64, 64), "a.jpg", "thumbnails=none")
         .await;

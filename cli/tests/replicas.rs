@@ -8,21 +8,15 @@ mod common;
 use common::TestApp;
 use futures::StreamExt;
 use kiln::Config;
-use kiln_adapters::{RateLimit, test_servers};
+use kiln_adapters::RateLimit;
 use kiln_proto::Role;
 use std::time::Duration;
 
 /// Two replicas sharing one installation; workers driven by hand.
 async fn two_replicas(tweak: impl Fn(&mut Config)) -> (TestApp, TestApp) {
-    let id = kiln_adapters::new_id().replace('-', "");
+    let production = common::cluster::production().await;
     let shared = |c: &mut Config| {
-        c.store = "mongodb".into();
-        c.mongodb_uri = Some(test_servers::mongodb_uri());
-        c.mongodb_database = format!("t{id}");
-        c.broker = "rabbitmq".into();
-        c.amqp_url = Some(test_servers::amqp_url());
-        c.redis_url = Some(test_servers::redis_url());
-        c.namespace = format!("t{id}");
+        production(c);
         tweak(c);
     };
     let a = TestApp::spawn_with(shared).await;

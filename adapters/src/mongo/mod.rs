@@ -16,7 +16,7 @@ mod store;
 pub use gridfs::GridFsBlobStore;
 pub use store::MongoStore;
 
-use crate::store::StoreError;
+use crate::store::{MetaStore, StoreError};
 use mongodb::options::ClientOptions;
 use std::time::Duration;
 
@@ -46,21 +46,28 @@ pub async fn client_options(uri: &str) -> Result<ClientOptions, StoreError> {
 }
 
 /// Connects to the MongoDB at `uri`, opens the blob store and the metadata
-/// store on `database`, and creates their indexes (idempotent). Fails if the
-/// server cannot be reached within the server selection timeout.
+/// store on `database`, and, with `create_indexes`, creates their indexes
+/// (idempotent; turned off where a DBA manages indexes). Fails if the server
+/// cannot be reached within the server selection timeout.
 pub async fn connect(
     uri: &str,
     database: &str,
+    create_indexes: bool,
 ) -> Result<(GridFsBlobStore, MongoStore), StoreError> {
     let client =
         mongodb::Client::with_options(client_options(uri).await?).map_err(store::unavailable)?;
     let db = client.database(database);
     let blobs = GridFsBlobStore::new(db.clone());
     let store = MongoStore::new(db);
-    store.create_indexes().await?;
-    blobs
-        .create_indexes()
-        .await
-        .map_err(|e| StoreError::Unavailable(e.to_string()))?;
+    if create_indexes {
+        store.create_indexes().await?;
+        blobs
+            .create_indexes()
+            .await
+            .map_err(|e| StoreError::Unavailable(e.to_string()))?;
+    } else {
+        // Still fail fast when the server is away, as index creation would.
+        store.ping().await?;
+    }
     Ok((blobs, store))
 }

@@ -61,6 +61,7 @@ pub struct Cluster {
     pub http: reqwest::Client,
     pub logs: tempfile::TempDir,
     spawned: usize,
+    prepared: bool,
 }
 
 impl Cluster {
@@ -74,6 +75,8 @@ impl Cluster {
             ("KILN_STORE", "mongodb".to_owned()),
             ("KILN_MONGODB_URI", mongo_uri.clone()),
             ("KILN_MONGODB_DATABASE", database.clone()),
+            // The launcher made the indexes (see `prepare_mongo_database`).
+            ("KILN_MONGODB_CREATE_INDEXES", "false".to_owned()),
             ("KILN_BROKER", "rabbitmq".to_owned()),
             ("KILN_AMQP_URL", test_servers::amqp_url()),
             ("KILN_REDIS_URL", test_servers::redis_url()),
@@ -99,6 +102,7 @@ impl Cluster {
             http: reqwest::Client::new(),
             logs: tempfile::tempdir().unwrap(),
             spawned: 0,
+            prepared: false,
         }
     }
 
@@ -148,7 +152,14 @@ impl Cluster {
         }
     }
 
-    pub fn start_gateway(&mut self) {
+    pub async fn start_gateway(&mut self) {
+        if !self.prepared {
+            // Indexes first (see `prepare_mongo_database`).
+            test_servers::prepare_mongo_database(&self.mongo_uri, &self.database)
+                .await
+                .unwrap();
+            self.prepared = true;
+        }
         let p = self.spawn(&["gateway"], "listening on http://");
         self.base = format!("http://{}", p.addr);
         self.gateway = Some(p);
@@ -260,5 +271,27 @@ impl Drop for Cluster {
             let keep = std::mem::replace(&mut self.logs, tempfile::tempdir().unwrap());
             let _ = keep.keep();
         }
+    }
+}
+
+/// Settings for an in-process Kiln on the production backends, in a fresh
+/// database and namespace (indexes made, as `Cluster` does). Apply the same
+/// closure to several apps to make replicas of one installation.
+pub async fn production() -> impl Fn(&mut kiln::Config) + Clone {
+    let id = kiln_adapters::new_id().replace('-', "");
+    let uri = test_servers::mongodb_uri();
+    let database = format!("t{id}");
+    test_servers::prepare_mongo_database(&uri, &database)
+        .await
+        .unwrap();
+    move |c: &mut kiln::Config| {
+        c.store = "mongodb".into();
+        c.mongodb_uri = Some(uri.clone());
+        c.mongodb_database = database.clone();
+        c.mongodb_create_indexes = false;
+        c.broker = "rabbitmq".into();
+        c.amqp_url = Some(test_servers::amqp_url());
+        c.redis_url = Some(test_servers::redis_url());
+        c.namespace = format!("t{id}");
     }
 }

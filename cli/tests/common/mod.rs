@@ -47,6 +47,8 @@ impl TestApp {
     }
 
     pub async fn start_in(dir: tempfile::TempDir, config: &Config, workers: Workers) -> TestApp {
+        // Logs show in a failing test's output (RUST_LOG to change the level).
+        kiln::telemetry::init();
         let app = kiln::start(config, workers).await.unwrap();
         let base = format!("http://{}", app.addr);
         TestApp {
