@@ -264,7 +264,9 @@ pub async fn meta_store(store: &dyn MetaStore) {
     // A superseded attempt stays open-ended; the one that won is recorded.
     let h1 = store.get_job(&j1.id).await.unwrap().unwrap().history;
     assert_eq!(
-        h1.iter().map(|a| (a.attempt, a.outcome)).collect::<Vec<_>>(),
+        h1.iter()
+            .map(|a| (a.attempt, a.outcome))
+            .collect::<Vec<_>>(),
         vec![(1, None), (2, Some(JobStatus::Succeeded))]
     );
     let dead = store

@@ -26,7 +26,9 @@ pub use blob::{BlobError, BlobInfo, BlobStore, Bucket, ByteStream};
 pub use broker::{Acker, Broker, BrokerError, Delivery, Subscription};
 pub use events::{EventBus, EventError};
 pub use rate_limit::{Decision, RateLimit, RateLimitError, RateLimiter};
-pub use store::{Attempt, Completion, FileRecord, JobQuery, JobRecord, MetaStore, StartOutcome, StoreError};
+pub use store::{
+    Attempt, Completion, FileRecord, JobQuery, JobRecord, MetaStore, StartOutcome, StoreError,
+};
 
 /// A new time-ordered id (UUIDv7), used for files and jobs.
 pub fn new_id() -> String {

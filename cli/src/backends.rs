@@ -48,8 +48,7 @@ impl Backends {
             })?;
         }
         let dir = &config.data_dir;
-        let (blobs, store): (Arc<dyn BlobStore>, Arc<dyn MetaStore>) = match config.store.as_str()
-        {
+        let (blobs, store): (Arc<dyn BlobStore>, Arc<dyn MetaStore>) = match config.store.as_str() {
             "embedded" => (
                 Arc::new(
                     FsBlobStore::open(dir.join("blobs"))
@@ -68,8 +67,8 @@ impl Backends {
                     &config.mongodb_database,
                     config.mongodb_create_indexes,
                 )
-                    .await
-                    .context("connecting to MongoDB")?;
+                .await
+                .context("connecting to MongoDB")?;
                 (Arc::new(blobs), Arc::new(store))
             }
             other => bail!("unknown store {other:?}: expected embedded or mongodb"),
@@ -102,8 +101,7 @@ impl Backends {
             }
             other => bail!("unknown broker {other:?}: expected embedded or rabbitmq"),
         };
-        let (events, limiter): (Arc<dyn EventBus>, Arc<dyn RateLimiter>) = match &config.redis_url
-        {
+        let (events, limiter): (Arc<dyn EventBus>, Arc<dyn RateLimiter>) = match &config.redis_url {
             Some(url) => (
                 Arc::new(
                     kiln_adapters::redis::RedisEventBus::connect(url, names.namespace())

@@ -78,7 +78,12 @@ async fn retryable_failures_back_off_then_dead_letter_with_the_reason() {
         "{}",
         job["error"]
     );
-    let dead = t.app.embedded_broker().dead_letters(Role::Thumbnail).await.unwrap();
+    let dead = t
+        .app
+        .embedded_broker()
+        .dead_letters(Role::Thumbnail)
+        .await
+        .unwrap();
     assert_eq!(dead.len(), 1);
     assert_eq!(dead[0].deliveries, 3);
 }

@@ -19,7 +19,9 @@ const QUERY: &str = "thumbnails=64&formats=jpeg";
 
 async fn accepted(c: &Cluster, n: usize, ids: &mut Vec<String>) {
     for i in 0..n {
-        let (code, body) = c.upload(common::plain_jpeg(300 + i as u32, 200), QUERY).await;
+        let (code, body) = c
+            .upload(common::plain_jpeg(300 + i as u32, 200), QUERY)
+            .await;
         assert_eq!(code, 202, "{body}");
         ids.extend(
             body["jobs"]
@@ -73,10 +75,7 @@ async fn uploads_during_a_rabbitmq_restart_are_all_processed() {
 
     accepted(&c, 4, &mut ids).await;
     let done = c.wait_terminal(&ids, Duration::from_secs(180)).await;
-    assert!(
-        done.iter().all(|j| j["status"] == "succeeded"),
-        "{done:#?}"
-    );
+    assert!(done.iter().all(|j| j["status"] == "succeeded"), "{done:#?}");
     c.cleanup().await;
 }
 
@@ -174,9 +173,6 @@ async fn a_mongodb_restart_gives_quick_503s_and_loses_no_accepted_upload() {
     }
     accepted(&c, 3, &mut ids).await;
     let done = c.wait_terminal(&ids, Duration::from_secs(180)).await;
-    assert!(
-        done.iter().all(|j| j["status"] == "succeeded"),
-        "{done:#?}"
-    );
+    assert!(done.iter().all(|j| j["status"] == "succeeded"), "{done:#?}");
     c.cleanup().await;
 }

@@ -277,7 +277,14 @@ async fn bad_inputs_end_dead_with_a_reason_and_the_server_keeps_serving() {
             .len(),
         4
     );
-    assert_eq!(t.app.embedded_broker().depth(Role::Thumbnail).await.unwrap(), 0);
+    assert_eq!(
+        t.app
+            .embedded_broker()
+            .depth(Role::Thumbnail)
+            .await
+            .unwrap(),
+        0
+    );
     // The PNG bomb's limit message gives the numbers.
     let (code, dead) = t.get_json("/v1/jobs?status=dead&kind=thumbnail").await;
     assert_eq!(code, 200);

@@ -54,7 +54,10 @@ async fn a_corrupt_upload_is_dead_lettered_on_its_first_attempt() {
         (job["status"].as_str(), job["attempts"].as_u64()),
         (Some("dead"), Some(1))
     );
-    assert!(job["error"].as_str().unwrap().contains("truncated"), "{job}");
+    assert!(
+        job["error"].as_str().unwrap().contains("truncated"),
+        "{job}"
+    );
     assert_eq!(dead_letters(&t, Role::Thumbnail).await, 1);
 }
 
@@ -119,7 +122,10 @@ async fn a_job_that_keeps_failing_is_retried_with_backoff_then_dead_lettered() {
         (Some("dead"), Some(3))
     );
     assert!(
-        job["error"].as_str().unwrap().contains("gave up after 3 attempts"),
+        job["error"]
+            .as_str()
+            .unwrap()
+            .contains("gave up after 3 attempts"),
         "{job}"
     );
     // The backoff shows in the history: each wait at least the policy's

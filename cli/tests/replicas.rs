@@ -81,7 +81,10 @@ async fn job_events_stream_live_from_any_replica_and_end_when_the_job_is_done() 
     assert_eq!(text.matches("data: ").count(), 1, "{text}");
     assert!(text.contains("\"succeeded\""), "{text}");
     let (code, err) = b.get_json("/v1/jobs/nope/events").await;
-    assert_eq!((code, err["error"]["code"].as_str()), (404, Some("not_found")));
+    assert_eq!(
+        (code, err["error"]["code"].as_str()),
+        (404, Some("not_found"))
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -104,7 +107,11 @@ async fn the_upload_rate_limit_is_shared_by_replicas_and_answers_429_with_retry_
         .await
         .unwrap();
     assert_eq!(r.status(), 429);
-    let wait: u64 = r.headers()["retry-after"].to_str().unwrap().parse().unwrap();
+    let wait: u64 = r.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
     assert!((1..=10).contains(&wait), "Retry-After: {wait}");
     let body: serde_json::Value = r.json().await.unwrap();
     assert_eq!(body["error"]["code"], "rate_limited");

@@ -71,7 +71,13 @@ mod tests {
         assert_eq!(n.queue(Role::Metadata), "t1.metadata");
         assert_eq!(n.routing_key(Role::Thumbnail), "t1.jobs.thumbnail");
         assert_eq!(n.dead_letter_queue(Role::Thumbnail), "t1.thumbnail.dead");
-        assert_eq!(n.retry_queue(Role::Metadata, 1500), "t1.metadata.retry.1500ms");
-        assert_ne!(Names::default().queue(Role::Metadata), n.queue(Role::Metadata));
+        assert_eq!(
+            n.retry_queue(Role::Metadata, 1500),
+            "t1.metadata.retry.1500ms"
+        );
+        assert_ne!(
+            Names::default().queue(Role::Metadata),
+            n.queue(Role::Metadata)
+        );
     }
 }

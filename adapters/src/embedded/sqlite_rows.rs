@@ -49,8 +49,7 @@ CREATE TABLE IF NOT EXISTS metadata (
 
 pub(crate) const FILE_COLS: &str = "id, owner, filename, content_type, bytes, sha256, parent_id, job_id, width, height, created_at";
 
-pub(crate) const JOB_COLS: &str =
-    "id, owner, kind, file_id, params, status, attempts, error, created_at, updated_at, published, history";
+pub(crate) const JOB_COLS: &str = "id, owner, kind, file_id, params, status, attempts, error, created_at, updated_at, published, history";
 
 /// Fixed-width UTC timestamps, so text order is time order.
 pub(crate) fn ts(t: DateTime<Utc>) -> String {

@@ -32,7 +32,10 @@ impl RabbitSubscription {
     ) -> Result<Self, BrokerError> {
         let channel = conn.create_channel().await.map_err(unavailable)?;
         channel
-            .basic_qos(prefetch.clamp(1, u16::MAX as usize) as u16, BasicQosOptions::default())
+            .basic_qos(
+                prefetch.clamp(1, u16::MAX as usize) as u16,
+                BasicQosOptions::default(),
+            )
             .await
             .map_err(unavailable)?;
         let consumer = channel
@@ -169,7 +172,10 @@ impl Acker for RabbitAcker {
         let delay_ms = bucket_delay_ms(delay.as_millis().min(u64::MAX as u128) as u64);
         let queue = self.broker.retry_queue(self.role, delay_ms).await?;
         let mut headers = self.headers.clone();
-        headers.insert(RETRIES.into(), AMQPValue::LongLongInt(self.retries as i64 + 1));
+        headers.insert(
+            RETRIES.into(),
+            AMQPValue::LongLongInt(self.retries as i64 + 1),
+        );
         // The delay queue's copy starts a fresh delivery count.
         let mut fresh = FieldTable::default();
         for (k, v) in headers.inner() {

@@ -160,7 +160,10 @@ impl RabbitBroker {
             .confirm_select(ConfirmSelectOptions::default())
             .await
             .map_err(unavailable)?;
-        tracing::info!(namespace = self.inner.names.namespace(), "connected to rabbitmq");
+        tracing::info!(
+            namespace = self.inner.names.namespace(),
+            "connected to rabbitmq"
+        );
         Ok(Link { conn, publisher })
     }
 
@@ -209,7 +212,11 @@ impl RabbitBroker {
     }
 
     /// Declares (idempotently) the delay queue for `delay_ms` retries of `role`.
-    pub(crate) async fn retry_queue(&self, role: Role, delay_ms: u64) -> Result<String, BrokerError> {
+    pub(crate) async fn retry_queue(
+        &self,
+        role: Role,
+        delay_ms: u64,
+    ) -> Result<String, BrokerError> {
         let link = self.link().await?;
         topology::declare_retry_queue(&link.publisher, &self.inner.names, role, delay_ms).await
     }
@@ -245,7 +252,11 @@ impl RabbitBroker {
         for role in Role::ALL {
             queues.push(names.queue(role));
             queues.push(names.dead_letter_queue(role));
-            queues.extend(retry_delays_ms.iter().map(|&ms| names.retry_queue(role, ms)));
+            queues.extend(
+                retry_delays_ms
+                    .iter()
+                    .map(|&ms| names.retry_queue(role, ms)),
+            );
         }
         for q in queues {
             link.publisher
@@ -281,8 +292,8 @@ impl Broker for RabbitBroker {
         prefetch: usize,
     ) -> Result<Box<dyn Subscription>, BrokerError> {
         let link = self.link().await?;
-        let sub = consumer::RabbitSubscription::start(self.clone(), &link.conn, role, prefetch)
-            .await?;
+        let sub =
+            consumer::RabbitSubscription::start(self.clone(), &link.conn, role, prefetch).await?;
         Ok(Box::new(sub))
     }
 

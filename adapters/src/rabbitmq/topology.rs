@@ -54,7 +54,10 @@ pub(super) async fn declare(
         );
         // Rejected messages, and (quorum) messages over the delivery limit,
         // land in the dead-letter queue rather than vanishing.
-        args.insert("x-dead-letter-exchange".into(), AMQPValue::LongString("".into()));
+        args.insert(
+            "x-dead-letter-exchange".into(),
+            AMQPValue::LongString("".into()),
+        );
         args.insert(
             "x-dead-letter-routing-key".into(),
             AMQPValue::LongString(names.dead_letter_queue(role).as_str().into()),
@@ -99,8 +102,14 @@ pub(super) async fn declare_retry_queue(
 ) -> Result<String, BrokerError> {
     let name = names.retry_queue(role, delay_ms);
     let mut args = FieldTable::default();
-    args.insert("x-message-ttl".into(), AMQPValue::LongLongInt(delay_ms as i64));
-    args.insert("x-dead-letter-exchange".into(), AMQPValue::LongString("".into()));
+    args.insert(
+        "x-message-ttl".into(),
+        AMQPValue::LongLongInt(delay_ms as i64),
+    );
+    args.insert(
+        "x-dead-letter-exchange".into(),
+        AMQPValue::LongString("".into()),
+    );
     args.insert(
         "x-dead-letter-routing-key".into(),
         AMQPValue::LongString(names.queue(role).as_str().into()),

@@ -114,7 +114,10 @@ impl Cluster {
     /// Starts `kiln ARGS` and waits for the line announcing its address.
     fn spawn(&mut self, args: &[&str], marker: &str) -> Proc {
         self.spawned += 1;
-        let log_path = self.logs.path().join(format!("{}-{}.log", self.spawned, args[0]));
+        let log_path = self
+            .logs
+            .path()
+            .join(format!("{}-{}.log", self.spawned, args[0]));
         let mut child = Command::new(env!("CARGO_BIN_EXE_kiln"))
             .args(args)
             .envs(self.env.iter().map(|(k, v)| (k, v)))
