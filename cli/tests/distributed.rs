@@ -60,6 +60,9 @@ async fn derived_blob_names(c: &Cluster) -> Vec<String> {
         .unwrap();
     docs.iter()
         .map(|d| d.get_str("filename").unwrap().to_owned())
+        // The test server leaves a nameless placeholder for an upload cut
+        // short (README: test server gaps); MongoDB does not.
+        .filter(|name| !name.is_empty())
         .collect()
 }
 
