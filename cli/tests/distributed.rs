@@ -134,15 +134,7 @@ async fn fifty_uploads_across_processes_every_job_succeeds_exactly_once() {
     assert_outputs_exact(&c, &thumb_jobs).await;
     // Metadata of every upload is stored and served.
     let file_id = done[0]["file_id"].as_str().unwrap();
-    let meta: Value = c
-        .http
-        .get(format!("{}/v1/files/{file_id}/metadata", c.base))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let meta = c.get_json(&format!("/v1/files/{file_id}/metadata")).await;
     assert_eq!(meta["exif"]["make"], "Kiln Optics", "{meta}");
     // Both thumbnail replicas shared the queue.
     let (n1, n2) = (
@@ -157,15 +149,7 @@ async fn fifty_uploads_across_processes_every_job_succeeds_exactly_once() {
 async fn wait_running(c: &Cluster) {
     let deadline = Instant::now() + Duration::from_secs(60);
     loop {
-        let list: Value = c
-            .http
-            .get(format!("{}/v1/jobs?status=running&kind=thumbnail", c.base))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let list = c.get_json("/v1/jobs?status=running&kind=thumbnail").await;
         if !list["jobs"].as_array().unwrap().is_empty() {
             return;
         }

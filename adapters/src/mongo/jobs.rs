@@ -104,7 +104,7 @@ impl MongoStore {
         Ok(swapped.is_some())
     }
 
-    async fn read_job(&self, id: &str) -> Result<Option<JobRecord>, StoreError> {
+    pub(super) async fn read_job(&self, id: &str) -> Result<Option<JobRecord>, StoreError> {
         let found = self.jobs.find_one(doc! { "_id": id });
         found
             .await

@@ -133,13 +133,7 @@ impl MetaStore for MongoStore {
     }
 
     async fn get_job(&self, id: &str) -> Result<Option<JobRecord>, StoreError> {
-        let found = self.jobs.find_one(doc! { "_id": id });
-        found
-            .await
-            .map_err(unavailable)?
-            .as_ref()
-            .map(job_from_doc)
-            .transpose()
+        self.read_job(id).await
     }
 
     async fn list_jobs(&self, q: &JobQuery) -> Result<Vec<JobRecord>, StoreError> {

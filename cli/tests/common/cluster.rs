@@ -204,15 +204,20 @@ impl Cluster {
         (code, r.json().await.unwrap_or(Value::Null))
     }
 
-    pub async fn job(&self, id: &str) -> Value {
+    /// GETs an API path and returns its JSON body.
+    pub async fn get_json(&self, path: &str) -> Value {
         self.http
-            .get(format!("{}/v1/jobs/{id}", self.base))
+            .get(format!("{}{path}", self.base))
             .send()
             .await
             .unwrap()
             .json()
             .await
             .unwrap()
+    }
+
+    pub async fn job(&self, id: &str) -> Value {
+        self.get_json(&format!("/v1/jobs/{id}")).await
     }
 
     /// Waits until every job is terminal; returns their final documents.

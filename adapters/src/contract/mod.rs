@@ -1,0 +1,162 @@
+//! Contract test suites: the behaviour every implementation of a trait must
+//! show. Each implementation's tests call these against a fresh instance, so
+//! the embedded and the production backends are held to the same rules.
+
+#![allow(clippy::unwrap_used)]
+
+mod live;
+mod store;
+
+pub use live::{event_bus, rate_limiter};
+pub use store::meta_store;
+
+use crate::blob::{BlobError, BlobStore, Bucket, ByteStream, read_all, stream_of};
+use crate::broker::Broker;
+use bytes::Bytes;
+use kiln_proto::Role;
+use std::time::Duration;
+
+/// Blob store contract.
+pub async fn blob_store(store: &dyn BlobStore) {
+    let id = crate::new_id();
+    let data: Vec<u8> = (0..300_000u32).map(|i| (i % 251) as u8).collect();
+    let chunks: Vec<std::io::Result<Bytes>> = data
+        .chunks(7_919)
+        .map(|c| Ok(Bytes::copy_from_slice(c)))
+        .collect();
+    let info = store
+        .put(
+            Bucket::Originals,
+            &id,
+            Box::pin(futures::stream::iter(chunks)),
+        )
+        .await
+        .unwrap();
+    assert_eq!(info.bytes, data.len() as u64);
+    assert_eq!(info.sha256, {
+        use sha2::Digest;
+        hex::encode(sha2::Sha256::digest(&data))
+    });
+    assert_eq!(read_all(store, Bucket::Originals, &id).await.unwrap(), data);
+
+    // Ranges, including one running past the end.
+    let mut s = store
+        .get(Bucket::Originals, &id, Some(1000..1010))
+        .await
+        .unwrap();
+    let mut got = Vec::new();
+    while let Some(c) = futures::TryStreamExt::try_next(&mut s).await.unwrap() {
+        got.extend_from_slice(&c);
+    }
+    assert_eq!(got, data[1000..1010]);
+
+    // Buckets are separate namespaces.
+    assert!(matches!(
+        store.get(Bucket::Derived, &id, None).await,
+        Err(BlobError::NotFound)
+    ));
+
+    // Overwrite replaces atomically.
+    store
+        .put(Bucket::Originals, &id, stream_of(b"second".to_vec()))
+        .await
+        .unwrap();
+    assert_eq!(
+        read_all(store, Bucket::Originals, &id).await.unwrap(),
+        b"second"
+    );
+
+    // A failing input stream stores nothing, and leaves an existing blob intact.
+    let failing: ByteStream = Box::pin(futures::stream::iter(vec![
+        Ok(Bytes::from_static(b"partial")),
+        Err(std::io::Error::other("client went away")),
+    ]));
+    let other = crate::new_id();
+    assert!(matches!(
+        store.put(Bucket::Originals, &other, failing).await,
+        Err(BlobError::Source(_))
+    ));
+    assert!(matches!(
+        store.get(Bucket::Originals, &other, None).await,
+        Err(BlobError::NotFound)
+    ));
+
+    store.delete(Bucket::Originals, &id).await.unwrap();
+    store.delete(Bucket::Originals, &id).await.unwrap(); // idempotent
+    assert!(matches!(
+        store.get(Bucket::Originals, &id, None).await,
+        Err(BlobError::NotFound)
+    ));
+    assert!(matches!(
+        store.get(Bucket::Originals, "../../etc/passwd", None).await,
+        Err(BlobError::NotFound)
+    ));
+    store.ping().await.unwrap();
+}
+
+/// Broker contract. `role` must be a queue no one else uses during the test.
+pub async fn broker(broker: &dyn Broker, role: Role) {
+    let mut sub = broker.subscribe(role, 4).await.unwrap();
+    assert!(
+        sub.try_next().await.unwrap().is_none(),
+        "queue starts empty"
+    );
+
+    broker
+        .publish(role, "k", Bytes::from_static(b"one"))
+        .await
+        .unwrap();
+    broker
+        .publish(role, "k", Bytes::from_static(b"two"))
+        .await
+        .unwrap();
+    let d1 = tokio::time::timeout(Duration::from_secs(5), sub.next())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!((d1.payload.as_ref(), d1.delivery_count), (&b"one"[..], 1));
+    // In flight: not handed out twice.
+    let d2 = sub.next().await.unwrap();
+    assert_eq!(d2.payload.as_ref(), b"two");
+    assert!(sub.try_next().await.unwrap().is_none());
+
+    // Retry with a delay: not before it, then again with a higher count.
+    d1.retry(Duration::from_millis(300)).await.unwrap();
+    assert!(
+        sub.try_next().await.unwrap().is_none(),
+        "delayed message is not due yet"
+    );
+    let again = tokio::time::timeout(Duration::from_secs(5), sub.next())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        (again.payload.as_ref(), again.delivery_count),
+        (&b"one"[..], 2)
+    );
+    again.ack().await.unwrap();
+
+    // Dropping an unsettled delivery gives it back.
+    drop(d2);
+    let back = tokio::time::timeout(Duration::from_secs(5), sub.next())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(back.payload.as_ref(), b"two");
+    back.dead_letter("poison").await.unwrap();
+
+    // A waiting consumer wakes on publish.
+    let waiter = tokio::spawn(async move { sub.next().await.map(|d| d.payload) });
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    broker
+        .publish(role, "k", Bytes::from_static(b"three"))
+        .await
+        .unwrap();
+    let got = tokio::time::timeout(Duration::from_secs(5), waiter)
+        .await
+        .unwrap()
+        .unwrap()
+        .unwrap();
+    assert_eq!(got.as_ref(), b"three");
+    broker.ping().await.unwrap();
+}

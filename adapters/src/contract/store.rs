@@ -1,0 +1,228 @@
+//! The metadata store contract.
+
+use crate::store::{Completion, FileRecord, JobQuery, JobRecord, MetaStore, StartOutcome};
+use chrono::Utc;
+use kiln_proto::{JobKind, JobStatus};
+
+fn file(id: &str, job: Option<&str>, parent: Option<&str>) -> FileRecord {
+    FileRecord {
+        id: id.into(),
+        owner: None,
+        filename: Some("a.jpg".into()),
+        content_type: "image/jpeg".into(),
+        bytes: 10,
+        sha256: "00".into(),
+        parent_id: parent.map(Into::into),
+        job_id: job.map(Into::into),
+        width: Some(10),
+        height: Some(5),
+        created_at: Utc::now(),
+    }
+}
+
+fn job(file_id: &str, kind: JobKind) -> JobRecord {
+    JobRecord::queued(None, kind, file_id, serde_json::json!({"sizes": [64]}))
+}
+
+/// Metadata store contract.
+pub async fn meta_store(store: &dyn MetaStore) {
+    let f = file(&crate::new_id(), None, None);
+    let (j1, j2) = (
+        job(&f.id, JobKind::Thumbnail),
+        job(&f.id, JobKind::Metadata),
+    );
+    store
+        .insert_upload(&f, &[j1.clone(), j2.clone()])
+        .await
+        .unwrap();
+    assert_eq!(store.get_file(&f.id).await.unwrap().unwrap().id, f.id);
+    assert_eq!(
+        store.get_job(&j1.id).await.unwrap().unwrap().params,
+        j1.params
+    );
+
+    // Outbox.
+    let pending: Vec<String> = store
+        .unpublished_jobs(100)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|j| j.id)
+        .collect();
+    assert!(pending.contains(&j1.id) && pending.contains(&j2.id));
+    store
+        .mark_published(std::slice::from_ref(&j1.id))
+        .await
+        .unwrap();
+    let pending: Vec<String> = store
+        .unpublished_jobs(100)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|j| j.id)
+        .collect();
+    assert!(!pending.contains(&j1.id) && pending.contains(&j2.id));
+
+    // Listing: newest first, filters, cursor.
+    let all = store
+        .list_jobs(&JobQuery {
+            limit: 10,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(all[0].id, j2.id);
+    let thumbs = store
+        .list_jobs(&JobQuery {
+            kind: Some(JobKind::Thumbnail),
+            limit: 10,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert!(thumbs.iter().all(|j| j.kind == JobKind::Thumbnail));
+    let after = store
+        .list_jobs(&JobQuery {
+            before: Some(j2.id.clone()),
+            limit: 10,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(after[0].id, j1.id);
+
+    // Attempts are conditional: a stale attempt cannot finish the job.
+    let StartOutcome::Started(a1) = store.start_attempt(&j1.id).await.unwrap() else {
+        panic!("start")
+    };
+    assert_eq!((a1.status, a1.attempts), (JobStatus::Running, 1));
+    let StartOutcome::Started(a2) = store.start_attempt(&j1.id).await.unwrap() else {
+        panic!("start")
+    };
+    assert_eq!(a2.attempts, 2);
+    let out = file(
+        &crate::output_id(&j1.id, "64.jpeg"),
+        Some(&j1.id),
+        Some(&f.id),
+    );
+    assert_eq!(
+        store
+            .complete_job(&j1.id, 1, std::slice::from_ref(&out))
+            .await
+            .unwrap(),
+        Completion::Superseded
+    );
+    assert_eq!(
+        store
+            .complete_job(&j1.id, 2, std::slice::from_ref(&out))
+            .await
+            .unwrap(),
+        Completion::Recorded {
+            stale_outputs: vec![]
+        }
+    );
+    assert!(matches!(
+        store.start_attempt(&j1.id).await.unwrap(),
+        StartOutcome::AlreadyTerminal(_)
+    ));
+    assert_eq!(
+        store.fail_attempt(&j1.id, 2, "late", true).await.unwrap(),
+        Completion::Superseded
+    );
+    let outputs = store.job_outputs(&j1.id).await.unwrap();
+    assert_eq!(
+        outputs
+            .iter()
+            .map(|o| (&o.id, o.width, &o.parent_id))
+            .collect::<Vec<_>>(),
+        vec![(&out.id, out.width, &out.parent_id)]
+    );
+    let done = store.get_job(&j1.id).await.unwrap().unwrap();
+    assert_eq!((done.status, done.error), (JobStatus::Succeeded, None));
+
+    // Failure then dead.
+    let StartOutcome::Started(m) = store.start_attempt(&j2.id).await.unwrap() else {
+        panic!("start")
+    };
+    store
+        .fail_attempt(&j2.id, m.attempts, "disk away", false)
+        .await
+        .unwrap();
+    let failed = store.get_job(&j2.id).await.unwrap().unwrap();
+    assert_eq!(
+        (failed.status, failed.error.as_deref()),
+        (JobStatus::Failed, Some("disk away"))
+    );
+    let StartOutcome::Started(m) = store.start_attempt(&j2.id).await.unwrap() else {
+        panic!("start")
+    };
+    store
+        .fail_attempt(&j2.id, m.attempts, "corrupt", true)
+        .await
+        .unwrap();
+    let dead_job = store.get_job(&j2.id).await.unwrap().unwrap();
+    assert_eq!(dead_job.status, JobStatus::Dead);
+    // Each attempt is kept with its timing, so backoff is visible to clients.
+    let h = &dead_job.history;
+    assert_eq!(
+        h.iter()
+            .map(|a| (a.attempt, a.outcome, a.error.as_deref()))
+            .collect::<Vec<_>>(),
+        vec![
+            (1, Some(JobStatus::Failed), Some("disk away")),
+            (2, Some(JobStatus::Dead), Some("corrupt")),
+        ]
+    );
+    assert!(h.iter().all(|a| a.finished_at >= Some(a.started_at)));
+    assert!(h[1].started_at >= h[0].finished_at.unwrap());
+    // A superseded attempt stays open-ended; the one that won is recorded.
+    let h1 = store.get_job(&j1.id).await.unwrap().unwrap().history;
+    assert_eq!(
+        h1.iter()
+            .map(|a| (a.attempt, a.outcome))
+            .collect::<Vec<_>>(),
+        vec![(1, None), (2, Some(JobStatus::Succeeded))]
+    );
+    let dead = store
+        .list_jobs(&JobQuery {
+            status: Some(JobStatus::Dead),
+            limit: 50,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert!(dead.iter().any(|j| j.id == j2.id));
+
+    // Metadata.
+    store
+        .put_metadata(&f.id, &serde_json::json!({"width": 10}))
+        .await
+        .unwrap();
+    store
+        .put_metadata(&f.id, &serde_json::json!({"width": 11}))
+        .await
+        .unwrap();
+    assert_eq!(
+        store.get_metadata(&f.id).await.unwrap().unwrap()["width"],
+        11
+    );
+
+    // Delete removes everything hanging off the original, but not via an output id.
+    assert!(store.delete_file(&out.id).await.unwrap().is_none());
+    let removed = store.delete_file(&f.id).await.unwrap().unwrap();
+    assert_eq!(
+        removed.iter().map(|r| r.id.as_str()).collect::<Vec<_>>(),
+        vec![f.id.as_str(), out.id.as_str()]
+    );
+    assert!(store.get_job(&j1.id).await.unwrap().is_none());
+    assert!(store.get_metadata(&f.id).await.unwrap().is_none());
+    assert_eq!(
+        store.start_attempt(&j2.id).await.unwrap(),
+        StartOutcome::Missing
+    );
+    assert_eq!(
+        store.fail_attempt(&j2.id, 9, "x", true).await.unwrap(),
+        Completion::Gone
+    );
+    store.ping().await.unwrap();
+}

@@ -1,0 +1,102 @@
+//! Taking deliveries from the broker: one at a time for tests, or
+//! continuously with bounded concurrency until shutdown.
+
+use super::{Outcome, Worker};
+use kiln_adapters::{BrokerError, Subscription};
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::{Semaphore, watch};
+use tracing::{info, warn};
+
+impl Worker {
+    /// Processes the next delivery if one arrives within `wait`. For tests and
+    /// one-shot runs: deterministic, no background tasks.
+    pub async fn process_one(
+        self: &Arc<Self>,
+        wait: Duration,
+    ) -> Result<Option<Outcome>, BrokerError> {
+        let mut sub = self.broker.subscribe(self.role(), 1).await?;
+        match tokio::time::timeout(wait, sub.next()).await {
+            Ok(delivery) => Ok(Some(self.process(delivery?).await)),
+            Err(_) => Ok(None),
+        }
+    }
+
+    /// Consumes until `shutdown` turns true, then stops taking jobs and waits
+    /// up to the grace period for the ones in flight. Unfinished ones are left
+    /// unsettled, so the broker delivers them again.
+    pub async fn run(self: Arc<Self>, mut shutdown: watch::Receiver<bool>) {
+        let role = self.role();
+        let concurrency = self.config.concurrency.max(1);
+        let slots = Arc::new(Semaphore::new(concurrency));
+        let mut backoff = Duration::from_millis(200);
+        // Kept until in-flight jobs are done: closing it early would hand
+        // their messages back to the broker while they are still being worked on.
+        let mut current: Option<Box<dyn Subscription>> = None;
+        'outer: loop {
+            let sub = match &mut current {
+                Some(sub) => sub,
+                None => {
+                    let subscribed = tokio::select! {
+                        s = self.broker.subscribe(role, concurrency) => s,
+                        _ = shutdown.changed() => break,
+                    };
+                    match subscribed {
+                        Ok(s) => {
+                            info!(%role, concurrency, "worker consuming");
+                            current.insert(s)
+                        }
+                        Err(e) => {
+                            warn!(%role, error = %e, ?backoff, "subscribe failed; retrying");
+                            tokio::select! {
+                                _ = tokio::time::sleep(backoff) => {}
+                                _ = shutdown.changed() => break,
+                            }
+                            backoff = (backoff * 2).min(Duration::from_secs(5));
+                            continue;
+                        }
+                    }
+                }
+            };
+            loop {
+                let permit = tokio::select! {
+                    p = slots.clone().acquire_owned() => p.expect("semaphore is never closed"),
+                    _ = shutdown.changed() => break 'outer,
+                };
+                let delivery = tokio::select! {
+                    d = sub.next() => d,
+                    _ = shutdown.changed() => break 'outer,
+                };
+                match delivery {
+                    Ok(d) => {
+                        backoff = Duration::from_millis(200);
+                        let me = self.clone();
+                        tokio::spawn(async move {
+                            me.process(d).await;
+                            drop(permit);
+                        });
+                    }
+                    Err(e) => {
+                        warn!(%role, error = %e, "consume failed; resubscribing");
+                        current = None;
+                        tokio::select! {
+                            _ = tokio::time::sleep(backoff) => {}
+                            _ = shutdown.changed() => break 'outer,
+                        }
+                        backoff = (backoff * 2).min(Duration::from_secs(5));
+                        continue 'outer;
+                    }
+                }
+            }
+        }
+        let all = self.config.concurrency.max(1) as u32;
+        if tokio::time::timeout(self.config.shutdown_grace, slots.acquire_many(all))
+            .await
+            .is_err()
+        {
+            warn!(%role, "shutdown grace period over; unfinished jobs will be redelivered");
+        }
+        drop(current);
+        info!(%role, "worker stopped");
+    }
+}
