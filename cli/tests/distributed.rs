@@ -210,3 +210,46 @@ async fn sigterm_lets_jobs_in_flight_finish_then_exits_zero() {
     assert!(done.iter().all(|j| j["status"] == "succeeded"));
     c.cleanup().await;
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn kiln_upload_wait_works_against_the_separate_services() {
+    let mut c = Cluster::new();
+    c.start_gateway().await;
+    c.start_worker(Role::Thumbnail, 1).await;
+    c.start_worker(Role::Metadata, 1).await;
+    let dir = tempfile::tempdir().unwrap();
+    let photo = dir.path().join("photo.jpg");
+    std::fs::write(&photo, common::camera_jpeg(800, 600, 1)).unwrap();
+    let notes = dir.path().join("notes.jpg");
+    std::fs::write(&notes, "not a photo").unwrap();
+    let kiln_upload = |file: &std::path::Path| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_kiln"))
+            .args(["upload", "--wait", "--timeout", "120", "--server", &c.base])
+            .args(["--thumbnails", "200"])
+            .arg(file)
+            .output()
+            .unwrap()
+    };
+
+    let out = kiln_upload(&photo);
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(out.status.success(), "{stdout}");
+    assert!(
+        stdout.contains("thumbnail: succeeded") && stdout.contains("metadata: succeeded"),
+        "{stdout}"
+    );
+    let thumb_url = stdout
+        .split_whitespace()
+        .filter(|w| w.contains("/v1/files/"))
+        .nth(1)
+        .unwrap()
+        .to_owned();
+    let bytes = c.http.get(thumb_url).send().await.unwrap().bytes().await.unwrap();
+    let img = image::load_from_memory(&bytes).unwrap();
+    assert_eq!((img.width(), img.height()), (200, 150));
+
+    let out = kiln_upload(&notes);
+    assert!(!out.status.success(), "a dead job must fail the command");
+    assert!(String::from_utf8_lossy(&out.stdout).contains("dead after 1 attempt(s)"));
+    c.cleanup().await;
+}
