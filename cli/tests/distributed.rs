@@ -244,7 +244,15 @@ async fn kiln_upload_wait_works_against_the_separate_services() {
         .nth(1)
         .unwrap()
         .to_owned();
-    let bytes = c.http.get(thumb_url).send().await.unwrap().bytes().await.unwrap();
+    let bytes = c
+        .http
+        .get(thumb_url)
+        .send()
+        .await
+        .unwrap()
+        .bytes()
+        .await
+        .unwrap();
     let img = image::load_from_memory(&bytes).unwrap();
     assert_eq!((img.width(), img.height()), (200, 150));
 

@@ -17,19 +17,23 @@ static SERIAL: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 
 const QUERY: &str = "thumbnails=64&formats=jpeg";
 
+/// The ids of the jobs an upload answer lists.
+fn job_ids(body: &serde_json::Value) -> Vec<String> {
+    body["jobs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|j| j["id"].as_str().unwrap().to_owned())
+        .collect()
+}
+
 async fn accepted(c: &Cluster, n: usize, ids: &mut Vec<String>) {
     for i in 0..n {
         let (code, body) = c
             .upload(common::plain_jpeg(300 + i as u32, 200), QUERY)
             .await;
         assert_eq!(code, 202, "{body}");
-        ids.extend(
-            body["jobs"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .map(|j| j["id"].as_str().unwrap().to_owned()),
-        );
+        ids.extend(job_ids(&body));
     }
 }
 
@@ -159,13 +163,7 @@ async fn a_mongodb_restart_gives_quick_503s_and_loses_no_accepted_upload() {
     loop {
         let (code, body) = c.upload(common::plain_jpeg(96, 64), QUERY).await;
         if code == 202 {
-            ids.extend(
-                body["jobs"]
-                    .as_array()
-                    .unwrap()
-                    .iter()
-                    .map(|j| j["id"].as_str().unwrap().to_owned()),
-            );
+            ids.extend(job_ids(&body));
             break;
         }
         assert!(Instant::now() < deadline, "store never came back: {body}");
