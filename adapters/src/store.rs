@@ -196,6 +196,10 @@ pub trait MetaStore: Send + Sync + 'static {
     /// The files a job produced.
     async fn job_outputs(&self, job_id: &str) -> Result<Vec<FileRecord>, StoreError>;
 
+    /// The files several jobs produced, in one query (for job lists); each
+    /// carries its `job_id`.
+    async fn jobs_outputs(&self, job_ids: &[String]) -> Result<Vec<FileRecord>, StoreError>;
+
     /// Marks the job `running` and counts the attempt, unless it is terminal.
     async fn start_attempt(&self, job_id: &str) -> Result<StartOutcome, StoreError>;
 

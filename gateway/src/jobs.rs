@@ -9,6 +9,7 @@ use kiln_adapters::JobQuery;
 use kiln_proto::{JobKind, JobStatus};
 use serde::Deserialize;
 use serde_json::{Value, json};
+use std::collections::HashMap;
 
 /// One job with its outputs.
 pub async fn get_one(
@@ -78,10 +79,19 @@ pub async fn list(
     } else {
         None
     };
-    let mut views = Vec::with_capacity(jobs.len());
-    for job in jobs {
-        let outputs = s.store.job_outputs(&job.id).await?;
-        views.push(JobView::new(job, outputs));
+    let ids: Vec<String> = jobs.iter().map(|j| j.id.clone()).collect();
+    let mut outputs: HashMap<String, Vec<_>> = HashMap::new();
+    for f in s.store.jobs_outputs(&ids).await? {
+        if let Some(job_id) = f.job_id.clone() {
+            outputs.entry(job_id).or_default().push(f);
+        }
     }
+    let views: Vec<JobView> = jobs
+        .into_iter()
+        .map(|job| {
+            let outs = outputs.remove(&job.id).unwrap_or_default();
+            JobView::new(job, outs)
+        })
+        .collect();
     Ok(Json(json!({"jobs": views, "next_cursor": next_cursor})))
 }

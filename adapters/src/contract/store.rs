@@ -137,6 +137,13 @@ pub async fn meta_store(store: &dyn MetaStore) {
             .collect::<Vec<_>>(),
         vec![(&out.id, out.width, &out.parent_id)]
     );
+    // The batched form agrees, for any set of jobs.
+    let batch = store
+        .jobs_outputs(&[j1.id.clone(), j2.id.clone()])
+        .await
+        .unwrap();
+    assert_eq!(batch, outputs);
+    assert!(store.jobs_outputs(&[]).await.unwrap().is_empty());
     let done = store.get_job(&j1.id).await.unwrap().unwrap();
     assert_eq!((done.status, done.error), (JobStatus::Succeeded, None));
 

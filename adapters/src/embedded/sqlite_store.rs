@@ -218,6 +218,23 @@ impl MetaStore for SqliteStore {
         .await
     }
 
+    async fn jobs_outputs(&self, job_ids: &[String]) -> Result<Vec<FileRecord>, StoreError> {
+        if job_ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let ids = job_ids.to_vec();
+        self.call(move |conn| {
+            let marks = vec!["?"; ids.len()].join(", ");
+            conn.prepare(&format!(
+                "SELECT {FILE_COLS} FROM files WHERE job_id IN ({marks})
+                 ORDER BY job_id, width DESC, content_type, id"
+            ))?
+            .query_map(rusqlite::params_from_iter(ids.iter()), file_from_row)?
+            .collect()
+        })
+        .await
+    }
+
     async fn start_attempt(&self, job_id: &str) -> Result<StartOutcome, StoreError> {
         let job_id = job_id.to_owned();
         self.call(move |conn| {

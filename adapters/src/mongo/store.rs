@@ -158,6 +158,15 @@ impl MetaStore for MongoStore {
         self.find_files(doc! { "job_id": job_id }, sort).await
     }
 
+    async fn jobs_outputs(&self, job_ids: &[String]) -> Result<Vec<FileRecord>, StoreError> {
+        if job_ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let sort = doc! { "job_id": 1, "width": -1, "content_type": 1, "_id": 1 };
+        self.find_files(doc! { "job_id": { "$in": job_ids } }, sort)
+            .await
+    }
+
     async fn start_attempt(&self, job_id: &str) -> Result<StartOutcome, StoreError> {
         self.start(job_id).await
     }
