@@ -59,6 +59,7 @@ async fn a_corrupt_upload_is_dead_lettered_on_its_first_attempt() {
         "{job}"
     );
     assert_eq!(dead_letters(&t, Role::Thumbnail).await, 1);
+    common::cluster::delete_queues(&kiln_proto::Names::new(t.config.namespace.clone())).await;
 }
 
 /// Fails every attempt the way an unreachable dependency would.
@@ -141,4 +142,5 @@ async fn a_job_that_keeps_failing_is_retried_with_backoff_then_dead_lettered() {
         );
     }
     assert_eq!(dead_letters(&t, Role::Metadata).await, 1);
+    common::cluster::delete_queues(&kiln_proto::Names::new(t.config.namespace.clone())).await;
 }

@@ -265,7 +265,7 @@ impl Cluster {
 
     /// Removes the test's queues (retry queues expire on their own).
     pub async fn cleanup(&self) {
-        let _ = self.broker().delete_topology(&[]).await;
+        delete_queues(&self.names).await;
     }
 }
 
@@ -302,4 +302,15 @@ pub async fn production() -> impl Fn(&mut kiln::Config) + Clone {
         c.redis_url = Some(test_servers::redis_url());
         c.namespace = format!("t{id}");
     }
+}
+
+/// Removes a test namespace's exchange and queues, so repeated runs do not
+/// pile up quorum queues on the shared RabbitMQ.
+pub async fn delete_queues(names: &Names) {
+    let broker = RabbitBroker::lazy(
+        &test_servers::amqp_url(),
+        names.clone(),
+        RabbitConfig::default(),
+    );
+    let _ = broker.delete_topology(&[]).await;
 }
