@@ -92,7 +92,7 @@ impl RedisEventBus {
             inner: Arc::new(Inner {
                 client,
                 conn,
-                channel: format!("{prefix}:job-events"),
+                channel: kiln_proto::Names::new(prefix).events_channel(),
                 local: LocalEventBus::with_capacity(FAN_OUT_CAPACITY),
                 listener: OnceLock::new(),
             }),
