@@ -8,7 +8,7 @@ use axum::Router;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::routing::get;
-use kiln_gateway::{AppState, router, run_outbox_relay};
+use kiln_gateway::{AppState, readiness, router, run_outbox_relay};
 use kiln_proto::Role;
 use kiln_workers::{Handler, JobContext, MetadataHandler, ThumbnailHandler, Worker, WorkerConfig};
 use serde_json::json;
@@ -127,21 +127,5 @@ pub async fn spawn_probes(
 }
 
 async fn ready(State(b): State<Backends>) -> (StatusCode, axum::Json<serde_json::Value>) {
-    let (store, blobs, broker) = tokio::join!(b.store.ping(), b.blobs.ping(), b.broker.ping());
-    let show = |r: Result<(), String>| r.err().unwrap_or_else(|| "ok".into());
-    let ok = store.is_ok() && blobs.is_ok() && broker.is_ok();
-    let body = json!({
-        "status": if ok { "ready" } else { "unavailable" },
-        "checks": {
-            "store": show(store.map_err(|e| e.to_string())),
-            "blobs": show(blobs.map_err(|e| e.to_string())),
-            "broker": show(broker.map_err(|e| e.to_string())),
-        }
-    });
-    let code = if ok {
-        StatusCode::OK
-    } else {
-        StatusCode::SERVICE_UNAVAILABLE
-    };
-    (code, axum::Json(body))
+    readiness(b.blobs.as_ref(), b.store.as_ref(), b.broker.as_ref()).await
 }

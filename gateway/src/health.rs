@@ -4,6 +4,7 @@ use crate::AppState;
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
+use kiln_adapters::{BlobStore, Broker, MetaStore};
 use serde_json::{Value, json};
 
 /// The process is up.
@@ -13,7 +14,17 @@ pub async fn live() -> Json<Value> {
 
 /// The store, blob store and broker all answer.
 pub async fn ready(State(s): State<AppState>) -> (StatusCode, Json<Value>) {
-    let (store, blobs, broker) = tokio::join!(s.store.ping(), s.blobs.ping(), s.broker.ping());
+    readiness(s.blobs.as_ref(), s.store.as_ref(), s.broker.as_ref()).await
+}
+
+/// The readiness answer of any Kiln service: `200` when the store, blob
+/// store and broker all answer, else `503`, with each check's result.
+pub async fn readiness(
+    blobs: &dyn BlobStore,
+    store: &dyn MetaStore,
+    broker: &dyn Broker,
+) -> (StatusCode, Json<Value>) {
+    let (store, blobs, broker) = tokio::join!(store.ping(), blobs.ping(), broker.ping());
     let check = |r: Result<(), String>| match r {
         Ok(()) => json!("ok"),
         Err(e) => json!(e),

@@ -14,6 +14,7 @@ mod upload_params;
 mod views;
 
 pub use error::ApiError;
+pub use health::readiness;
 pub use outbox::{publish_jobs, relay_once, run_outbox_relay};
 pub use views::{JobView, OutputView};
 
