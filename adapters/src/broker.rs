@@ -39,6 +39,11 @@ pub trait Broker: Send + Sync + 'static {
 
     /// Checks the broker is usable (for readiness probes).
     async fn ping(&self) -> Result<(), BrokerError>;
+
+    /// Leaves cleanly at shutdown, after the last delivery is settled:
+    /// consumers record what they finished and leave, so their share of the
+    /// work moves to the others at once rather than after a timeout.
+    async fn close(&self) {}
 }
 
 /// A consumer's view of one role's queue.

@@ -14,6 +14,7 @@ pub mod broker;
 pub mod contract;
 pub mod embedded;
 pub mod events;
+pub mod kafka;
 pub mod mongo;
 pub mod rabbitmq;
 pub mod rate_limit;

@@ -185,3 +185,55 @@ pub fn redis_url() -> String {
         .filter(|u| !u.trim().is_empty())
         .unwrap_or_else(|| "redis://127.0.0.1:6379".into())
 }
+
+/// The port of the Kafka test broker started by [`kafka_brokers`].
+pub const KAFKA_TEST_PORT: u16 = 19092;
+
+/// The bootstrap servers of the Kafka to test against.
+///
+/// `KILN_TEST_KAFKA_BROKERS` if set; otherwise a local Tansu broker on
+/// [`KAFKA_TEST_PORT`], started (once per process, and only if the port does
+/// not answer yet) with `shared/kafka/start.sh`, which builds Tansu on first
+/// use. Tests must use a fresh namespace each (their own topics and groups).
+///
+/// # Panics
+///
+/// If no broker can be had, with the reason.
+pub fn kafka_brokers() -> String {
+    if let Some(b) = std::env::var("KILN_TEST_KAFKA_BROKERS")
+        .ok()
+        .filter(|u| !u.trim().is_empty())
+    {
+        return b;
+    }
+    static STARTED: OnceLock<Result<String, String>> = OnceLock::new();
+    let started = STARTED.get_or_init(|| {
+        let script = shared_dir().join("kafka/start.sh");
+        if !script.is_file() {
+            return Err(format!("{} does not exist", script.display()));
+        }
+        let out = Command::new("bash")
+            .arg(&script)
+            .arg(KAFKA_TEST_PORT.to_string())
+            .output()
+            .map_err(|e| format!("cannot run {}: {e}", script.display()))?;
+        if !out.status.success() {
+            return Err(format!(
+                "{} {KAFKA_TEST_PORT} exited with {}:\n{}{}",
+                script.display(),
+                out.status,
+                String::from_utf8_lossy(&out.stdout),
+                String::from_utf8_lossy(&out.stderr)
+            ));
+        }
+        Ok(format!("127.0.0.1:{KAFKA_TEST_PORT}"))
+    });
+    match started {
+        Ok(b) => b.clone(),
+        Err(e) if in_ci() => panic!("CI=true and no Kafka test broker: {e}"),
+        Err(e) => panic!(
+            "no Kafka test broker: {e}\n\
+             (set KILN_TEST_KAFKA_BROKERS=HOST:PORT to test against a running broker)"
+        ),
+    }
+}

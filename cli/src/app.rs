@@ -96,5 +96,6 @@ impl App {
         for t in self.tasks {
             let _ = t.await;
         }
+        self.backends.broker.close().await;
     }
 }

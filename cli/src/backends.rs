@@ -5,6 +5,7 @@ use anyhow::{Context, bail};
 use kiln_adapters::embedded::{
     EmbeddedBroker, FsBlobStore, LocalEventBus, LocalRateLimiter, SqliteStore,
 };
+use kiln_adapters::kafka::KafkaBroker;
 use kiln_adapters::rabbitmq::RabbitBroker;
 use kiln_adapters::{BlobStore, Broker, EventBus, MetaStore, RateLimiter};
 use kiln_proto::Names;
@@ -99,7 +100,20 @@ impl Backends {
                 }
                 (Arc::new(b), None)
             }
-            other => bail!("unknown broker {other:?}: expected embedded or rabbitmq"),
+            "kafka" => {
+                let brokers = config
+                    .kafka_brokers
+                    .as_deref()
+                    .context("broker = kafka needs KILN_KAFKA_BROKERS")?;
+                // Topics are created on first use, for the same reason.
+                let b = KafkaBroker::lazy(brokers, names.clone(), config.kafka.clone())
+                    .context("configuring the Kafka clients")?;
+                if let Err(e) = b.ping().await {
+                    tracing::warn!(error = %e, "Kafka is not reachable yet; will keep trying");
+                }
+                (Arc::new(b), None)
+            }
+            other => bail!("unknown broker {other:?}: expected embedded, rabbitmq or kafka"),
         };
         let (events, limiter): (Arc<dyn EventBus>, Arc<dyn RateLimiter>) = match &config.redis_url {
             Some(url) => (

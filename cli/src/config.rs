@@ -3,6 +3,7 @@
 
 use figment::Figment;
 use figment::providers::{Env, Format, Serialized, Toml};
+use kiln_adapters::kafka::KafkaConfig;
 use kiln_adapters::rabbitmq::RabbitConfig;
 use kiln_gateway::GatewayConfig;
 use kiln_workers::RetryPolicy;
@@ -22,7 +23,8 @@ pub struct Config {
     pub data_dir: PathBuf,
     /// Storage backend: `embedded` (local files + SQLite) or `mongodb`.
     pub store: String,
-    /// Broker backend: `embedded` (in-process, `kiln serve` only) or `rabbitmq`.
+    /// Broker backend: `embedded` (in-process, `kiln serve` only), `rabbitmq`
+    /// or `kafka`.
     pub broker: String,
     /// MongoDB connection string, for `store = "mongodb"`.
     pub mongodb_uri: Option<String>,
@@ -35,6 +37,10 @@ pub struct Config {
     pub amqp_url: Option<String>,
     /// RabbitMQ queue settings.
     pub rabbitmq: RabbitConfig,
+    /// Kafka bootstrap servers (`host:port,...`), for `broker = "kafka"`.
+    pub kafka_brokers: Option<String>,
+    /// Kafka topic, retry and client settings.
+    pub kafka: KafkaConfig,
     /// Redis URL: status fan-out across replicas and shared rate limits.
     /// Without it both stay inside the process.
     pub redis_url: Option<String>,
@@ -71,6 +77,8 @@ impl Default for Config {
             mongodb_create_indexes: true,
             amqp_url: None,
             rabbitmq: RabbitConfig::default(),
+            kafka_brokers: None,
+            kafka: KafkaConfig::default(),
             redis_url: None,
             namespace: "kiln".into(),
             health_listen: SocketAddr::from(([127, 0, 0, 1], 9090)),
@@ -115,11 +123,17 @@ mod tests {
             )?;
             jail.set_env("KILN_LIMITS__MAX_PIXELS", "2000");
             jail.set_env("KILN_RETRY__MAX_ATTEMPTS", "3");
+            jail.set_env("KILN_KAFKA__PARTITIONS", "12");
+            jail.set_env("KILN_KAFKA__PROPERTIES__SASL_PASSWORD", "hunter2");
             let c = Config::load(Some(Path::new("k.toml"))).map_err(|e| e.to_string())?;
             assert_eq!(c.listen.port(), 9999);
             assert_eq!(c.limits.max_pixels, 2000);
             assert_eq!(c.retry.max_attempts, 3);
             assert_eq!(c.gateway.default_sizes, vec![256, 1024]);
+            assert_eq!(c.kafka.partitions, 12);
+            assert_eq!(c.kafka.properties["sasl_password"], "hunter2");
+            // Client secrets never reach a log line.
+            assert!(!format!("{c:?}").contains("hunter2"));
             Ok(())
         });
     }

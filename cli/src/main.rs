@@ -114,6 +114,7 @@ async fn main() -> anyhow::Result<()> {
             for t in tasks {
                 let _ = t.await;
             }
+            backends.broker.close().await;
         }
         Command::Worker {
             role,
@@ -138,6 +139,7 @@ async fn main() -> anyhow::Result<()> {
             eprintln!("shutting down: finishing jobs in flight");
             let _ = tx.send(true);
             let _ = run.await;
+            backends.broker.close().await;
             let _ = probes.await;
         }
         Command::Upload {

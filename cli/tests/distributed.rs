@@ -1,11 +1,12 @@
-//! Kiln as separate OS processes on MongoDB (wire protocol), RabbitMQ and
-//! Redis: a gateway, two thumbnail workers and a metadata worker.
+//! Kiln as separate OS processes on MongoDB (wire protocol), RabbitMQ or
+//! Kafka, and Redis: a gateway, two thumbnail workers and a metadata worker.
+//! Every test runs once per broker, with the same expectations.
 
 #![allow(clippy::unwrap_used)]
 
 mod common;
 
-use common::cluster::Cluster;
+use common::cluster::{Cluster, TestBroker};
 use futures::{StreamExt, TryStreamExt};
 use kiln_proto::Role;
 use mongodb::bson::{Document, doc};
@@ -97,9 +98,26 @@ async fn assert_outputs_exact(c: &Cluster, thumb_jobs: &[Value]) {
     image::load_from_memory(&bytes).unwrap();
 }
 
-#[tokio::test(flavor = "multi_thread")]
-async fn fifty_uploads_across_processes_every_job_succeeds_exactly_once() {
-    let mut c = Cluster::new();
+/// One test per broker running the same body.
+macro_rules! on_each_broker {
+    ($body:ident: $rabbit:ident, $kafka:ident) => {
+        #[tokio::test(flavor = "multi_thread")]
+        async fn $rabbit() {
+            $body(TestBroker::RabbitMq).await;
+        }
+
+        #[tokio::test(flavor = "multi_thread")]
+        async fn $kafka() {
+            $body(TestBroker::Kafka).await;
+        }
+    };
+}
+
+on_each_broker!(fifty_uploads: rabbitmq_fifty_uploads_across_processes_every_job_succeeds_exactly_once,
+    kafka_fifty_uploads_across_processes_every_job_succeeds_exactly_once);
+
+async fn fifty_uploads(broker: TestBroker) {
+    let mut c = Cluster::on(broker);
     c.start_gateway().await;
     let t1 = c.start_worker(Role::Thumbnail, 2).await;
     let t2 = c.start_worker(Role::Thumbnail, 2).await;
@@ -114,7 +132,7 @@ async fn fifty_uploads_across_processes_every_job_succeeds_exactly_once() {
     let done = c.wait_terminal(&all, Duration::from_secs(300)).await;
     let secs = started.elapsed().as_secs_f64();
     eprintln!(
-        "cross-process: {} jobs in {secs:.1} s = {:.1} jobs/s (50 uploads of 1.1 MP, \
+        "cross-process on {broker:?}: {} jobs in {secs:.1} s = {:.1} jobs/s (50 uploads of 1.1 MP, \
          uploading took {uploaded:.1} s)",
         all.len(),
         all.len() as f64 / secs
@@ -158,16 +176,20 @@ async fn wait_running(c: &Cluster) {
     }
 }
 
-#[tokio::test(flavor = "multi_thread")]
-async fn a_worker_killed_mid_job_loses_nothing_and_duplicates_nothing() {
-    let mut c = Cluster::new();
+on_each_broker!(killed_mid_job: rabbitmq_a_worker_killed_mid_job_loses_nothing_and_duplicates_nothing,
+    kafka_a_worker_killed_mid_job_loses_nothing_and_duplicates_nothing);
+
+/// Two replicas share the work; one dies holding jobs, and the other (which
+/// on Kafka takes over the dead one's partitions) finishes everything.
+async fn killed_mid_job(broker: TestBroker) {
+    let mut c = Cluster::on(broker);
     c.start_gateway().await;
     let victim = c.start_worker(Role::Thumbnail, 2).await;
     c.start_worker(Role::Metadata, 2).await;
     let (thumbs, all) = upload_many(&c, photos(12, 3000, 2200)).await;
     wait_running(&c).await;
+    let survivor = c.start_worker(Role::Thumbnail, 2).await;
     c.workers[victim].kill9();
-    c.start_worker(Role::Thumbnail, 2).await;
 
     let done = c.wait_terminal(&all, Duration::from_secs(300)).await;
     assert!(done.iter().all(|j| j["status"] == "succeeded"), "{done:?}");
@@ -181,13 +203,16 @@ async fn a_worker_killed_mid_job_loses_nothing_and_duplicates_nothing() {
         thumb_jobs.iter().any(|j| j["attempts"].as_u64() >= Some(2)),
         "no job was interrupted"
     );
+    assert!(c.workers[survivor].log_count("job succeeded") > 0);
     assert_outputs_exact(&c, &thumb_jobs).await;
     c.cleanup().await;
 }
 
-#[tokio::test(flavor = "multi_thread")]
-async fn sigterm_lets_jobs_in_flight_finish_then_exits_zero() {
-    let mut c = Cluster::new();
+on_each_broker!(sigterm: rabbitmq_sigterm_lets_jobs_in_flight_finish_then_exits_zero,
+    kafka_sigterm_lets_jobs_in_flight_finish_then_exits_zero);
+
+async fn sigterm(broker: TestBroker) {
+    let mut c = Cluster::on(broker);
     c.start_gateway().await;
     let w = c.start_worker(Role::Thumbnail, 2).await;
     let (thumbs, _) = upload_many(&c, photos(6, 3000, 2200)).await;
@@ -211,9 +236,11 @@ async fn sigterm_lets_jobs_in_flight_finish_then_exits_zero() {
     c.cleanup().await;
 }
 
-#[tokio::test(flavor = "multi_thread")]
-async fn kiln_upload_wait_works_against_the_separate_services() {
-    let mut c = Cluster::new();
+on_each_broker!(upload_wait: rabbitmq_kiln_upload_wait_works_against_the_separate_services,
+    kafka_kiln_upload_wait_works_against_the_separate_services);
+
+async fn upload_wait(broker: TestBroker) {
+    let mut c = Cluster::on(broker);
     c.start_gateway().await;
     c.start_worker(Role::Thumbnail, 1).await;
     c.start_worker(Role::Metadata, 1).await;

@@ -1,6 +1,7 @@
-//! Poison jobs on the production backends (MongoDB wire protocol, RabbitMQ,
-//! Redis): a permanent failure is dead-lettered at once; a retryable one is
-//! retried with visible backoff, then dead-lettered after the last attempt.
+//! Poison jobs on the production backends (MongoDB wire protocol, RabbitMQ
+//! or Kafka, Redis): a permanent failure is dead-lettered at once; a
+//! retryable one is retried with visible backoff, then dead-lettered after
+//! the last attempt.
 
 #![allow(clippy::unwrap_used)]
 
@@ -9,8 +10,8 @@ mod common;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use common::TestApp;
+use common::cluster::TestBroker;
 use kiln::Config;
-use kiln_adapters::test_servers;
 use kiln_adapters::{FileRecord, JobRecord};
 use kiln_proto::Role;
 use kiln_workers::{Handler, JobContext, JobError, Outcome, Worker, WorkerConfig};
@@ -18,8 +19,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 /// The production backends, with quick retries.
-async fn app() -> TestApp {
-    let production = common::cluster::production().await;
+async fn app(broker: TestBroker) -> TestApp {
+    let production = common::cluster::production_on(broker).await;
     TestApp::spawn_with(|c: &mut Config| {
         production(c);
         c.retry.max_attempts = 3;
@@ -29,18 +30,22 @@ async fn app() -> TestApp {
     .await
 }
 
-async fn dead_letters(t: &TestApp, role: Role) -> u32 {
-    let b = kiln_adapters::rabbitmq::RabbitBroker::lazy(
-        &test_servers::amqp_url(),
-        kiln_proto::Names::new(t.config.namespace.clone()),
-        Default::default(),
-    );
-    b.depth(&b.names().dead_letter_queue(role)).await.unwrap()
+fn names(t: &TestApp) -> kiln_proto::Names {
+    kiln_proto::Names::new(t.config.namespace.clone())
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn a_corrupt_upload_is_dead_lettered_on_its_first_attempt() {
-    let t = app().await;
+async fn rabbitmq_dead_letters_a_corrupt_upload_on_its_first_attempt() {
+    corrupt_upload_is_dead_lettered_at_once(TestBroker::RabbitMq).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn kafka_dead_letters_a_corrupt_upload_on_its_first_attempt() {
+    corrupt_upload_is_dead_lettered_at_once(TestBroker::Kafka).await;
+}
+
+async fn corrupt_upload_is_dead_lettered_at_once(broker: TestBroker) {
+    let t = app(broker).await;
     let jpeg = common::plain_jpeg(640, 480);
     let (code, body) = t
         .upload_raw(jpeg[..jpeg.len() / 2].to_vec(), "cut.jpg", "metadata=false")
@@ -58,8 +63,9 @@ async fn a_corrupt_upload_is_dead_lettered_on_its_first_attempt() {
         job["error"].as_str().unwrap().contains("truncated"),
         "{job}"
     );
-    assert_eq!(dead_letters(&t, Role::Thumbnail).await, 1);
-    common::cluster::delete_queues(&kiln_proto::Names::new(t.config.namespace.clone())).await;
+    assert_eq!(broker.dead_letters(&names(&t), Role::Thumbnail).await, 1);
+    t.app.backends.broker.close().await;
+    broker.cleanup(&names(&t)).await;
 }
 
 /// Fails every attempt the way an unreachable dependency would.
@@ -80,8 +86,17 @@ fn at(v: &serde_json::Value) -> DateTime<Utc> {
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn a_job_that_keeps_failing_is_retried_with_backoff_then_dead_lettered() {
-    let t = app().await;
+async fn rabbitmq_retries_a_failing_job_with_backoff_then_dead_letters_it() {
+    failing_job_is_retried_then_dead_lettered(TestBroker::RabbitMq).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn kafka_retries_a_failing_job_with_backoff_then_dead_letters_it() {
+    failing_job_is_retried_then_dead_lettered(TestBroker::Kafka).await;
+}
+
+async fn failing_job_is_retried_then_dead_lettered(broker: TestBroker) {
+    let t = app(broker).await;
     let (code, body) = t
         .upload_raw(common::plain_jpeg(64, 64), "a.jpg", "thumbnails=none")
         .await;
@@ -141,6 +156,7 @@ async fn a_job_that_keeps_failing_is_retried_with_backoff_then_dead_lettered() {
             i + 1
         );
     }
-    assert_eq!(dead_letters(&t, Role::Metadata).await, 1);
-    common::cluster::delete_queues(&kiln_proto::Names::new(t.config.namespace.clone())).await;
+    assert_eq!(broker.dead_letters(&names(&t), Role::Metadata).await, 1);
+    t.app.backends.broker.close().await;
+    broker.cleanup(&names(&t)).await;
 }

@@ -55,10 +55,48 @@ impl Names {
         format!("{}.{role}.retry.{delay_ms}ms", self.namespace)
     }
 
+    /// The Kafka topic of a role's jobs (keyed by file id, so one file's jobs
+    /// stay in order on one partition).
+    pub fn topic(&self, role: Role) -> String {
+        format!("{}.jobs.{role}", self.namespace)
+    }
+
+    /// A Kafka delay topic: a role's retries wait here `delay_ms` before
+    /// they return to [`Names::topic`]. Named like `….retry.10s`.
+    pub fn retry_topic(&self, role: Role, delay_ms: u64) -> String {
+        format!("{}.jobs.{role}.retry.{}", self.namespace, short_duration(delay_ms))
+    }
+
+    /// The Kafka topic where a role's dead jobs are kept for inspection.
+    pub fn dead_letter_topic(&self, role: Role) -> String {
+        format!("{}.jobs.{role}.dead", self.namespace)
+    }
+
+    /// The Kafka consumer group of a role's workers.
+    pub fn consumer_group(&self, role: Role) -> String {
+        format!("{}.{role}", self.namespace)
+    }
+
+    /// The Kafka consumer group that moves a role's due retries back.
+    pub fn retry_consumer_group(&self, role: Role) -> String {
+        format!("{}.{role}.retry", self.namespace)
+    }
+
     /// The pub/sub channel carrying job status events.
     pub fn events_channel(&self) -> String {
         format!("{}:job-events", self.namespace)
     }
+}
+
+/// `1500ms`, `10s`, `1m`, `2h`: the largest unit that divides the delay.
+fn short_duration(ms: u64) -> String {
+    const UNITS: [(u64, &str); 3] = [(3_600_000, "h"), (60_000, "m"), (1_000, "s")];
+    for (size, unit) in UNITS {
+        if ms >= size && ms % size == 0 {
+            return format!("{}{unit}", ms / size);
+        }
+    }
+    format!("{ms}ms")
 }
 
 #[cfg(test)]
@@ -75,6 +113,21 @@ mod tests {
             n.retry_queue(Role::Metadata, 1500),
             "t1.metadata.retry.1500ms"
         );
+        assert_eq!(n.topic(Role::Thumbnail), "t1.jobs.thumbnail");
+        assert_eq!(
+            n.retry_topic(Role::Thumbnail, 10_000),
+            "t1.jobs.thumbnail.retry.10s"
+        );
+        assert_eq!(
+            n.retry_topic(Role::Metadata, 600_000),
+            "t1.jobs.metadata.retry.10m"
+        );
+        assert_eq!(
+            n.retry_topic(Role::Metadata, 1_500),
+            "t1.jobs.metadata.retry.1500ms"
+        );
+        assert_eq!(n.dead_letter_topic(Role::Metadata), "t1.jobs.metadata.dead");
+        assert_ne!(n.consumer_group(Role::Metadata), n.retry_consumer_group(Role::Metadata));
         assert_ne!(
             Names::default().queue(Role::Metadata),
             n.queue(Role::Metadata)

@@ -2,6 +2,7 @@
 //! worker --role R`) on real MongoDB-protocol, RabbitMQ and Redis servers,
 //! each test with its own database, queue namespace and Redis prefix.
 
+use kiln_adapters::kafka::{KafkaBroker, KafkaConfig};
 use kiln_adapters::rabbitmq::{RabbitBroker, RabbitConfig};
 use kiln_adapters::test_servers;
 use kiln_proto::{Names, Role};
@@ -50,7 +51,107 @@ impl Drop for Proc {
     }
 }
 
+/// The production broker a test runs on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TestBroker {
+    RabbitMq,
+    Kafka,
+}
+
+impl TestBroker {
+    /// Kafka settings for tests: few partitions, short delays and a short
+    /// session, so a killed consumer's partitions move within seconds.
+    fn kafka_config() -> KafkaConfig {
+        KafkaConfig {
+            partitions: 4,
+            replication_factor: 1,
+            retry_delays_ms: vec![300, 1_000, 5_000],
+            session_timeout_ms: 6_000,
+            ..Default::default()
+        }
+    }
+
+    /// The `KILN_*` variables selecting this broker.
+    pub fn env(self) -> Vec<(&'static str, String)> {
+        match self {
+            TestBroker::RabbitMq => vec![
+                ("KILN_BROKER", "rabbitmq".to_owned()),
+                ("KILN_AMQP_URL", test_servers::amqp_url()),
+            ],
+            TestBroker::Kafka => {
+                let k = Self::kafka_config();
+                vec![
+                    ("KILN_BROKER", "kafka".to_owned()),
+                    ("KILN_KAFKA_BROKERS", test_servers::kafka_brokers()),
+                    ("KILN_KAFKA__PARTITIONS", k.partitions.to_string()),
+                    ("KILN_KAFKA__REPLICATION_FACTOR", k.replication_factor.to_string()),
+                    ("KILN_KAFKA__RETRY_DELAYS_MS", format!("{:?}", k.retry_delays_ms)),
+                    ("KILN_KAFKA__SESSION_TIMEOUT_MS", k.session_timeout_ms.to_string()),
+                ]
+            }
+        }
+    }
+
+    /// Selects this broker in an in-process configuration.
+    pub fn apply(self, c: &mut kiln::Config) {
+        match self {
+            TestBroker::RabbitMq => {
+                c.broker = "rabbitmq".into();
+                c.amqp_url = Some(test_servers::amqp_url());
+            }
+            TestBroker::Kafka => {
+                c.broker = "kafka".into();
+                c.kafka_brokers = Some(test_servers::kafka_brokers());
+                c.kafka = Self::kafka_config();
+            }
+        }
+    }
+
+    fn kafka(names: &Names) -> KafkaBroker {
+        KafkaBroker::lazy(
+            &test_servers::kafka_brokers(),
+            names.clone(),
+            Self::kafka_config(),
+        )
+        .unwrap()
+    }
+
+    /// Messages in `role`'s dead-letter queue or topic.
+    pub async fn dead_letters(self, names: &Names, role: Role) -> u64 {
+        match self {
+            TestBroker::RabbitMq => {
+                let b = RabbitBroker::lazy(
+                    &test_servers::amqp_url(),
+                    names.clone(),
+                    RabbitConfig::default(),
+                );
+                b.depth(&names.dead_letter_queue(role)).await.unwrap().into()
+            }
+            TestBroker::Kafka => {
+                let b = Self::kafka(names);
+                let s = b
+                    .topic_stats(&names.dead_letter_topic(role), &names.consumer_group(role))
+                    .await
+                    .unwrap();
+                s.messages as u64
+            }
+        }
+    }
+
+    /// Removes a test namespace's queues or topics, so repeated runs do not
+    /// pile them up on the shared servers.
+    pub async fn cleanup(self, names: &Names) {
+        match self {
+            TestBroker::RabbitMq => delete_queues(names).await,
+            TestBroker::Kafka => {
+                let _ = Self::kafka(names).delete_topology().await;
+            }
+        }
+    }
+}
+
 pub struct Cluster {
+    pub broker: TestBroker,
     pub names: Names,
     pub mongo_uri: String,
     pub database: String,
@@ -65,8 +166,14 @@ pub struct Cluster {
 }
 
 impl Cluster {
-    /// The environment for a fresh, isolated installation; no process yet.
+    /// A fresh, isolated installation on RabbitMQ; no process yet.
     pub fn new() -> Cluster {
+        Cluster::on(TestBroker::RabbitMq)
+    }
+
+    /// The environment for a fresh, isolated installation on `broker`; no
+    /// process yet.
+    pub fn on(broker: TestBroker) -> Cluster {
         let id = kiln_adapters::new_id().replace('-', "");
         let names = Names::new(format!("t{id}"));
         let mongo_uri = test_servers::mongodb_uri();
@@ -77,8 +184,6 @@ impl Cluster {
             ("KILN_MONGODB_DATABASE", database.clone()),
             // The launcher made the indexes (see `prepare_mongo_database`).
             ("KILN_MONGODB_CREATE_INDEXES", "false".to_owned()),
-            ("KILN_BROKER", "rabbitmq".to_owned()),
-            ("KILN_AMQP_URL", test_servers::amqp_url()),
             ("KILN_REDIS_URL", test_servers::redis_url()),
             ("KILN_NAMESPACE", names.namespace().to_owned()),
             ("KILN_LISTEN", "127.0.0.1:0".to_owned()),
@@ -86,12 +191,14 @@ impl Cluster {
             ("KILN_RETRY__BASE_DELAY_MS", "200".to_owned()),
             ("KILN_RETRY__MAX_DELAY_MS", "2000".to_owned()),
             ("KILN_SHUTDOWN_GRACE_SECS", "10".to_owned()),
-            ("RUST_LOG", "info,lapin=warn,mongodb=warn".to_owned()),
+            ("RUST_LOG", "info,lapin=warn,mongodb=warn,rdkafka=warn".to_owned()),
         ]
         .into_iter()
+        .chain(broker.env())
         .map(|(k, v)| (k.to_owned(), v))
         .collect();
         Cluster {
+            broker,
             names,
             mongo_uri,
             database,
@@ -255,17 +362,9 @@ impl Cluster {
             .database(&self.database)
     }
 
-    pub fn broker(&self) -> RabbitBroker {
-        RabbitBroker::lazy(
-            &test_servers::amqp_url(),
-            self.names.clone(),
-            RabbitConfig::default(),
-        )
-    }
-
-    /// Removes the test's queues (retry queues expire on their own).
+    /// Removes the test's queues or topics.
     pub async fn cleanup(&self) {
-        delete_queues(&self.names).await;
+        self.broker.cleanup(&self.names).await;
     }
 }
 
@@ -286,6 +385,11 @@ impl Drop for Cluster {
 /// database and namespace (indexes made, as `Cluster` does). Apply the same
 /// closure to several apps to make replicas of one installation.
 pub async fn production() -> impl Fn(&mut kiln::Config) + Clone {
+    production_on(TestBroker::RabbitMq).await
+}
+
+/// [`production`] with the given broker.
+pub async fn production_on(broker: TestBroker) -> impl Fn(&mut kiln::Config) + Clone {
     let id = kiln_adapters::new_id().replace('-', "");
     let uri = test_servers::mongodb_uri();
     let database = format!("t{id}");
@@ -297,8 +401,7 @@ pub async fn production() -> impl Fn(&mut kiln::Config) + Clone {
         c.mongodb_uri = Some(uri.clone());
         c.mongodb_database = database.clone();
         c.mongodb_create_indexes = false;
-        c.broker = "rabbitmq".into();
-        c.amqp_url = Some(test_servers::amqp_url());
+        broker.apply(c);
         c.redis_url = Some(test_servers::redis_url());
         c.namespace = format!("t{id}");
     }

@@ -1,0 +1,327 @@
+//! [`Broker`] on Apache Kafka (rdkafka, librdkafka built from source).
+//!
+//! ```text
+//! <ns>.jobs.<role>              work topic, keyed by file id; group <ns>.<role>
+//! <ns>.jobs.<role>.retry.<d>    delay topics (1s, 5s, 30s, 2m, 10m by default);
+//!                               group <ns>.<role>.retry moves each message
+//!                               back to the work topic once it is due
+//! <ns>.jobs.<role>.dead         dead letters, with the reason in a header
+//! ```
+//!
+//! Offsets are committed only up to the lowest unsettled message of each
+//! partition, after the worker has stored its output and the job's state, so
+//! a crash or a rebalance means redelivery, never loss.
+
+mod consumer;
+mod forwarder;
+mod offsets;
+mod topics;
+
+use crate::broker::{Broker, BrokerError, Subscription};
+use async_trait::async_trait;
+use bytes::Bytes;
+use kiln_proto::{Names, Role};
+use rdkafka::ClientConfig;
+use rdkafka::message::OwnedHeaders;
+use rdkafka::producer::{FutureProducer, FutureRecord, Producer};
+use serde::{Deserialize, Serialize};
+use std::collections::{BTreeMap, HashMap};
+use std::sync::{Arc, RwLock};
+use std::time::Duration;
+
+pub use topics::TopicStats;
+
+/// Kafka settings.
+#[derive(Clone, Serialize, Deserialize)]
+#[serde(default)]
+pub struct KafkaConfig {
+    /// Partitions of each topic Kiln creates: the most consumers of one role
+    /// that can work at once.
+    pub partitions: i32,
+    /// Replicas of each topic Kiln creates; `-1` takes the broker's default.
+    pub replication_factor: i32,
+    /// The delay topics: a retry waits in the shortest one at least as long
+    /// as the backoff asked for (the longest one caps it).
+    pub retry_delays_ms: Vec<u64>,
+    /// How long a publish may wait for the broker's acknowledgement.
+    pub publish_timeout_ms: u64,
+    /// A consumer silent this long is dropped from its group and its
+    /// partitions move to the others.
+    pub session_timeout_ms: u64,
+    /// Further librdkafka settings for every client (`security.protocol`,
+    /// `sasl.username`, ...). Underscores stand for dots, so they can come
+    /// from the environment: `KILN_KAFKA__PROPERTIES__SASL_USERNAME`. Never
+    /// logged: they may hold secrets.
+    pub properties: BTreeMap<String, String>,
+}
+
+impl std::fmt::Debug for KafkaConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("KafkaConfig")
+            .field("partitions", &self.partitions)
+            .field("replication_factor", &self.replication_factor)
+            .field("retry_delays_ms", &self.retry_delays_ms)
+            .field("publish_timeout_ms", &self.publish_timeout_ms)
+            .field("session_timeout_ms", &self.session_timeout_ms)
+            .field("properties", &self.properties.keys().collect::<Vec<_>>())
+            .finish()
+    }
+}
+
+impl Default for KafkaConfig {
+    fn default() -> Self {
+        KafkaConfig {
+            partitions: 6,
+            replication_factor: -1,
+            retry_delays_ms: vec![1_000, 5_000, 30_000, 120_000, 600_000],
+            publish_timeout_ms: 5_000,
+            session_timeout_ms: 10_000,
+            properties: BTreeMap::new(),
+        }
+    }
+}
+
+impl KafkaConfig {
+    /// The delay topic a retry after `delay` waits in.
+    fn retry_tier(&self, delay: Duration) -> u64 {
+        let ms = delay.as_millis().min(u64::MAX as u128) as u64;
+        let mut tiers = self.retry_delays_ms.clone();
+        tiers.sort_unstable();
+        tiers
+            .iter()
+            .copied()
+            .find(|&t| t >= ms)
+            .or(tiers.last().copied())
+            .unwrap_or(ms)
+    }
+}
+
+/// Header names Kiln puts on its messages.
+pub(crate) mod header {
+    /// Kiln's own retries of this message so far.
+    pub const RETRIES: &str = "kiln-retries";
+    /// When a message in a delay topic may return (Unix ms).
+    pub const DUE_AT: &str = "kiln-due-at";
+    /// Why a message was dead-lettered.
+    pub const REASON: &str = "kiln-reason";
+    /// When it was dead-lettered (RFC 3339).
+    pub const DEAD_AT: &str = "kiln-dead-at";
+}
+
+/// Kafka broker. Cheap to share; librdkafka reconnects on its own.
+#[derive(Clone)]
+pub struct KafkaBroker {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    brokers: String,
+    names: Names,
+    config: KafkaConfig,
+    producer: RwLock<FutureProducer>,
+    topics_ready: tokio::sync::OnceCell<()>,
+    /// One consumer per role per process, kept across `subscribe` calls:
+    /// joining a group is a rebalance for every member, far too costly to
+    /// repeat for each `process_one`.
+    consumers: tokio::sync::Mutex<HashMap<Role, Arc<consumer::RoleConsumer>>>,
+}
+
+pub(crate) fn unavailable(e: impl std::fmt::Display) -> BrokerError {
+    BrokerError::Unavailable(e.to_string())
+}
+
+impl KafkaBroker {
+    /// Connects to `brokers` (`host:port,...`) and creates Kiln's topics
+    /// under `names` where they are missing.
+    pub async fn connect(
+        brokers: &str,
+        names: Names,
+        config: KafkaConfig,
+    ) -> Result<KafkaBroker, BrokerError> {
+        let broker = KafkaBroker::lazy(brokers, names, config)?;
+        broker.ensure_topics().await?;
+        Ok(broker)
+    }
+
+    /// Like [`KafkaBroker::connect`], but creates the topics on first use, so
+    /// a service can start (and report not-ready) while Kafka is away.
+    pub fn lazy(
+        brokers: &str,
+        names: Names,
+        config: KafkaConfig,
+    ) -> Result<KafkaBroker, BrokerError> {
+        let producer = new_producer(brokers, &config)?;
+        Ok(KafkaBroker {
+            inner: Arc::new(Inner {
+                brokers: brokers.to_owned(),
+                names,
+                config,
+                producer: RwLock::new(producer),
+                topics_ready: tokio::sync::OnceCell::new(),
+                consumers: tokio::sync::Mutex::new(HashMap::new()),
+            }),
+        })
+    }
+
+    /// The names of this broker's topics and groups.
+    pub fn names(&self) -> &Names {
+        &self.inner.names
+    }
+
+    pub(crate) fn config(&self) -> &KafkaConfig {
+        &self.inner.config
+    }
+
+    /// Settings shared by every client of this broker.
+    pub(crate) fn client_config(&self) -> ClientConfig {
+        base_config(&self.inner.brokers, &self.inner.config)
+    }
+
+    async fn ensure_topics(&self) -> Result<(), BrokerError> {
+        self.inner
+            .topics_ready
+            .get_or_try_init(|| topics::ensure(self))
+            .await
+            .map(|_| ())
+    }
+
+    /// Produces one message and waits until the broker acknowledges it
+    /// (written to every in-sync replica: `acks=all`).
+    pub(crate) async fn produce(
+        &self,
+        topic: &str,
+        key: Option<&[u8]>,
+        payload: &[u8],
+        headers: OwnedHeaders,
+    ) -> Result<(), BrokerError> {
+        self.ensure_topics().await?;
+        let producer = self.producer();
+        let mut record = FutureRecord::to(topic).payload(payload).headers(headers);
+        if let Some(key) = key {
+            record = record.key(key);
+        }
+        let timeout = Duration::from_millis(self.inner.config.publish_timeout_ms);
+        match producer.send(record, timeout).await {
+            Ok(_) => Ok(()),
+            Err((e, _)) => {
+                // An idempotent producer that hit a fatal error (a fenced
+                // epoch, say) can send nothing more: start a new one.
+                if producer.client().fatal_error().is_some() {
+                    tracing::warn!(error = %e, "kafka producer failed fatally; recreating it");
+                    if let Ok(fresh) = new_producer(&self.inner.brokers, &self.inner.config)
+                        && let Ok(mut slot) = self.inner.producer.write()
+                    {
+                        *slot = fresh;
+                    }
+                }
+                Err(unavailable(format!("kafka did not take the message: {e}")))
+            }
+        }
+    }
+
+    fn producer(&self) -> FutureProducer {
+        match self.inner.producer.read() {
+            Ok(p) => p.clone(),
+            Err(poisoned) => poisoned.into_inner().clone(),
+        }
+    }
+
+    /// Messages in `topic` and what `group` has committed of it (for
+    /// autoscaling, inspection and tests).
+    pub async fn topic_stats(&self, topic: &str, group: &str) -> Result<TopicStats, BrokerError> {
+        topics::stats(self, topic, group).await
+    }
+
+    /// Deletes this namespace's topics and consumer groups. For tests and
+    /// uninstalls.
+    pub async fn delete_topology(&self) -> Result<(), BrokerError> {
+        self.close().await;
+        topics::delete_all(self).await
+    }
+}
+
+fn base_config(brokers: &str, config: &KafkaConfig) -> ClientConfig {
+    let mut c = ClientConfig::new();
+    c.set("bootstrap.servers", brokers)
+        .set("client.id", format!("kiln-{}", std::process::id()))
+        .set("socket.keepalive.enable", "true");
+    for (k, v) in &config.properties {
+        // librdkafka's names use dots, never underscores.
+        c.set(k.replace('_', "."), v);
+    }
+    c
+}
+
+fn new_producer(brokers: &str, config: &KafkaConfig) -> Result<FutureProducer, BrokerError> {
+    base_config(brokers, config)
+        // No duplicates or reordering from the producer's own retries.
+        .set("enable.idempotence", "true")
+        .set("acks", "all")
+        .set("message.timeout.ms", config.publish_timeout_ms.to_string())
+        // Same key, same partition as the Java clients would choose.
+        .set("partitioner", "murmur2_random")
+        .set("linger.ms", "2")
+        .create()
+        .map_err(unavailable)
+}
+
+#[async_trait]
+impl Broker for KafkaBroker {
+    async fn publish(&self, role: Role, key: &str, payload: Bytes) -> Result<(), BrokerError> {
+        let topic = self.inner.names.topic(role);
+        self.produce(&topic, Some(key.as_bytes()), &payload, OwnedHeaders::new())
+            .await
+    }
+
+    async fn subscribe(
+        &self,
+        role: Role,
+        prefetch: usize,
+    ) -> Result<Box<dyn Subscription>, BrokerError> {
+        self.ensure_topics().await?;
+        let rc = {
+            let mut consumers = self.inner.consumers.lock().await;
+            match consumers.get(&role) {
+                Some(rc) => rc.clone(),
+                None => {
+                    let rc = Arc::new(consumer::RoleConsumer::start(self.clone(), role)?);
+                    consumers.insert(role, rc.clone());
+                    rc
+                }
+            }
+        };
+        rc.widen(prefetch);
+        rc.wait_assigned(Duration::from_secs(30)).await;
+        Ok(Box::new(consumer::KafkaSubscription::new(rc)))
+    }
+
+    async fn ping(&self) -> Result<(), BrokerError> {
+        self.ensure_topics().await?;
+        topics::ping(self).await
+    }
+
+    async fn close(&self) {
+        let consumers: Vec<_> = self.inner.consumers.lock().await.drain().collect();
+        for (_, rc) in consumers {
+            rc.close().await;
+        }
+        let producer = self.producer();
+        let _ = tokio::task::spawn_blocking(move || producer.flush(Duration::from_secs(5))).await;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_retry_waits_in_the_shortest_delay_topic_long_enough() {
+        let c = KafkaConfig::default();
+        assert_eq!(c.retry_tier(Duration::from_millis(300)), 1_000);
+        assert_eq!(c.retry_tier(Duration::from_millis(1_000)), 1_000);
+        assert_eq!(c.retry_tier(Duration::from_millis(1_001)), 5_000);
+        assert_eq!(c.retry_tier(Duration::from_secs(40)), 120_000);
+        // Longer than the longest: capped.
+        assert_eq!(c.retry_tier(Duration::from_secs(3_600)), 600_000);
+    }
+}

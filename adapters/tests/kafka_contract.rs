@@ -1,0 +1,176 @@
+//! The broker contract against a real Kafka-protocol broker, plus what only
+//! Kafka has: partitions shared by a group, ordered commits, delay and
+//! dead-letter topics.
+
+#![allow(clippy::unwrap_used)]
+
+use bytes::Bytes;
+use kiln_adapters::Broker;
+use kiln_adapters::kafka::{KafkaBroker, KafkaConfig};
+use kiln_adapters::test_servers::kafka_brokers;
+use kiln_proto::{Names, Role};
+use std::time::Duration;
+
+fn config() -> KafkaConfig {
+    KafkaConfig {
+        partitions: 4,
+        replication_factor: 1,
+        retry_delays_ms: vec![300, 2_000],
+        ..Default::default()
+    }
+}
+
+async fn broker(names: &Names) -> KafkaBroker {
+    KafkaBroker::connect(&kafka_brokers(), names.clone(), config())
+        .await
+        .unwrap_or_else(|e| panic!("Kafka must be running for these tests ({}): {e}", kafka_brokers()))
+}
+
+fn fresh() -> Names {
+    Names::new(format!("t{}", kiln_adapters::new_id().replace('-', "")))
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn kafka_meets_the_broker_contract() {
+    let names = fresh();
+    let b = broker(&names).await;
+    kiln_adapters::contract::broker(&b, Role::Metadata).await;
+    b.delete_topology().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn dead_letters_keep_the_message_and_settled_offsets_are_committed() {
+    let names = fresh();
+    let b = broker(&names).await;
+    for i in 0..5 {
+        b.publish(Role::Thumbnail, &format!("file-{i}"), Bytes::from(format!("job-{i}")))
+            .await
+            .unwrap();
+    }
+    let mut sub = b.subscribe(Role::Thumbnail, 5).await.unwrap();
+    let mut got = Vec::new();
+    for _ in 0..5 {
+        got.push(
+            tokio::time::timeout(Duration::from_secs(10), sub.next())
+                .await
+                .unwrap()
+                .unwrap(),
+        );
+    }
+    // Settle all but one: the unsettled message's partition commits nothing past it.
+    let keep = got.pop().unwrap();
+    let mut dead = 0;
+    for d in got {
+        if d.payload.as_ref() == b"job-0" {
+            d.dead_letter("corrupt input").await.unwrap();
+            dead += 1;
+        } else {
+            d.ack().await.unwrap();
+        }
+    }
+    drop(keep);
+    let back = tokio::time::timeout(Duration::from_secs(5), sub.next())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(back.delivery_count, 2, "a dropped delivery comes back counted");
+    if back.payload.as_ref() == b"job-0" {
+        back.dead_letter("corrupt input").await.unwrap();
+        dead += 1;
+    } else {
+        back.ack().await.unwrap();
+    }
+    assert_eq!(dead, 1);
+    drop(sub);
+    // Closing commits what was settled: nothing is left for the group.
+    b.close().await;
+    let work = b
+        .topic_stats(&names.topic(Role::Thumbnail), &names.consumer_group(Role::Thumbnail))
+        .await
+        .unwrap();
+    assert_eq!((work.messages, work.lag), (5, 0), "{work:?}");
+    let dlq = b
+        .topic_stats(
+            &names.dead_letter_topic(Role::Thumbnail),
+            &names.consumer_group(Role::Thumbnail),
+        )
+        .await
+        .unwrap();
+    assert_eq!(dlq.messages, 1, "{dlq:?}");
+    b.delete_topology().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn two_consumers_of_a_role_share_its_partitions_and_a_closed_ones_work_moves() {
+    let names = fresh();
+    let producer = broker(&names).await;
+    // Two processes' worth of consumers: separate broker instances.
+    let a = broker(&names).await;
+    let b = broker(&names).await;
+    let mut sa = a.subscribe(Role::Metadata, 2).await.unwrap();
+    let mut sb = b.subscribe(Role::Metadata, 2).await.unwrap();
+    for i in 0..40 {
+        producer
+            .publish(Role::Metadata, &format!("file-{i}"), Bytes::from(format!("{i}")))
+            .await
+            .unwrap();
+    }
+    let mut seen = std::collections::HashSet::new();
+    let (mut by_a, mut by_b) = (0, 0);
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+    // `a` settles what it takes; `b` takes two and leaves them unsettled.
+    let mut held = Vec::new();
+    while held.len() < 2 && tokio::time::Instant::now() < deadline {
+        if let Some(d) = sb.try_next().await.unwrap() {
+            held.push(d);
+            by_b += 1;
+        }
+        if let Some(d) = sa.try_next().await.unwrap() {
+            assert!(seen.insert(d.payload.clone()));
+            d.ack().await.unwrap();
+            by_a += 1;
+        }
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    assert_eq!(held.len(), 2, "the second consumer got no partition");
+    // `b` goes away without settling: its partitions, unsettled messages
+    // included, move to `a`.
+    std::mem::forget(held);
+    drop(sb);
+    b.close().await;
+    drop(b);
+    while seen.len() < 40 {
+        let d = tokio::time::timeout_at(deadline, sa.next())
+            .await
+            .expect("not every message reached the remaining consumer")
+            .unwrap();
+        seen.insert(d.payload.clone());
+        d.ack().await.unwrap();
+        by_a += 1;
+    }
+    assert!(by_a >= 38 && by_b == 2, "{by_a} + {by_b}");
+    drop(sa);
+    a.close().await;
+    producer.delete_topology().await.unwrap();
+}
+
+#[tokio::test]
+async fn an_unreachable_broker_fails_fast() {
+    let b = KafkaBroker::lazy(
+        "127.0.0.1:1",
+        Names::new("nowhere"),
+        KafkaConfig {
+            publish_timeout_ms: 1_000,
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    let started = std::time::Instant::now();
+    assert!(
+        b.publish(Role::Metadata, "k", Bytes::from_static(b"x"))
+            .await
+            .is_err()
+    );
+    assert!(b.ping().await.is_err());
+    assert!(started.elapsed() < Duration::from_secs(30));
+}
