@@ -237,3 +237,23 @@ pub fn kafka_brokers() -> String {
         ),
     }
 }
+
+/// Kafka settings for tests: few partitions, one replica, short delays and
+/// a short session (a killed consumer's partitions move within seconds).
+///
+/// Also works around a gap of the Tansu test broker, and of no real Kafka:
+/// with its memory storage, a produce request carrying a batch of several
+/// records advances the partition's offsets wrongly and some records are
+/// never fetched, so the tests' producers send one record per batch.
+pub fn kafka_test_config() -> crate::kafka::KafkaConfig {
+    let mut properties = std::collections::BTreeMap::new();
+    properties.insert("batch_num_messages".to_owned(), "1".to_owned());
+    crate::kafka::KafkaConfig {
+        partitions: 4,
+        replication_factor: 1,
+        retry_delays_ms: vec![300, 1_000, 5_000],
+        session_timeout_ms: 6_000,
+        properties,
+        ..Default::default()
+    }
+}

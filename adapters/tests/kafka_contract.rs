@@ -12,12 +12,7 @@ use kiln_proto::{Names, Role};
 use std::time::Duration;
 
 fn config() -> KafkaConfig {
-    KafkaConfig {
-        partitions: 4,
-        replication_factor: 1,
-        retry_delays_ms: vec![300, 2_000],
-        ..Default::default()
-    }
+    kiln_adapters::test_servers::kafka_test_config()
 }
 
 async fn broker(names: &Names) -> KafkaBroker {
@@ -161,7 +156,7 @@ async fn an_unreachable_broker_fails_fast() {
         Names::new("nowhere"),
         KafkaConfig {
             publish_timeout_ms: 1_000,
-            ..Default::default()
+            ..config()
         },
     )
     .unwrap();
@@ -173,4 +168,58 @@ async fn an_unreachable_broker_fails_fast() {
     );
     assert!(b.ping().await.is_err());
     assert!(started.elapsed() < Duration::from_secs(30));
+}
+
+/// Two consumers working several messages at once, each settling out of
+/// order and slower than messages arrive (so fetching pauses and resumes):
+/// every message is processed, none is lost.
+#[tokio::test(flavor = "multi_thread")]
+async fn busy_consumers_settling_out_of_order_lose_nothing() {
+    let names = fresh();
+    let producer = broker(&names).await;
+    let seen = std::sync::Arc::new(std::sync::Mutex::new(std::collections::HashSet::new()));
+    let mut workers = Vec::new();
+    for w in 0..2u64 {
+        let b = broker(&names).await;
+        let seen = seen.clone();
+        workers.push(tokio::spawn(async move {
+            let mut sub = b.subscribe(Role::Thumbnail, 3).await.unwrap();
+            let slots = std::sync::Arc::new(tokio::sync::Semaphore::new(3));
+            loop {
+                let permit = slots.clone().acquire_owned().await.unwrap();
+                let Ok(Ok(d)) = tokio::time::timeout(Duration::from_secs(5), sub.next()).await
+                else {
+                    break;
+                };
+                let seen = seen.clone();
+                tokio::spawn(async move {
+                    let n: u64 = std::str::from_utf8(&d.payload).unwrap().parse().unwrap();
+                    tokio::time::sleep(Duration::from_millis(5 + (n * 7 + w) % 40)).await;
+                    seen.lock().unwrap().insert(n);
+                    d.ack().await.unwrap();
+                    drop(permit);
+                });
+            }
+            drop(sub);
+            b.close().await;
+        }));
+    }
+    for i in 0..300u64 {
+        producer
+            .publish(Role::Thumbnail, &format!("file-{}", i % 37), Bytes::from(i.to_string()))
+            .await
+            .unwrap();
+    }
+    for w in workers {
+        w.await.unwrap();
+    }
+    let seen = seen.lock().unwrap();
+    let missing: Vec<u64> = (0..300).filter(|i| !seen.contains(i)).collect();
+    assert!(missing.is_empty(), "never delivered: {missing:?}");
+    let s = producer
+        .topic_stats(&names.topic(Role::Thumbnail), &names.consumer_group(Role::Thumbnail))
+        .await
+        .unwrap();
+    assert_eq!((s.messages, s.lag), (300, 0), "{s:?}");
+    producer.delete_topology().await.unwrap();
 }

@@ -20,6 +20,9 @@ use std::time::Duration;
 use tokio::sync::{Notify, watch};
 use tokio::task::JoinHandle;
 
+/// Messages buffered beyond the worker's concurrency before fetching pauses.
+const BUFFERED: usize = 32;
+
 pub(super) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|p| p.into_inner())
 }
@@ -40,9 +43,12 @@ impl ConsumerContext for Ctx {
         }
     }
 
-    fn post_rebalance(&self, _: &BaseConsumer<Self>, r: &Rebalance<'_>) {
+    fn post_rebalance(&self, c: &BaseConsumer<Self>, r: &Rebalance<'_>) {
         if let Rebalance::Assign(tpl) = r {
             tracing::info!(partitions = tpl.count(), "kafka partitions assigned");
+            // A pause outlives the assignment in librdkafka: a partition
+            // paused, revoked and assigned again would never be fetched.
+            let _ = c.resume(tpl);
             lock(&self.tracker).assign(tps(tpl));
             self.assigned.send_replace(true);
         }
@@ -92,6 +98,13 @@ struct Shared {
 impl Shared {
     fn outstanding(&self) -> usize {
         lock(&self.ready).len() + self.in_flight.load(Ordering::Acquire)
+    }
+
+    /// Whether to stop fetching: the worker is saturated and a little more
+    /// is buffered. The slack keeps pauses rare in steady operation (each
+    /// resume costs a fetch round trip).
+    fn saturated(&self) -> bool {
+        self.outstanding() >= self.window.load(Ordering::Acquire) + BUFFERED
     }
 
     fn take(self: &Arc<Self>) -> Option<Delivery> {
@@ -275,6 +288,9 @@ pub(super) fn consumer_config(broker: &KafkaBroker, group: &str) -> rdkafka::Cli
         .set("enable.auto.offset.store", "false")
         .set("auto.commit.interval.ms", "1000")
         .set("auto.offset.reset", "earliest")
+        // Job messages are small; librdkafka's default prefetch (64 MB per
+        // partition) would hold far more than any worker can start.
+        .set("queued.max.messages.kbytes", "1024")
         .set("session.timeout.ms", session.to_string())
         .set("heartbeat.interval.ms", (session / 4).max(100).to_string());
     c
@@ -301,7 +317,7 @@ async fn poll(shared: Arc<Shared>, mut stop: watch::Receiver<bool>) {
                     drop(m);
                     lock(&shared.ready).push_back(pending);
                     shared.arrived.notify_one();
-                    if shared.outstanding() >= shared.window.load(Ordering::Acquire) {
+                    if shared.saturated() {
                         // Also re-pauses partitions a rebalance just assigned.
                         shared.set_paused(true);
                         paused = true;
@@ -313,7 +329,7 @@ async fn poll(shared: Arc<Shared>, mut stop: watch::Receiver<bool>) {
                 }
             },
             _ = shared.settled.notified() => {
-                if paused && shared.outstanding() < shared.window.load(Ordering::Acquire) {
+                if paused && !shared.saturated() {
                     shared.set_paused(false);
                     paused = false;
                 }

@@ -35,8 +35,10 @@ impl ConsumerContext for FwdCtx {
         }
     }
 
-    fn post_rebalance(&self, _: &BaseConsumer<Self>, r: &Rebalance<'_>) {
-        if let Rebalance::Assign(_) = r {
+    fn post_rebalance(&self, c: &BaseConsumer<Self>, r: &Rebalance<'_>) {
+        if let Rebalance::Assign(tpl) = r {
+            // A pause outlives the assignment in librdkafka (see consumer.rs).
+            let _ = c.resume(tpl);
             self.assigned.send_replace(true);
         }
     }

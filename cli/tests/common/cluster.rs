@@ -59,28 +59,20 @@ pub enum TestBroker {
 }
 
 impl TestBroker {
-    /// Kafka settings for tests: few partitions, short delays and a short
-    /// session, so a killed consumer's partitions move within seconds.
     fn kafka_config() -> KafkaConfig {
-        KafkaConfig {
-            partitions: 4,
-            replication_factor: 1,
-            retry_delays_ms: vec![300, 1_000, 5_000],
-            session_timeout_ms: 6_000,
-            ..Default::default()
-        }
+        test_servers::kafka_test_config()
     }
 
     /// The `KILN_*` variables selecting this broker.
-    pub fn env(self) -> Vec<(&'static str, String)> {
+    pub fn env(self) -> Vec<(String, String)> {
         match self {
             TestBroker::RabbitMq => vec![
-                ("KILN_BROKER", "rabbitmq".to_owned()),
-                ("KILN_AMQP_URL", test_servers::amqp_url()),
+                ("KILN_BROKER".to_owned(), "rabbitmq".to_owned()),
+                ("KILN_AMQP_URL".to_owned(), test_servers::amqp_url()),
             ],
             TestBroker::Kafka => {
                 let k = Self::kafka_config();
-                vec![
+                let mut env: Vec<(String, String)> = [
                     ("KILN_BROKER", "kafka".to_owned()),
                     ("KILN_KAFKA_BROKERS", test_servers::kafka_brokers()),
                     ("KILN_KAFKA__PARTITIONS", k.partitions.to_string()),
@@ -88,6 +80,14 @@ impl TestBroker {
                     ("KILN_KAFKA__RETRY_DELAYS_MS", format!("{:?}", k.retry_delays_ms)),
                     ("KILN_KAFKA__SESSION_TIMEOUT_MS", k.session_timeout_ms.to_string()),
                 ]
+                .into_iter()
+                .map(|(k, v)| (k.to_owned(), v))
+                .collect();
+                for (key, value) in &k.properties {
+                    let var = format!("KILN_KAFKA__PROPERTIES__{}", key.to_uppercase());
+                    env.push((var, value.clone()));
+                }
+                env
             }
         }
     }
@@ -194,8 +194,8 @@ impl Cluster {
             ("RUST_LOG", "info,lapin=warn,mongodb=warn,rdkafka=warn".to_owned()),
         ]
         .into_iter()
-        .chain(broker.env())
         .map(|(k, v)| (k.to_owned(), v))
+        .chain(broker.env())
         .collect();
         Cluster {
             broker,
@@ -344,12 +344,19 @@ impl Cluster {
             if left == 0 {
                 return done.into_iter().map(Option::unwrap).collect();
             }
-            assert!(
-                Instant::now() < deadline,
-                "{left} of {} jobs not finished; logs in {}",
-                ids.len(),
-                self.logs.path().display()
-            );
+            if Instant::now() >= deadline {
+                let mut stuck = Vec::new();
+                for (i, id) in ids.iter().enumerate() {
+                    if done[i].is_none() {
+                        stuck.push(self.job(id).await);
+                    }
+                }
+                panic!(
+                    "{left} of {} jobs not finished; logs in {}; unfinished: {stuck:#?}",
+                    ids.len(),
+                    self.logs.path().display()
+                );
+            }
             tokio::time::sleep(Duration::from_millis(250)).await;
         }
     }
