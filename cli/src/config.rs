@@ -125,6 +125,7 @@ mod tests {
             jail.set_env("KILN_RETRY__MAX_ATTEMPTS", "3");
             jail.set_env("KILN_KAFKA__PARTITIONS", "12");
             jail.set_env("KILN_KAFKA__PROPERTIES__SASL_PASSWORD", "hunter2");
+            jail.set_env("KILN_KAFKA__PROPERTIES__LINGER_MS", "5");
             let c = Config::load(Some(Path::new("k.toml"))).map_err(|e| e.to_string())?;
             assert_eq!(c.listen.port(), 9999);
             assert_eq!(c.limits.max_pixels, 2000);
@@ -132,6 +133,7 @@ mod tests {
             assert_eq!(c.gateway.default_sizes, vec![256, 1024]);
             assert_eq!(c.kafka.partitions, 12);
             assert_eq!(c.kafka.properties["sasl_password"], "hunter2");
+            assert_eq!(c.kafka.properties["linger_ms"], "5");
             // Client secrets never reach a log line.
             assert!(!format!("{c:?}").contains("hunter2"));
             Ok(())

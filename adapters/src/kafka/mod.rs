@@ -52,7 +52,35 @@ pub struct KafkaConfig {
     /// `sasl.username`, ...). Underscores stand for dots, so they can come
     /// from the environment: `KILN_KAFKA__PROPERTIES__SASL_USERNAME`. Never
     /// logged: they may hold secrets.
+    #[serde(deserialize_with = "scalars_as_strings")]
     pub properties: BTreeMap<String, String>,
+}
+
+/// librdkafka takes every setting as a string, but a config file or the
+/// environment may well say `batch_num_messages = 1`.
+fn scalars_as_strings<'de, D: serde::Deserializer<'de>>(
+    d: D,
+) -> Result<BTreeMap<String, String>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Scalar {
+        Text(String),
+        Int(i64),
+        Float(f64),
+        Bool(bool),
+    }
+    Ok(BTreeMap::<String, Scalar>::deserialize(d)?
+        .into_iter()
+        .map(|(k, v)| {
+            let v = match v {
+                Scalar::Text(s) => s,
+                Scalar::Int(i) => i.to_string(),
+                Scalar::Float(f) => f.to_string(),
+                Scalar::Bool(b) => b.to_string(),
+            };
+            (k, v)
+        })
+        .collect())
 }
 
 impl std::fmt::Debug for KafkaConfig {
