@@ -18,7 +18,12 @@ fn config() -> KafkaConfig {
 async fn broker(names: &Names) -> KafkaBroker {
     KafkaBroker::connect(&kafka_brokers(), names.clone(), config())
         .await
-        .unwrap_or_else(|e| panic!("Kafka must be running for these tests ({}): {e}", kafka_brokers()))
+        .unwrap_or_else(|e| {
+            panic!(
+                "Kafka must be running for these tests ({}): {e}",
+                kafka_brokers()
+            )
+        })
 }
 
 fn fresh() -> Names {
@@ -38,9 +43,13 @@ async fn dead_letters_keep_the_message_and_settled_offsets_are_committed() {
     let names = fresh();
     let b = broker(&names).await;
     for i in 0..5 {
-        b.publish(Role::Thumbnail, &format!("file-{i}"), Bytes::from(format!("job-{i}")))
-            .await
-            .unwrap();
+        b.publish(
+            Role::Thumbnail,
+            &format!("file-{i}"),
+            Bytes::from(format!("job-{i}")),
+        )
+        .await
+        .unwrap();
     }
     let mut sub = b.subscribe(Role::Thumbnail, 5).await.unwrap();
     let mut got = Vec::new();
@@ -68,7 +77,10 @@ async fn dead_letters_keep_the_message_and_settled_offsets_are_committed() {
         .await
         .unwrap()
         .unwrap();
-    assert_eq!(back.delivery_count, 2, "a dropped delivery comes back counted");
+    assert_eq!(
+        back.delivery_count, 2,
+        "a dropped delivery comes back counted"
+    );
     if back.payload.as_ref() == b"job-0" {
         back.dead_letter("corrupt input").await.unwrap();
         dead += 1;
@@ -80,7 +92,10 @@ async fn dead_letters_keep_the_message_and_settled_offsets_are_committed() {
     // Closing commits what was settled: nothing is left for the group.
     b.close().await;
     let work = b
-        .topic_stats(&names.topic(Role::Thumbnail), &names.consumer_group(Role::Thumbnail))
+        .topic_stats(
+            &names.topic(Role::Thumbnail),
+            &names.consumer_group(Role::Thumbnail),
+        )
         .await
         .unwrap();
     assert_eq!((work.messages, work.lag), (5, 0), "{work:?}");
@@ -106,7 +121,11 @@ async fn two_consumers_of_a_role_share_its_partitions_and_a_closed_ones_work_mov
     let mut sb = b.subscribe(Role::Metadata, 2).await.unwrap();
     for i in 0..40 {
         producer
-            .publish(Role::Metadata, &format!("file-{i}"), Bytes::from(format!("{i}")))
+            .publish(
+                Role::Metadata,
+                &format!("file-{i}"),
+                Bytes::from(format!("{i}")),
+            )
             .await
             .unwrap();
     }
@@ -206,18 +225,27 @@ async fn busy_consumers_settling_out_of_order_lose_nothing() {
     }
     for i in 0..300u64 {
         producer
-            .publish(Role::Thumbnail, &format!("file-{}", i % 37), Bytes::from(i.to_string()))
+            .publish(
+                Role::Thumbnail,
+                &format!("file-{}", i % 37),
+                Bytes::from(i.to_string()),
+            )
             .await
             .unwrap();
     }
     for w in workers {
         w.await.unwrap();
     }
-    let seen = seen.lock().unwrap();
-    let missing: Vec<u64> = (0..300).filter(|i| !seen.contains(i)).collect();
+    let missing: Vec<u64> = {
+        let seen = seen.lock().unwrap();
+        (0..300).filter(|i| !seen.contains(i)).collect()
+    };
     assert!(missing.is_empty(), "never delivered: {missing:?}");
     let s = producer
-        .topic_stats(&names.topic(Role::Thumbnail), &names.consumer_group(Role::Thumbnail))
+        .topic_stats(
+            &names.topic(Role::Thumbnail),
+            &names.consumer_group(Role::Thumbnail),
+        )
         .await
         .unwrap();
     assert_eq!((s.messages, s.lag), (300, 0), "{s:?}");

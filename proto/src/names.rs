@@ -64,7 +64,11 @@ impl Names {
     /// A Kafka delay topic: a role's retries wait here `delay_ms` before
     /// they return to [`Names::topic`]. Named like `….retry.10s`.
     pub fn retry_topic(&self, role: Role, delay_ms: u64) -> String {
-        format!("{}.jobs.{role}.retry.{}", self.namespace, short_duration(delay_ms))
+        format!(
+            "{}.jobs.{role}.retry.{}",
+            self.namespace,
+            short_duration(delay_ms)
+        )
     }
 
     /// The Kafka topic where a role's dead jobs are kept for inspection.
@@ -92,7 +96,7 @@ impl Names {
 fn short_duration(ms: u64) -> String {
     const UNITS: [(u64, &str); 3] = [(3_600_000, "h"), (60_000, "m"), (1_000, "s")];
     for (size, unit) in UNITS {
-        if ms >= size && ms % size == 0 {
+        if ms >= size && ms.is_multiple_of(size) {
             return format!("{}{unit}", ms / size);
         }
     }
@@ -127,7 +131,10 @@ mod tests {
             "t1.jobs.metadata.retry.1500ms"
         );
         assert_eq!(n.dead_letter_topic(Role::Metadata), "t1.jobs.metadata.dead");
-        assert_ne!(n.consumer_group(Role::Metadata), n.retry_consumer_group(Role::Metadata));
+        assert_ne!(
+            n.consumer_group(Role::Metadata),
+            n.retry_consumer_group(Role::Metadata)
+        );
         assert_ne!(
             Names::default().queue(Role::Metadata),
             n.queue(Role::Metadata)

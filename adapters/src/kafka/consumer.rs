@@ -10,7 +10,9 @@ use crate::broker::{Acker, BrokerError, Delivery, Subscription};
 use async_trait::async_trait;
 use bytes::Bytes;
 use kiln_proto::Role;
-use rdkafka::consumer::{BaseConsumer, CommitMode, Consumer, ConsumerContext, Rebalance, StreamConsumer};
+use rdkafka::consumer::{
+    BaseConsumer, CommitMode, Consumer, ConsumerContext, Rebalance, StreamConsumer,
+};
 use rdkafka::message::{BorrowedMessage, Header, Headers, Message, OwnedHeaders};
 use rdkafka::{ClientContext, Offset, TopicPartitionList};
 use std::collections::VecDeque;
@@ -448,7 +450,11 @@ impl Acker for KafkaAcker {
     }
 
     async fn dead_letter(mut self: Box<Self>, reason: &str) -> Result<(), BrokerError> {
-        let topic = self.shared.broker.names().dead_letter_topic(self.shared.role);
+        let topic = self
+            .shared
+            .broker
+            .names()
+            .dead_letter_topic(self.shared.role);
         let headers = with_header(
             with_header(
                 with_header(

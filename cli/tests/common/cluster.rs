@@ -76,9 +76,18 @@ impl TestBroker {
                     ("KILN_BROKER", "kafka".to_owned()),
                     ("KILN_KAFKA_BROKERS", test_servers::kafka_brokers()),
                     ("KILN_KAFKA__PARTITIONS", k.partitions.to_string()),
-                    ("KILN_KAFKA__REPLICATION_FACTOR", k.replication_factor.to_string()),
-                    ("KILN_KAFKA__RETRY_DELAYS_MS", format!("{:?}", k.retry_delays_ms)),
-                    ("KILN_KAFKA__SESSION_TIMEOUT_MS", k.session_timeout_ms.to_string()),
+                    (
+                        "KILN_KAFKA__REPLICATION_FACTOR",
+                        k.replication_factor.to_string(),
+                    ),
+                    (
+                        "KILN_KAFKA__RETRY_DELAYS_MS",
+                        format!("{:?}", k.retry_delays_ms),
+                    ),
+                    (
+                        "KILN_KAFKA__SESSION_TIMEOUT_MS",
+                        k.session_timeout_ms.to_string(),
+                    ),
                 ]
                 .into_iter()
                 .map(|(k, v)| (k.to_owned(), v))
@@ -125,7 +134,10 @@ impl TestBroker {
                     names.clone(),
                     RabbitConfig::default(),
                 );
-                b.depth(&names.dead_letter_queue(role)).await.unwrap().into()
+                b.depth(&names.dead_letter_queue(role))
+                    .await
+                    .unwrap()
+                    .into()
             }
             TestBroker::Kafka => {
                 let b = Self::kafka(names);
@@ -191,7 +203,10 @@ impl Cluster {
             ("KILN_RETRY__BASE_DELAY_MS", "200".to_owned()),
             ("KILN_RETRY__MAX_DELAY_MS", "2000".to_owned()),
             ("KILN_SHUTDOWN_GRACE_SECS", "10".to_owned()),
-            ("RUST_LOG", "info,lapin=warn,mongodb=warn,rdkafka=warn".to_owned()),
+            (
+                "RUST_LOG",
+                "info,lapin=warn,mongodb=warn,rdkafka=warn".to_owned(),
+            ),
         ]
         .into_iter()
         .map(|(k, v)| (k.to_owned(), v))
