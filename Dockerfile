@@ -1,11 +1,14 @@
 # One image for every Kiln deployable: `kiln gateway`, `kiln worker --role R`, `kiln serve`.
 FROM rust:1.88-bookworm AS build
 WORKDIR /src
+# librdkafka is built from the crate's bundled source (make, gcc, perl, libssl-dev: all in this image).
 COPY . .
 RUN cargo build --release --locked -p kiln && strip target/release/kiln
 
 FROM debian:bookworm-slim
-RUN useradd --system --uid 10001 kiln
+# libssl: librdkafka's TLS and SASL (Kafka); CA certificates for TLS anywhere.
+RUN apt-get update && apt-get install -y --no-install-recommends libssl3 ca-certificates \
+    && rm -rf /var/lib/apt/lists/* && useradd --system --uid 10001 kiln
 COPY --from=build /src/target/release/kiln /usr/local/bin/kiln
 USER kiln
 ENV KILN_LISTEN=0.0.0.0:8080 KILN_HEALTH_LISTEN=0.0.0.0:9090 KILN_DATA_DIR=/tmp/kiln-data
