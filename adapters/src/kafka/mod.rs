@@ -27,7 +27,7 @@ use rdkafka::producer::{FutureProducer, FutureRecord, Producer};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, RwLock};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 pub use topics::TopicStats;
 
@@ -124,6 +124,12 @@ impl KafkaConfig {
     }
 }
 
+#[derive(Default)]
+struct Gate {
+    closed_until: Option<Instant>,
+    backoff: Option<Duration>,
+}
+
 /// Header names Kiln puts on its messages.
 pub(crate) mod header {
     /// Kiln's own retries of this message so far.
@@ -148,6 +154,10 @@ struct Inner {
     config: KafkaConfig,
     producer: RwLock<FutureProducer>,
     topics_ready: tokio::sync::OnceCell<()>,
+    /// After a failure to reach Kafka, calls fail at once until then, so a
+    /// flood of uploads falls through to the outbox instead of each waiting
+    /// out a timeout.
+    gate: std::sync::Mutex<Gate>,
     /// One consumer per role per process, kept across `subscribe` calls:
     /// joining a group is a rebalance for every member, far too costly to
     /// repeat for each `process_one`.
@@ -186,6 +196,7 @@ impl KafkaBroker {
                 config,
                 producer: RwLock::new(producer),
                 topics_ready: tokio::sync::OnceCell::new(),
+                gate: std::sync::Mutex::new(Gate::default()),
                 consumers: tokio::sync::Mutex::new(HashMap::new()),
             }),
         })
@@ -206,11 +217,43 @@ impl KafkaBroker {
     }
 
     async fn ensure_topics(&self) -> Result<(), BrokerError> {
-        self.inner
+        if self.inner.topics_ready.initialized() {
+            return Ok(());
+        }
+        self.check_gate()?;
+        let r = self
+            .inner
             .topics_ready
             .get_or_try_init(|| topics::ensure(self))
             .await
-            .map(|_| ())
+            .map(|_| ());
+        self.record(r.is_ok());
+        r
+    }
+
+    fn check_gate(&self) -> Result<(), BrokerError> {
+        let gate = consumer::lock(&self.inner.gate);
+        match gate.closed_until {
+            Some(t) if Instant::now() < t => Err(unavailable(
+                "kafka unreachable a moment ago; waiting before trying again",
+            )),
+            _ => Ok(()),
+        }
+    }
+
+    /// Widens the gate's backoff (250 ms doubling to 5 s) after a failure;
+    /// opens it after a success.
+    fn record(&self, ok: bool) {
+        let mut gate = consumer::lock(&self.inner.gate);
+        if ok {
+            *gate = Gate::default();
+        } else {
+            let backoff = gate.backoff.map_or(Duration::from_millis(250), |b| {
+                (b * 2).min(Duration::from_secs(5))
+            });
+            gate.backoff = Some(backoff);
+            gate.closed_until = Some(Instant::now() + backoff);
+        }
     }
 
     /// Produces one message and waits until the broker acknowledges it
@@ -223,6 +266,7 @@ impl KafkaBroker {
         headers: OwnedHeaders,
     ) -> Result<(), BrokerError> {
         self.ensure_topics().await?;
+        self.check_gate()?;
         let producer = self.producer();
         let mut record = FutureRecord::to(topic).payload(payload).headers(headers);
         if let Some(key) = key {
@@ -230,8 +274,12 @@ impl KafkaBroker {
         }
         let timeout = Duration::from_millis(self.inner.config.publish_timeout_ms);
         match producer.send(record, timeout).await {
-            Ok(_) => Ok(()),
+            Ok(_) => {
+                self.record(true);
+                Ok(())
+            }
             Err((e, _)) => {
+                self.record(false);
                 // An idempotent producer that hit a fatal error (a fenced
                 // epoch, say) can send nothing more: start a new one.
                 if producer.client().fatal_error().is_some() {
@@ -247,7 +295,7 @@ impl KafkaBroker {
         }
     }
 
-    fn producer(&self) -> FutureProducer {
+    pub(crate) fn producer(&self) -> FutureProducer {
         match self.inner.producer.read() {
             Ok(p) => p.clone(),
             Err(poisoned) => poisoned.into_inner().clone(),

@@ -9,6 +9,7 @@ use rdkafka::admin::{AdminClient, AdminOptions, NewTopic, TopicReplication};
 use rdkafka::client::DefaultClientContext;
 use rdkafka::consumer::{BaseConsumer, Consumer};
 use rdkafka::error::RDKafkaErrorCode;
+use rdkafka::producer::Producer;
 use std::time::Duration;
 
 const ADMIN_TIMEOUT: Duration = Duration::from_secs(10);
@@ -72,13 +73,15 @@ pub(super) async fn ensure(b: &KafkaBroker) -> Result<(), BrokerError> {
     Ok(())
 }
 
-/// The cluster answers a metadata request for a work topic.
+/// The cluster answers a metadata request for a work topic (through the
+/// producer's connections: a probe every few seconds must not open new ones).
 pub(super) async fn ping(b: &KafkaBroker) -> Result<(), BrokerError> {
     let topic = b.names().topic(Role::ALL[0]);
-    let config = b.client_config();
+    let producer = b.producer();
     blocking(move || {
-        let c: BaseConsumer = config.create().map_err(unavailable)?;
-        c.fetch_metadata(Some(&topic), Duration::from_secs(3))
+        producer
+            .client()
+            .fetch_metadata(Some(&topic), Duration::from_secs(3))
             .map(|_| ())
             .map_err(unavailable)
     })
