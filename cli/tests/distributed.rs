@@ -163,16 +163,15 @@ async fn fifty_uploads(broker: TestBroker) {
     c.cleanup().await;
 }
 
-/// Waits until some thumbnail job is `running`.
-async fn wait_running(c: &Cluster) {
+/// Waits until worker `w` is working on a job (per its log).
+async fn wait_holding_a_job(c: &Cluster, w: usize) {
     let deadline = Instant::now() + Duration::from_secs(60);
-    loop {
-        let list = c.get_json("/v1/jobs?status=running&kind=thumbnail").await;
-        if !list["jobs"].as_array().unwrap().is_empty() {
-            return;
-        }
-        assert!(Instant::now() < deadline, "no job ever ran");
-        tokio::time::sleep(Duration::from_millis(20)).await;
+    let p = &c.workers[w];
+    while p.log_count("job started")
+        <= p.log_count("job succeeded") + p.log_count("job dead") + p.log_count("result discarded")
+    {
+        assert!(Instant::now() < deadline, "the worker never held a job");
+        tokio::time::sleep(Duration::from_millis(10)).await;
     }
 }
 
@@ -185,11 +184,17 @@ async fn killed_mid_job(broker: TestBroker) {
     let mut c = Cluster::on(broker);
     c.start_gateway().await;
     let victim = c.start_worker(Role::Thumbnail, 2).await;
+    let survivor = c.start_worker(Role::Thumbnail, 2).await;
     c.start_worker(Role::Metadata, 2).await;
     let (thumbs, all) = upload_many(&c, photos(12, 3000, 2200)).await;
-    wait_running(&c).await;
-    let survivor = c.start_worker(Role::Thumbnail, 2).await;
+    wait_holding_a_job(&c, victim).await;
     c.workers[victim].kill9();
+    if broker == TestBroker::Kafka {
+        // Test broker gap (README, Tansu #3): it keeps a crashed leader in
+        // the group, so the survivor never gets its partitions; a member
+        // joining re-forms the group, as Kafka does on the session timeout.
+        c.start_worker(Role::Thumbnail, 2).await;
+    }
 
     let done = c.wait_terminal(&all, Duration::from_secs(300)).await;
     assert!(done.iter().all(|j| j["status"] == "succeeded"), "{done:?}");
@@ -198,7 +203,7 @@ async fn killed_mid_job(broker: TestBroker) {
         .filter(|j| thumbs.iter().any(|t| j["id"] == *t))
         .cloned()
         .collect();
-    // The job the victim held was started again by the survivor.
+    // The job the victim held was started again by another replica.
     assert!(
         thumb_jobs.iter().any(|j| j["attempts"].as_u64() >= Some(2)),
         "no job was interrupted"
@@ -211,28 +216,30 @@ async fn killed_mid_job(broker: TestBroker) {
 on_each_broker!(sigterm: rabbitmq_sigterm_lets_jobs_in_flight_finish_then_exits_zero,
     kafka_sigterm_lets_jobs_in_flight_finish_then_exits_zero);
 
+/// Two replicas share the work; one is stopped (SIGTERM) mid-job: it
+/// finishes what it started and exits 0, and the other (which on Kafka takes
+/// over the stopped one's partitions at once) does the rest, exactly once.
 async fn sigterm(broker: TestBroker) {
     let mut c = Cluster::on(broker);
     c.start_gateway().await;
-    let w = c.start_worker(Role::Thumbnail, 2).await;
-    let (thumbs, _) = upload_many(&c, photos(6, 3000, 2200)).await;
-    wait_running(&c).await;
-    let status = c.workers[w].terminate();
+    let stopped = c.start_worker(Role::Thumbnail, 2).await;
+    let other = c.start_worker(Role::Thumbnail, 2).await;
+    let (thumbs, _) = upload_many(&c, photos(8, 3000, 2200)).await;
+    wait_holding_a_job(&c, stopped).await;
+    let status = c.workers[stopped].terminate();
     assert!(status.success(), "worker exited with {status}");
-    // Whatever it had started, it finished; nothing is left running.
-    let mut finished = 0;
-    for id in &thumbs {
-        let j = c.job(id).await;
-        assert_ne!(j["status"], "running", "{j}");
-        if j["status"] == "succeeded" {
-            finished += 1;
-        }
-    }
-    assert!(finished >= 1, "the job in flight did not finish");
-    // The rest are still queued, and a new worker does them.
-    c.start_worker(Role::Thumbnail, 2).await;
+    // Whatever it had started, it finished.
+    let p = &c.workers[stopped];
+    assert!(p.log_count("job started") >= 1);
+    assert_eq!(
+        p.log_count("job started"),
+        p.log_count("job succeeded") + p.log_count("result discarded"),
+        "the stopped worker left a job unfinished"
+    );
     let done = c.wait_terminal(&thumbs, Duration::from_secs(120)).await;
-    assert!(done.iter().all(|j| j["status"] == "succeeded"));
+    assert!(done.iter().all(|j| j["status"] == "succeeded"), "{done:?}");
+    assert!(c.workers[other].log_count("job succeeded") > 0);
+    assert_outputs_exact(&c, &done).await;
     c.cleanup().await;
 }
 

@@ -290,7 +290,8 @@ impl Cluster {
         self.gateway = Some(p);
     }
 
-    /// Starts a worker and waits until its readiness probe says ready.
+    /// Starts a worker and waits until its readiness probe says ready and it
+    /// consumes.
     pub async fn start_worker(&mut self, role: Role, concurrency: usize) -> usize {
         let c = concurrency.to_string();
         let p = self.spawn(
@@ -307,6 +308,12 @@ impl Cluster {
             }
             assert!(Instant::now() < deadline, "worker never became ready");
             tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        // Ready means its servers answer; consuming means it has joined its
+        // queue (on Kafka: its group's rebalance is over, for every member).
+        while p.log_count("worker consuming") == 0 {
+            assert!(Instant::now() < deadline, "worker never started consuming");
+            tokio::time::sleep(Duration::from_millis(50)).await;
         }
         self.workers.push(p);
         self.workers.len() - 1

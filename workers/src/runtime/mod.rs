@@ -139,6 +139,7 @@ impl Worker {
         let known = self.role().kinds().contains(&msg.kind);
         let job = match self.ctx.store.start_attempt(&msg.job_id).await {
             Ok(StartOutcome::Started(job)) => {
+                info!(attempt = job.attempts, "job started");
                 self.announce(&job, JobStatus::Running, None).await;
                 job
             }
