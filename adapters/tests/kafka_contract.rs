@@ -26,6 +26,14 @@ async fn broker(names: &Names) -> KafkaBroker {
         })
 }
 
+/// A role's work topic: messages held, and the role's group's lag.
+async fn work_stats(b: &KafkaBroker, role: Role) -> kiln_adapters::kafka::TopicStats {
+    let names = b.names();
+    b.topic_stats(&names.topic(role), &names.consumer_group(role))
+        .await
+        .unwrap()
+}
+
 fn fresh() -> Names {
     Names::new(format!("t{}", kiln_adapters::new_id().replace('-', "")))
 }
@@ -91,13 +99,7 @@ async fn dead_letters_keep_the_message_and_settled_offsets_are_committed() {
     drop(sub);
     // Closing commits what was settled: nothing is left for the group.
     b.close().await;
-    let work = b
-        .topic_stats(
-            &names.topic(Role::Thumbnail),
-            &names.consumer_group(Role::Thumbnail),
-        )
-        .await
-        .unwrap();
+    let work = work_stats(&b, Role::Thumbnail).await;
     assert_eq!((work.messages, work.lag), (5, 0), "{work:?}");
     let dlq = b
         .topic_stats(
@@ -259,13 +261,7 @@ async fn busy_consumers_settling_out_of_order_lose_nothing() {
         (0..300).filter(|i| !seen.contains(i)).collect()
     };
     assert!(missing.is_empty(), "never delivered: {missing:?}");
-    let s = producer
-        .topic_stats(
-            &names.topic(Role::Thumbnail),
-            &names.consumer_group(Role::Thumbnail),
-        )
-        .await
-        .unwrap();
+    let s = work_stats(&producer, Role::Thumbnail).await;
     assert_eq!((s.messages, s.lag), (300, 0), "{s:?}");
     producer.delete_topology().await.unwrap();
 }
