@@ -4,16 +4,17 @@
 //! each partition, and pauses fetching while the worker is saturated, so a
 //! busy consumer keeps polling (and its group membership) without hoarding.
 
+use super::acker::KafkaAcker;
 use super::offsets::{Tp, Tracker};
 use super::{KafkaBroker, forwarder, header, unavailable};
-use crate::broker::{Acker, BrokerError, Delivery, Subscription};
+use crate::broker::{BrokerError, Delivery, Subscription};
 use async_trait::async_trait;
 use bytes::Bytes;
 use kiln_proto::Role;
 use rdkafka::consumer::{
     BaseConsumer, CommitMode, Consumer, ConsumerContext, Rebalance, StreamConsumer,
 };
-use rdkafka::message::{BorrowedMessage, Header, Headers, Message, OwnedHeaders};
+use rdkafka::message::{BorrowedMessage, Headers, Message};
 use rdkafka::{ClientContext, Offset, TopicPartitionList};
 use std::collections::VecDeque;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
@@ -73,25 +74,25 @@ pub(super) fn header_u64(m: &BorrowedMessage<'_>, name: &str) -> u64 {
 }
 
 /// A received message not yet settled.
-struct Pending {
-    payload: Bytes,
-    key: Option<Vec<u8>>,
-    retries: u64,
-    redeliveries: u64,
-    tp: Tp,
-    offset: i64,
-    epoch: u64,
+pub(super) struct Pending {
+    pub(super) payload: Bytes,
+    pub(super) key: Option<Vec<u8>>,
+    pub(super) retries: u64,
+    pub(super) redeliveries: u64,
+    pub(super) tp: Tp,
+    pub(super) offset: i64,
+    pub(super) epoch: u64,
 }
 
-struct Shared {
-    broker: KafkaBroker,
-    role: Role,
+pub(super) struct Shared {
+    pub(super) broker: KafkaBroker,
+    pub(super) role: Role,
     consumer: StreamConsumer<Ctx>,
     /// Received, not yet handed to a subscription.
-    ready: Mutex<VecDeque<Pending>>,
-    arrived: Notify,
+    pub(super) ready: Mutex<VecDeque<Pending>>,
+    pub(super) arrived: Notify,
     settled: Notify,
-    in_flight: AtomicUsize,
+    pub(super) in_flight: AtomicUsize,
     /// Messages held at once (ready plus in flight) before fetching pauses.
     window: AtomicUsize,
     closed: AtomicBool,
@@ -122,10 +123,7 @@ impl Shared {
             self.in_flight.fetch_add(1, Ordering::AcqRel);
             let count = (1 + p.retries + p.redeliveries).min(u32::MAX as u64) as u32;
             let payload = p.payload.clone();
-            let acker = KafkaAcker {
-                shared: self.clone(),
-                pending: Some(p),
-            };
+            let acker = KafkaAcker::new(self.clone(), p);
             return Some(Delivery::new(payload, count, Box::new(acker)));
         }
         if dropped {
@@ -137,7 +135,7 @@ impl Shared {
     /// Marks a message settled and stores the partition's new position for
     /// the next commit (librdkafka commits stored offsets every second, and
     /// on revocation and close).
-    fn finish(&self, p: &Pending) {
+    pub(super) fn finish(&self, p: &Pending) {
         let mut tracker = lock(&self.consumer.context().tracker);
         if let Some(pos) = tracker.finished(&p.tp, p.offset, p.epoch) {
             let mut tpl = TopicPartitionList::new();
@@ -373,102 +371,5 @@ impl Subscription for KafkaSubscription {
             return Err(BrokerError::Closed);
         }
         Ok(self.rc.shared.take())
-    }
-}
-
-/// Settles one message. Retry and dead-letter produce a copy (to a delay or
-/// the dead-letter topic) and wait for Kafka's acknowledgement before the
-/// original counts as done: a crash in between duplicates, never loses.
-struct KafkaAcker {
-    shared: Arc<Shared>,
-    pending: Option<Pending>,
-}
-
-impl KafkaAcker {
-    fn settle(&mut self) -> Result<(), BrokerError> {
-        let p = self.pending.take().ok_or(BrokerError::Closed)?;
-        self.shared.finish(&p);
-        Ok(())
-    }
-
-    async fn copy_to(&self, topic: &str, headers: OwnedHeaders) -> Result<(), BrokerError> {
-        let p = self.pending.as_ref().ok_or(BrokerError::Closed)?;
-        self.shared
-            .broker
-            .produce(topic, p.key.as_deref(), &p.payload, headers)
-            .await
-    }
-
-    fn retries(&self) -> u64 {
-        self.pending.as_ref().map_or(0, |p| p.retries)
-    }
-}
-
-pub(super) fn with_header(h: OwnedHeaders, key: &str, value: &str) -> OwnedHeaders {
-    h.insert(Header {
-        key,
-        value: Some(value),
-    })
-}
-
-impl Drop for KafkaAcker {
-    fn drop(&mut self) {
-        // Unsettled (the handler was cancelled, or a retry could not be
-        // written): hand it out again from memory. Its offset is still
-        // uncommitted, so a crash before then redelivers it too.
-        if let Some(mut p) = self.pending.take() {
-            p.redeliveries += 1;
-            lock(&self.shared.ready).push_front(p);
-            self.shared.in_flight.fetch_sub(1, Ordering::AcqRel);
-            self.shared.arrived.notify_one();
-        }
-    }
-}
-
-#[async_trait]
-impl Acker for KafkaAcker {
-    async fn ack(mut self: Box<Self>) -> Result<(), BrokerError> {
-        self.settle()
-    }
-
-    async fn retry(mut self: Box<Self>, delay: Duration) -> Result<(), BrokerError> {
-        let broker = &self.shared.broker;
-        let tier = broker.config().retry_tier(delay);
-        let topic = broker.names().retry_topic(self.shared.role, tier);
-        let due = chrono::Utc::now().timestamp_millis().max(0) as u64 + tier;
-        let headers = with_header(
-            with_header(
-                OwnedHeaders::new(),
-                header::RETRIES,
-                &(self.retries() + 1).to_string(),
-            ),
-            header::DUE_AT,
-            &due.to_string(),
-        );
-        self.copy_to(&topic, headers).await?;
-        self.settle()
-    }
-
-    async fn dead_letter(mut self: Box<Self>, reason: &str) -> Result<(), BrokerError> {
-        let topic = self
-            .shared
-            .broker
-            .names()
-            .dead_letter_topic(self.shared.role);
-        let headers = with_header(
-            with_header(
-                with_header(
-                    OwnedHeaders::new(),
-                    header::RETRIES,
-                    &self.retries().to_string(),
-                ),
-                header::REASON,
-                reason,
-            ),
-            header::DEAD_AT,
-            &chrono::Utc::now().to_rfc3339(),
-        );
-        self.copy_to(&topic, headers).await?;
-        self.settle()
     }
 }

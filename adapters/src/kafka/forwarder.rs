@@ -6,7 +6,8 @@
 //! partition's oldest message with that partition paused until it is due,
 //! while every other partition goes on.
 
-use super::consumer::{consumer_config, header_u64, leave, lock, tps, with_header};
+use super::acker::with_header;
+use super::consumer::{consumer_config, header_u64, leave, lock, tps};
 use super::offsets::Tp;
 use super::{KafkaBroker, header, unavailable};
 use crate::broker::BrokerError;
