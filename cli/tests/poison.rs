@@ -10,7 +10,7 @@ mod common;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use common::TestApp;
-use common::cluster::TestBroker;
+use common::brokers::TestBroker;
 use kiln::Config;
 use kiln_adapters::{FileRecord, JobRecord};
 use kiln_proto::Role;

@@ -85,7 +85,7 @@ async fn job_events_stream_live_from_any_replica_and_end_when_the_job_is_done() 
         (code, err["error"]["code"].as_str()),
         (404, Some("not_found"))
     );
-    common::cluster::delete_queues(&kiln_proto::Names::new(a.config.namespace.clone())).await;
+    common::brokers::delete_queues(&kiln_proto::Names::new(a.config.namespace.clone())).await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -118,5 +118,5 @@ async fn the_upload_rate_limit_is_shared_by_replicas_and_answers_429_with_retry_
     assert_eq!(body["error"]["code"], "rate_limited");
     // Reading is not limited.
     assert_eq!(b.get_json("/v1/jobs").await.0, 200);
-    common::cluster::delete_queues(&kiln_proto::Names::new(a.config.namespace.clone())).await;
+    common::brokers::delete_queues(&kiln_proto::Names::new(a.config.namespace.clone())).await;
 }

@@ -1,9 +1,8 @@
 //! A distributed Kiln made of real OS processes (`kiln gateway`, `kiln
-//! worker --role R`) on real MongoDB-protocol, RabbitMQ and Redis servers,
+//! worker --role R`) on real MongoDB-protocol, RabbitMQ or Kafka, and Redis servers,
 //! each test with its own database, queue namespace and Redis prefix.
 
-use kiln_adapters::kafka::{KafkaBroker, KafkaConfig};
-use kiln_adapters::rabbitmq::{RabbitBroker, RabbitConfig};
+use super::brokers::TestBroker;
 use kiln_adapters::test_servers;
 use kiln_proto::{Names, Role};
 use serde_json::Value;
@@ -27,7 +26,6 @@ impl Proc {
         let _ = self.child.wait();
     }
 
-    /// SIGTERM, then the exit status.
     /// Log lines containing `needle` so far.
     pub fn log_count(&self, needle: &str) -> usize {
         std::fs::read_to_string(&self.log)
@@ -37,6 +35,16 @@ impl Proc {
             .count()
     }
 
+    /// Jobs this worker has started and not yet finished, per its log.
+    pub fn jobs_in_flight(&self) -> usize {
+        let finished = ["job succeeded", "job dead", "result discarded"]
+            .iter()
+            .map(|n| self.log_count(n))
+            .sum();
+        self.log_count("job started").saturating_sub(finished)
+    }
+
+    /// SIGTERM, then the exit status.
     pub fn terminate(&mut self) -> std::process::ExitStatus {
         let _ = Command::new("kill")
             .args(["-TERM", &self.child.id().to_string()])
@@ -48,117 +56,6 @@ impl Proc {
 impl Drop for Proc {
     fn drop(&mut self) {
         self.kill9();
-    }
-}
-
-/// The production broker a test runs on.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum TestBroker {
-    RabbitMq,
-    Kafka,
-}
-
-impl TestBroker {
-    fn kafka_config() -> KafkaConfig {
-        test_servers::kafka_test_config()
-    }
-
-    /// The `KILN_*` variables selecting this broker.
-    pub fn env(self) -> Vec<(String, String)> {
-        match self {
-            TestBroker::RabbitMq => vec![
-                ("KILN_BROKER".to_owned(), "rabbitmq".to_owned()),
-                ("KILN_AMQP_URL".to_owned(), test_servers::amqp_url()),
-            ],
-            TestBroker::Kafka => {
-                let k = Self::kafka_config();
-                let mut env: Vec<(String, String)> = [
-                    ("KILN_BROKER", "kafka".to_owned()),
-                    ("KILN_KAFKA_BROKERS", test_servers::kafka_brokers()),
-                    ("KILN_KAFKA__PARTITIONS", k.partitions.to_string()),
-                    (
-                        "KILN_KAFKA__REPLICATION_FACTOR",
-                        k.replication_factor.to_string(),
-                    ),
-                    (
-                        "KILN_KAFKA__RETRY_DELAYS_MS",
-                        format!("{:?}", k.retry_delays_ms),
-                    ),
-                    (
-                        "KILN_KAFKA__SESSION_TIMEOUT_MS",
-                        k.session_timeout_ms.to_string(),
-                    ),
-                ]
-                .into_iter()
-                .map(|(k, v)| (k.to_owned(), v))
-                .collect();
-                for (key, value) in &k.properties {
-                    let var = format!("KILN_KAFKA__PROPERTIES__{}", key.to_uppercase());
-                    env.push((var, value.clone()));
-                }
-                env
-            }
-        }
-    }
-
-    /// Selects this broker in an in-process configuration.
-    pub fn apply(self, c: &mut kiln::Config) {
-        match self {
-            TestBroker::RabbitMq => {
-                c.broker = "rabbitmq".into();
-                c.amqp_url = Some(test_servers::amqp_url());
-            }
-            TestBroker::Kafka => {
-                c.broker = "kafka".into();
-                c.kafka_brokers = Some(test_servers::kafka_brokers());
-                c.kafka = Self::kafka_config();
-            }
-        }
-    }
-
-    fn kafka(names: &Names) -> KafkaBroker {
-        KafkaBroker::lazy(
-            &test_servers::kafka_brokers(),
-            names.clone(),
-            Self::kafka_config(),
-        )
-        .unwrap()
-    }
-
-    /// Messages in `role`'s dead-letter queue or topic.
-    pub async fn dead_letters(self, names: &Names, role: Role) -> u64 {
-        match self {
-            TestBroker::RabbitMq => {
-                let b = RabbitBroker::lazy(
-                    &test_servers::amqp_url(),
-                    names.clone(),
-                    RabbitConfig::default(),
-                );
-                b.depth(&names.dead_letter_queue(role))
-                    .await
-                    .unwrap()
-                    .into()
-            }
-            TestBroker::Kafka => {
-                let b = Self::kafka(names);
-                let s = b
-                    .topic_stats(&names.dead_letter_topic(role), &names.consumer_group(role))
-                    .await
-                    .unwrap();
-                s.messages as u64
-            }
-        }
-    }
-
-    /// Removes a test namespace's queues or topics, so repeated runs do not
-    /// pile them up on the shared servers.
-    pub async fn cleanup(self, names: &Names) {
-        match self {
-            TestBroker::RabbitMq => delete_queues(names).await,
-            TestBroker::Kafka => {
-                let _ = Self::kafka(names).delete_topology().await;
-            }
-        }
     }
 }
 
@@ -434,15 +331,4 @@ pub async fn production_on(broker: TestBroker) -> impl Fn(&mut kiln::Config) + C
         c.redis_url = Some(test_servers::redis_url());
         c.namespace = format!("t{id}");
     }
-}
-
-/// Removes a test namespace's exchange and queues, so repeated runs do not
-/// pile up quorum queues on the shared RabbitMQ.
-pub async fn delete_queues(names: &Names) {
-    let broker = RabbitBroker::lazy(
-        &test_servers::amqp_url(),
-        names.clone(),
-        RabbitConfig::default(),
-    );
-    let _ = broker.delete_topology(&[]).await;
 }
