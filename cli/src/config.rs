@@ -7,7 +7,7 @@ use kiln_adapters::kafka::KafkaConfig;
 use kiln_adapters::rabbitmq::RabbitConfig;
 use kiln_gateway::GatewayConfig;
 use kiln_workers::RetryPolicy;
-use kiln_workers::imaging::ImageLimits;
+use kiln_imaging::ImageLimits;
 use serde::{Deserialize, Serialize};
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};

@@ -1,6 +1,6 @@
 //! Loading a job's input file, within the byte limit.
 
-use crate::imaging::ImageLimits;
+use kiln_imaging::ImageLimits;
 use crate::{JobContext, JobError};
 use kiln_adapters::blob::read_all;
 use kiln_adapters::{FileRecord, JobRecord};

@@ -8,7 +8,6 @@
 //! that will not (corrupt input, over a limit).
 
 mod error;
-pub mod imaging;
 mod input;
 mod metadata;
 mod retry;

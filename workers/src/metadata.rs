@@ -1,6 +1,6 @@
 //! The `metadata` job: format, dimensions and EXIF of an uploaded image.
 
-use crate::imaging::{ImageLimits, ImagingError, format_name, probe};
+use kiln_imaging::{ImageLimits, ImagingError, format_name, probe};
 use crate::{Handler, JobContext, JobError};
 use async_trait::async_trait;
 use kiln_adapters::{FileRecord, JobRecord};

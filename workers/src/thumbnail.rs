@@ -1,6 +1,6 @@
 //! The `thumbnail` job: several sizes and formats of one uploaded image.
 
-use crate::imaging::{ImageLimits, ImagingError, render_thumbnails};
+use kiln_imaging::{ImageLimits, ImagingError, render_thumbnails};
 use crate::{Handler, JobContext, JobError};
 use async_trait::async_trait;
 use chrono::Utc;

@@ -1,5 +1,6 @@
-//! Image probing, decoding, resizing and encoding, free of any I/O so it can
-//! run on the blocking pool, be benchmarked and be fuzzed on its own.
+//! Kiln's image engine: probing, limits, decoding, resizing and encoding,
+//! free of any I/O so it can run on the blocking pool, be benchmarked and be
+//! fuzzed on its own.
 
 mod encode;
 mod render;
