@@ -7,7 +7,7 @@ use kiln_adapters::kafka::KafkaConfig;
 use kiln_adapters::rabbitmq::RabbitConfig;
 use kiln_gateway::GatewayConfig;
 use kiln_workers::RetryPolicy;
-use kiln_imaging::ImageLimits;
+use kiln_imaging::{ImageLimits, RenderOptions};
 use serde::{Deserialize, Serialize};
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -61,6 +61,8 @@ pub struct Config {
     pub gateway: GatewayConfig,
     /// Image safety limits.
     pub limits: ImageLimits,
+    /// Thumbnail encoding: JPEG/WebP quality, embedded EXIF previews.
+    pub thumbnails: RenderOptions,
     /// Retry and dead-letter policy.
     pub retry: RetryPolicy,
 }
@@ -90,6 +92,7 @@ impl Default for Config {
             shutdown_grace_secs: 30,
             gateway: GatewayConfig::default(),
             limits: ImageLimits::default(),
+            thumbnails: RenderOptions::default(),
             retry: RetryPolicy::default(),
         }
     }

@@ -65,7 +65,7 @@ pub async fn spawn_gateway(
 /// A worker for `role` with `concurrency` jobs at a time.
 pub fn build_worker(config: &Config, b: &Backends, role: Role, concurrency: usize) -> Arc<Worker> {
     let handler: Arc<dyn Handler> = match role {
-        Role::Thumbnail => Arc::new(ThumbnailHandler::new(config.limits)),
+        Role::Thumbnail => Arc::new(ThumbnailHandler::new(config.limits, config.thumbnails)),
         Role::Metadata => Arc::new(MetadataHandler::new(config.limits)),
     };
     let ctx = JobContext {

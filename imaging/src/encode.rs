@@ -1,27 +1,38 @@
 //! Thumbnail encoders. Outputs carry pixels only: no EXIF, no GPS.
 
-use super::ImagingError;
-use image::codecs::jpeg::JpegEncoder;
+use crate::{ImagingError, RenderOptions};
 use image::codecs::png::{CompressionType, FilterType, PngEncoder};
 use image::{DynamicImage, RgbImage};
 use kiln_proto::ImageFormat;
 
-/// JPEG quality: visually lossless for thumbnails at a modest size.
-const JPEG_QUALITY: u8 = 82;
-/// WebP quality, tuned to look like [`JPEG_QUALITY`] at ~30 % fewer bytes.
-const WEBP_QUALITY: f32 = 80.0;
-
 /// Encodes an 8-bit RGB or RGBA image.
-pub fn encode(img: &DynamicImage, format: ImageFormat) -> Result<Vec<u8>, ImagingError> {
+pub fn encode(
+    img: &DynamicImage,
+    format: ImageFormat,
+    opts: &RenderOptions,
+) -> Result<Vec<u8>, ImagingError> {
     let fail =
         |e: String| ImagingError::Corrupt(format!("{} encoding failed: {e}", format.as_str()));
     let mut buf = Vec::new();
     match format {
         ImageFormat::Jpeg => {
+            // libjpeg-turbo's SIMD encoder, 4:2:0 as libvips below Q90.
             let rgb = flatten_on_white(img);
-            JpegEncoder::new_with_quality(&mut buf, JPEG_QUALITY)
-                .encode_image(&rgb)
-                .map_err(|e| fail(e.to_string()))?;
+            let image = turbojpeg::Image {
+                pixels: rgb.as_raw().as_slice(),
+                width: rgb.width() as usize,
+                pitch: rgb.width() as usize * 3,
+                height: rgb.height() as usize,
+                format: turbojpeg::PixelFormat::RGB,
+            };
+            let sub = if opts.jpeg_quality >= 90 {
+                turbojpeg::Subsamp::None
+            } else {
+                turbojpeg::Subsamp::Sub2x2
+            };
+            buf = turbojpeg::compress(image, opts.jpeg_quality.clamp(1, 100) as i32, sub)
+                .map_err(|e| fail(e.to_string()))?
+                .to_vec();
         }
         ImageFormat::Png => {
             let enc =
@@ -40,7 +51,7 @@ pub fn encode(img: &DynamicImage, format: ImageFormat) -> Result<Vec<u8>, Imagin
                 _ => return Err(fail("expected 8-bit RGB or RGBA".into())),
             };
             let mem = enc
-                .encode_simple(false, WEBP_QUALITY)
+                .encode_simple(false, opts.webp_quality.clamp(0.0, 100.0))
                 .map_err(|e| fail(format!("{e:?}")))?;
             buf.extend_from_slice(&mem);
         }

@@ -2,11 +2,16 @@
 //! free of any I/O so it can run on the blocking pool, be benchmarked and be
 //! fuzzed on its own.
 
+mod decode;
 mod encode;
+mod icc;
+pub mod jpeg;
+mod preview;
 mod render;
 
+pub use decode::{DecodePath, Source, decode_for, decode_oriented};
 pub use encode::encode;
-pub use render::{Rendered, decode_oriented, render_thumbnails, target_size};
+pub use render::{RenderOptions, Rendered, Rendering, render_thumbnails, target_size};
 
 use serde::{Deserialize, Serialize};
 use std::io::Cursor;
@@ -93,6 +98,15 @@ pub fn probe(data: &[u8]) -> Result<Probe, ImagingError> {
             };
             ImagingError::Unsupported(format!("{what} is not a JPEG, PNG, WebP or GIF image"))
         })?;
+    if format == image::ImageFormat::Jpeg {
+        // Our own parser: it reads no more than the segments before the frame.
+        let h = jpeg::header::parse(data)?;
+        return Ok(Probe {
+            format,
+            width: h.width,
+            height: h.height,
+        });
+    }
     let (width, height) = image::ImageReader::with_format(Cursor::new(data), format)
         .into_dimensions()
         .map_err(|e| {

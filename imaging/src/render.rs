@@ -1,10 +1,33 @@
-//! Decode once, apply EXIF orientation, resize down a chain of sizes.
+//! Decode once at the scale the largest size needs, resize down the chain of
+//! sizes, encode each size in each format.
 
-use super::{ImageLimits, ImagingError, check_limits, encode, probe};
+use crate::decode::{DecodePath, decode_for};
+use crate::{ImageLimits, ImagingError, encode, icc};
 use fast_image_resize::{FilterType, ResizeAlg, ResizeOptions, Resizer};
-use image::{DynamicImage, ImageDecoder, ImageReader};
+use image::DynamicImage;
 use kiln_proto::ImageFormat;
-use std::io::Cursor;
+
+/// Encoder settings and shortcuts (config section `[thumbnails]`).
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(default)]
+pub struct RenderOptions {
+    /// JPEG quality, 1..=100 (default 80, as libvips and imgproxy).
+    pub jpeg_quality: u8,
+    /// WebP quality, 0..=100 (default 80).
+    pub webp_quality: f32,
+    /// Use a JPEG's embedded EXIF preview when it is large enough.
+    pub embedded_preview: bool,
+}
+
+impl Default for RenderOptions {
+    fn default() -> Self {
+        RenderOptions {
+            jpeg_quality: 80,
+            webp_quality: 80.0,
+            embedded_preview: false,
+        }
+    }
+}
 
 /// One encoded thumbnail.
 #[derive(Debug, Clone)]
@@ -19,6 +42,15 @@ pub struct Rendered {
     pub height: u32,
     /// Encoded bytes, with no metadata (no EXIF, no GPS).
     pub bytes: Vec<u8>,
+}
+
+/// A rendering and how the source was decoded.
+#[derive(Debug, Clone)]
+pub struct Rendering {
+    /// Every (size, format) output, largest size first.
+    pub outputs: Vec<Rendered>,
+    /// The decoder that ran.
+    pub path: DecodePath,
 }
 
 /// Dimensions whose longer edge is `edge`, keeping the aspect ratio; never
@@ -37,59 +69,8 @@ pub fn target_size(width: u32, height: u32, edge: u32) -> (u32, u32) {
     }
 }
 
-fn decode_error(e: image::ImageError) -> ImagingError {
-    match e {
-        image::ImageError::Limits(l) => ImagingError::OverLimit(format!("decoder limit: {l}")),
-        image::ImageError::Unsupported(u) => ImagingError::Unsupported(u.to_string()),
-        other => ImagingError::Corrupt(other.to_string()),
-    }
-}
-
-/// Decodes the image (the first frame of an animation) after checking the
-/// header against `limits`, and applies its EXIF orientation.
-pub fn decode_oriented(data: &[u8], limits: &ImageLimits) -> Result<DynamicImage, ImagingError> {
-    let p = probe(data)?;
-    check_limits(&p, limits)?;
-    if p.format == image::ImageFormat::Jpeg && !jpeg_has_end(data) {
-        // Decoders fill a truncated JPEG with grey and carry on; a thumbnail
-        // that is half grey is worse than a clear error.
-        return Err(ImagingError::Corrupt(
-            "truncated JPEG: no end-of-image marker".into(),
-        ));
-    }
-    let mut reader = ImageReader::with_format(Cursor::new(data), p.format);
-    let mut l = image::Limits::default();
-    l.max_image_width = Some(limits.max_dimension);
-    l.max_image_height = Some(limits.max_dimension);
-    l.max_alloc = Some(limits.decode_budget());
-    reader.limits(l);
-    let mut decoder = reader.into_decoder().map_err(decode_error)?;
-    let orientation = decoder
-        .orientation()
-        .unwrap_or(image::metadata::Orientation::NoTransforms);
-    let mut img = DynamicImage::from_decoder(decoder).map_err(decode_error)?;
-    img.apply_orientation(orientation);
-    Ok(img)
-}
-
-/// A JPEG's last marker is EOI (FF D9); allow trailing padding that some
-/// cameras and editors append.
-fn jpeg_has_end(data: &[u8]) -> bool {
-    let tail = &data[data.len().saturating_sub(4096)..];
-    tail.windows(2).any(|w| w == [0xFF, 0xD9])
-}
-
-/// 8-bit RGB, or RGBA when the source has alpha: what the encoders take.
-fn normalise(img: DynamicImage) -> DynamicImage {
-    match img {
-        DynamicImage::ImageRgb8(_) | DynamicImage::ImageRgba8(_) => img,
-        other if other.color().has_alpha() => DynamicImage::ImageRgba8(other.into_rgba8()),
-        other => DynamicImage::ImageRgb8(other.into_rgb8()),
-    }
-}
-
 fn resize(
-    resizer: &mut Resizer,
+    r: &mut Resizer,
     src: &DynamicImage,
     w: u32,
     h: u32,
@@ -98,11 +79,10 @@ fn resize(
         DynamicImage::ImageRgba8(_) => DynamicImage::new_rgba8(w, h),
         _ => DynamicImage::new_rgb8(w, h),
     };
-    // Lanczos3 matches what careful tools do; fast_image_resize premultiplies
-    // alpha so transparent edges do not bleed dark fringes.
+    // Lanczos3, as careful tools do; fast_image_resize premultiplies alpha
+    // so transparent edges do not bleed dark fringes.
     let opts = ResizeOptions::new().resize_alg(ResizeAlg::Convolution(FilterType::Lanczos3));
-    resizer
-        .resize(src, &mut dst, &opts)
+    r.resize(src, &mut dst, &opts)
         .map_err(|e| ImagingError::Corrupt(format!("resize failed: {e}")))?;
     Ok(dst)
 }
@@ -113,36 +93,43 @@ pub fn render_thumbnails(
     sizes: &[u32],
     formats: &[ImageFormat],
     limits: &ImageLimits,
-) -> Result<Vec<Rendered>, ImagingError> {
-    let source = normalise(decode_oriented(data, limits)?);
+    opts: &RenderOptions,
+) -> Result<Rendering, ImagingError> {
     let mut sizes = sizes.to_vec();
     sizes.sort_unstable_by(|a, b| b.cmp(a));
     sizes.dedup();
+    let need = sizes.first().copied().unwrap_or(0);
+    let src = decode_for(data, need, limits, opts.embedded_preview)?;
+    let alpha = matches!(src.image, DynamicImage::ImageRgba8(_));
+    let colour = src.icc.as_deref().and_then(|p| icc::to_srgb(p, alpha));
     let mut resizer = Resizer::new();
-    let mut out = Vec::with_capacity(sizes.len() * formats.len());
-    // Each size is resized from the previous (larger) result: one decode, and
-    // each step reads far fewer pixels than the source.
-    let mut current: Option<DynamicImage> = None;
+    let mut outputs = Vec::with_capacity(sizes.len() * formats.len());
+    // Each size is resized from the previous (larger) result: each step reads
+    // far fewer pixels than the source.
+    let mut current = src.image;
     for &size in &sizes {
-        let (w, h) = target_size(source.width(), source.height(), size);
-        let from = current.as_ref().unwrap_or(&source);
-        let img = if (w, h) == (from.width(), from.height()) {
-            from.clone()
-        } else {
-            resize(&mut resizer, from, w, h)?
-        };
+        let (w, h) = target_size(src.full_width, src.full_height, size);
+        if (w, h) != (current.width(), current.height()) {
+            current = resize(&mut resizer, &current, w, h)?;
+        }
+        let mut img = current.clone();
+        if let Some(t) = &colour {
+            icc::apply(t, &mut img);
+        }
         for &format in formats {
-            out.push(Rendered {
+            outputs.push(Rendered {
                 size,
                 format,
                 width: w,
                 height: h,
-                bytes: encode(&img, format)?,
+                bytes: encode(&img, format, opts)?,
             });
         }
-        current = Some(img);
     }
-    Ok(out)
+    Ok(Rendering {
+        outputs,
+        path: src.path,
+    })
 }
 
 #[cfg(test)]

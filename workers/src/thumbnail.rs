@@ -1,6 +1,6 @@
 //! The `thumbnail` job: several sizes and formats of one uploaded image.
 
-use kiln_imaging::{ImageLimits, ImagingError, render_thumbnails};
+use kiln_imaging::{ImageLimits, ImagingError, RenderOptions, render_thumbnails};
 use crate::{Handler, JobContext, JobError};
 use async_trait::async_trait;
 use chrono::Utc;
@@ -15,12 +15,13 @@ pub const MAX_EDGE: u32 = 8192;
 #[derive(Debug, Clone, Default)]
 pub struct ThumbnailHandler {
     limits: ImageLimits,
+    options: RenderOptions,
 }
 
 impl ThumbnailHandler {
-    /// A handler enforcing `limits`.
-    pub fn new(limits: ImageLimits) -> Self {
-        ThumbnailHandler { limits }
+    /// A handler enforcing `limits`, encoding with `options`.
+    pub fn new(limits: ImageLimits, options: RenderOptions) -> Self {
+        ThumbnailHandler { limits, options }
     }
 }
 
@@ -55,12 +56,15 @@ impl Handler for ThumbnailHandler {
     async fn handle(&self, ctx: &JobContext, job: &JobRecord) -> Result<Vec<FileRecord>, JobError> {
         let p = params(job)?;
         let (input, data) = crate::input::load(ctx, job, &self.limits).await?;
-        let limits = self.limits;
-        let rendered = tokio::task::spawn_blocking(move || {
-            render_thumbnails(&data, &p.sizes, &p.formats, &limits)
+        let (limits, options) = (self.limits, self.options);
+        // A decoder panic surfaces as a JoinError: this job fails for good and
+        // the worker keeps serving (the runtime contains panics, too).
+        let rendering = tokio::task::spawn_blocking(move || {
+            render_thumbnails(&data, &p.sizes, &p.formats, &limits, &options)
         })
         .await
         .map_err(|e| JobError::Abort(format!("worker crashed decoding this input: {e}")))??;
+        tracing::debug!(path = ?rendering.path, "decoded");
 
         let stem = input
             .filename
@@ -70,7 +74,7 @@ impl Handler for ThumbnailHandler {
             .unwrap_or("image")
             .to_owned();
         let mut outputs = Vec::with_capacity(rendered.len());
-        for r in rendered {
+        for r in rendering.outputs {
             let ext = r.format.as_str();
             let id = output_id(&job.id, &format!("{}.{ext}", r.size));
             let info = ctx

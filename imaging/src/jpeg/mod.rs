@@ -1,0 +1,73 @@
+//! JPEG decoding at the smallest scale the requested thumbnails need.
+//!
+//! - Progressive files whose 1/8-scale image is large enough: only the DC
+//!   scans are decoded ([`dc`]), the AC scans (most of the file) are skipped.
+//! - Everything else: libjpeg-turbo's scaled inverse DCT ([`turbo`]).
+
+mod bits;
+mod color;
+mod dc;
+pub mod header;
+mod turbo;
+
+use crate::ImagingError;
+use header::Coding;
+use image::RgbImage;
+
+/// Which decoder produced the image, for metrics and benchmarks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum JpegPath {
+    /// DC coefficients only (1/8 scale) of a progressive file.
+    DcOnly,
+    /// libjpeg-turbo at M/8 scale.
+    Scaled {
+        /// M, the scale in eighths.
+        eighths: u8,
+    },
+}
+
+/// A decoded JPEG and what came with it.
+#[derive(Debug, Clone)]
+pub struct DecodedJpeg<'a> {
+    /// Pixels, as stored (EXIF orientation not yet applied).
+    pub image: RgbImage,
+    /// How it was decoded.
+    pub path: JpegPath,
+    /// The EXIF payload (TIFF structure), if any.
+    pub exif: Option<&'a [u8]>,
+    /// The embedded ICC profile, if any.
+    pub icc: Option<Vec<u8>>,
+}
+
+/// Decodes `data` so that its longer edge is at least `need` pixels (or the
+/// full size, when smaller).
+pub fn decode(data: &[u8], need: u32) -> Result<DecodedJpeg<'_>, ImagingError> {
+    let h = header::parse(data)?;
+    let long = h.width.max(h.height);
+    let dc_enough = long.div_ceil(8) >= need.min(long);
+    if h.coding == Coding::Progressive
+        && h.precision == 8
+        && matches!(h.components.len(), 1 | 3)
+        && dc_enough
+    {
+        // Any surprise in the DC path falls back to libjpeg-turbo, which is
+        // more forgiving of damaged files and decides what is corrupt.
+        if let Ok(image) = dc::decode(data, &h).and_then(|p| color::to_rgb(&p, &h)) {
+            return Ok(DecodedJpeg {
+                image,
+                path: JpegPath::DcOnly,
+                exif: h.exif,
+                icc: h.icc,
+            });
+        }
+    }
+    let (image, f) = turbo::decode(data, need.min(long), h.adobe_transform.is_some())?;
+    Ok(DecodedJpeg {
+        image,
+        path: JpegPath::Scaled {
+            eighths: (f.num() * 8 / f.denom()) as u8,
+        },
+        exif: h.exif,
+        icc: h.icc,
+    })
+}

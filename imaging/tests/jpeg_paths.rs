@@ -1,0 +1,189 @@
+//! The JPEG decode paths agree with libjpeg-turbo's own scaled decode, and
+//! the renderer picks the cheap path only when it is good enough.
+
+use image::{DynamicImage, RgbImage};
+use kiln_imaging::jpeg::{self, JpegPath};
+use kiln_imaging::{DecodePath, ImageLimits, RenderOptions, render_thumbnails};
+use kiln_proto::ImageFormat;
+use turbojpeg::{Compressor, Image, PixelFormat, ScalingFactor, Subsamp};
+
+/// A photo-like test card: smooth gradients, hard edges and fine texture.
+fn card(w: u32, h: u32) -> RgbImage {
+    RgbImage::from_fn(w, h, |x, y| {
+        let (fx, fy) = (x as f32 / w as f32, y as f32 / h as f32);
+        let ring = (((fx - 0.5).powi(2) + (fy - 0.5).powi(2)).sqrt() * 40.0).sin();
+        let texture = ((x * 7919 + y * 104_729) % 31) as f32;
+        let block = if (x / 97 + y / 89) % 2 == 0 {
+            40.0
+        } else {
+            0.0
+        };
+        image::Rgb([
+            (fx * 200.0 + texture + block) as u8,
+            (fy * 180.0 + ring * 30.0 + 40.0) as u8,
+            ((1.0 - fx) * 150.0 + block + texture) as u8,
+        ])
+    })
+}
+
+fn compress(img: &RgbImage, progressive: bool, subsamp: Subsamp, format: PixelFormat) -> Vec<u8> {
+    let mut c = Compressor::new().unwrap();
+    c.set_quality(90).unwrap();
+    c.set_subsamp(subsamp).unwrap();
+    c.set_progressive(progressive).unwrap();
+    let gray;
+    let (pixels, bpp) = if format == PixelFormat::GRAY {
+        gray = DynamicImage::ImageRgb8(img.clone()).into_luma8().into_raw();
+        (gray.as_slice(), 1)
+    } else {
+        (img.as_raw().as_slice(), 3)
+    };
+    c.compress_to_vec(Image {
+        pixels,
+        width: img.width() as usize,
+        pitch: img.width() as usize * bpp,
+        height: img.height() as usize,
+        format,
+    })
+    .unwrap()
+}
+
+/// libjpeg-turbo's 1/8 decode, the reference for the DC-only path.
+fn eighth(data: &[u8]) -> RgbImage {
+    let mut d = turbojpeg::Decompressor::new().unwrap();
+    d.set_scaling_factor(ScalingFactor::ONE_EIGHTH).unwrap();
+    let h = d
+        .read_header(data)
+        .unwrap()
+        .scaled(ScalingFactor::ONE_EIGHTH);
+    let mut px = vec![0; h.width * h.height * 3];
+    let out = Image {
+        pixels: px.as_mut_slice(),
+        width: h.width,
+        pitch: h.width * 3,
+        height: h.height,
+        format: PixelFormat::RGB,
+    };
+    d.decompress(data, out).unwrap();
+    RgbImage::from_raw(h.width as u32, h.height as u32, px).unwrap()
+}
+
+fn mean_abs_diff(a: &RgbImage, b: &RgbImage) -> f64 {
+    assert_eq!(a.dimensions(), b.dimensions());
+    let sum: u64 = a
+        .as_raw()
+        .iter()
+        .zip(b.as_raw())
+        .map(|(x, y)| x.abs_diff(*y) as u64)
+        .sum();
+    sum as f64 / a.as_raw().len() as f64
+}
+
+fn mean_abs_diff_l(a: &image::GrayImage, b: &image::GrayImage) -> f64 {
+    let sum: u64 = a
+        .as_raw()
+        .iter()
+        .zip(b.as_raw())
+        .map(|(x, y)| x.abs_diff(*y) as u64)
+        .sum();
+    sum as f64 / a.as_raw().len() as f64
+}
+
+#[test]
+fn progressive_dc_path_matches_libjpeg_turbo_at_one_eighth() {
+    let src = card(2400, 1601);
+    for sub in [Subsamp::Sub2x2, Subsamp::Sub2x1, Subsamp::None] {
+        let data = compress(&src, true, sub, PixelFormat::RGB);
+        let d = jpeg::decode(&data, 256).unwrap();
+        assert_eq!(d.path, JpegPath::DcOnly, "{sub:?}");
+        assert_eq!(d.image.dimensions(), (300, 201));
+        // libjpeg-turbo scales subsampled chroma with a 2×2 inverse DCT (AC
+        // coefficients included), so only luma must match closely.
+        let luma = |i: &RgbImage| DynamicImage::ImageRgb8(i.clone()).into_luma8();
+        let reference = eighth(&data);
+        let y = mean_abs_diff_l(&luma(&d.image), &luma(&reference));
+        assert!(
+            y < 1.0,
+            "{sub:?}: luma differs by {y:.2} from libjpeg-turbo's 1/8 decode"
+        );
+        let rgb = mean_abs_diff(&d.image, &reference);
+        assert!(rgb < 4.0, "{sub:?}: colour differs by {rgb:.2} on average");
+    }
+}
+
+#[test]
+fn grayscale_progressive_takes_the_dc_path() {
+    let data = compress(&card(1200, 800), true, Subsamp::Gray, PixelFormat::GRAY);
+    let d = jpeg::decode(&data, 128).unwrap();
+    assert_eq!(d.path, JpegPath::DcOnly);
+    assert!(mean_abs_diff(&d.image, &eighth(&data)) < 1.0);
+}
+
+#[test]
+fn too_small_for_dc_or_baseline_uses_scaled_idct() {
+    let src = card(1920, 1080);
+    let prog = compress(&src, true, Subsamp::Sub2x2, PixelFormat::RGB);
+    // 1920 / 8 = 240 < 256: the DC image would have to be enlarged.
+    let d = jpeg::decode(&prog, 256).unwrap();
+    assert_eq!(d.path, JpegPath::Scaled { eighths: 2 });
+    assert_eq!(d.image.dimensions(), (480, 270));
+    let base = compress(&src, false, Subsamp::Sub2x2, PixelFormat::RGB);
+    assert_eq!(
+        jpeg::decode(&base, 256).unwrap().path,
+        JpegPath::Scaled { eighths: 2 }
+    );
+    assert_eq!(
+        jpeg::decode(&base, 100).unwrap().path,
+        JpegPath::Scaled { eighths: 1 }
+    );
+}
+
+#[test]
+fn thumbnail_sizes_do_not_depend_on_the_decode_path() {
+    let src = card(3000, 2000);
+    let limits = ImageLimits::default();
+    let mut sizes = Vec::new();
+    for progressive in [true, false] {
+        let data = compress(&src, progressive, Subsamp::Sub2x2, PixelFormat::RGB);
+        let r = render_thumbnails(
+            &data,
+            &[256, 64],
+            &[ImageFormat::Jpeg],
+            &limits,
+            &RenderOptions::default(),
+        )
+        .unwrap();
+        let want = if progressive {
+            DecodePath::Jpeg(JpegPath::DcOnly)
+        } else {
+            DecodePath::Jpeg(JpegPath::Scaled { eighths: 1 })
+        };
+        assert_eq!(r.path, want);
+        sizes.push(
+            r.outputs
+                .iter()
+                .map(|o| (o.width, o.height))
+                .collect::<Vec<_>>(),
+        );
+        for o in &r.outputs {
+            let back = image::load_from_memory(&o.bytes).unwrap();
+            assert_eq!((back.width(), back.height()), (o.width, o.height));
+        }
+    }
+    assert_eq!(sizes[0], vec![(256, 171), (64, 43)]);
+    assert_eq!(sizes[0], sizes[1]);
+}
+
+#[test]
+fn damaged_progressive_data_is_an_error_or_a_picture_never_a_panic() {
+    let data = compress(&card(1600, 1200), true, Subsamp::Sub2x2, PixelFormat::RGB);
+    // Flip bytes all over the entropy-coded data, keeping the headers.
+    for seed in 0..40usize {
+        let mut bad = data.clone();
+        for k in 0..8 {
+            let i = 700 + (seed * 7919 + k * 104_729) % (bad.len() - 800);
+            bad[i] ^= 0x5A;
+        }
+        let _ = jpeg::decode(&bad, 128);
+    }
+}
