@@ -73,7 +73,7 @@ impl Handler for ThumbnailHandler {
             .and_then(|s| s.to_str())
             .unwrap_or("image")
             .to_owned();
-        let mut outputs = Vec::with_capacity(rendered.len());
+        let mut outputs = Vec::with_capacity(rendering.outputs.len());
         for r in rendering.outputs {
             let ext = r.format.as_str();
             let id = output_id(&job.id, &format!("{}.{ext}", r.size));

@@ -1,0 +1,15 @@
+//! Any bytes through Kiln's own JPEG code: header parsing and the DC-only
+//! progressive decoder (with libjpeg-turbo as its fallback).
+#![no_main]
+
+use kiln_imaging::jpeg;
+use libfuzzer_sys::fuzz_target;
+
+fuzz_target!(|data: &[u8]| {
+    if let Ok(h) = jpeg::header::parse(data) {
+        // Header dimensions are attacker-chosen: keep the decode bounded.
+        if (h.width as u64) * (h.height as u64) <= 4_000_000 {
+            let _ = jpeg::decode(data, 8);
+        }
+    }
+});
