@@ -1,7 +1,9 @@
 # One image for every Kiln deployable: `kiln gateway`, `kiln worker --role R`, `kiln serve`.
 FROM rust:1.88-bookworm AS build
 WORKDIR /src
-# librdkafka is built from the crate's bundled source (make, gcc, perl, libssl-dev: all in this image).
+# librdkafka and libjpeg-turbo are built from their crates' bundled sources
+# (make, gcc, perl, libssl-dev are in this image; cmake and nasm are not).
+RUN apt-get update && apt-get install -y --no-install-recommends cmake nasm && rm -rf /var/lib/apt/lists/*
 COPY . .
 RUN cargo build --release --locked -p kiln && strip target/release/kiln
 

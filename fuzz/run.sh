@@ -38,7 +38,7 @@ PY
 fi
 cp ../imaging/tests/fuzz-regressions/* "$SEEDS/" 2>/dev/null || true
 
-for target in jpeg_dc thumbnail; do
+for target in ${TARGETS:-jpeg_dc thumbnail}; do
   mkdir -p "corpus/$target"
   cargo fuzz run "$target" "corpus/$target" "$SEEDS" -- -max_total_time="$SECS" -rss_limit_mb=2048 -max_len=262144
 done

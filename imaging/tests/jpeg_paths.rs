@@ -156,7 +156,7 @@ fn thumbnail_sizes_do_not_depend_on_the_decode_path() {
         let want = if progressive {
             DecodePath::Jpeg(JpegPath::DcOnly)
         } else {
-            DecodePath::Jpeg(JpegPath::Scaled { eighths: 1 })
+            DecodePath::Jpeg(JpegPath::Scaled { eighths: 2 })
         };
         assert_eq!(r.path, want);
         sizes.push(

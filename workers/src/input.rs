@@ -1,9 +1,9 @@
 //! Loading a job's input file, within the byte limit.
 
-use kiln_imaging::ImageLimits;
 use crate::{JobContext, JobError};
 use kiln_adapters::blob::read_all;
 use kiln_adapters::{FileRecord, JobRecord};
+use kiln_imaging::ImageLimits;
 
 /// The job's input record and bytes. A missing file or one over
 /// `limits.max_input_bytes` is permanent; a store failure is retryable.

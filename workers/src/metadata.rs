@@ -1,9 +1,9 @@
 //! The `metadata` job: format, dimensions and EXIF of an uploaded image.
 
-use kiln_imaging::{ImageLimits, ImagingError, format_name, probe};
 use crate::{Handler, JobContext, JobError};
 use async_trait::async_trait;
 use kiln_adapters::{FileRecord, JobRecord};
+use kiln_imaging::{ImageLimits, ImagingError, format_name, probe};
 use kiln_proto::Role;
 use serde_json::{Map, Value, json};
 

@@ -1,11 +1,11 @@
 //! The `thumbnail` job: several sizes and formats of one uploaded image.
 
-use kiln_imaging::{ImageLimits, ImagingError, RenderOptions, render_thumbnails};
 use crate::{Handler, JobContext, JobError};
 use async_trait::async_trait;
 use chrono::Utc;
 use kiln_adapters::blob::stream_of;
 use kiln_adapters::{Bucket, FileRecord, JobRecord, output_id};
+use kiln_imaging::{ImageLimits, ImagingError, RenderOptions, render_thumbnails};
 use kiln_proto::{Role, ThumbnailParams};
 
 /// Largest thumbnail edge a client may ask for.

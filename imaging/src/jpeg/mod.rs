@@ -40,7 +40,7 @@ pub struct DecodedJpeg<'a> {
 }
 
 /// Decodes `data` so that its longer edge is at least `need` pixels (or the
-/// full size, when smaller).
+/// full size, when smaller), and 1.5 × `need` unless the DC path serves.
 pub fn decode(data: &[u8], need: u32) -> Result<DecodedJpeg<'_>, ImagingError> {
     let h = header::parse(data)?;
     let long = h.width.max(h.height);
@@ -61,7 +61,13 @@ pub fn decode(data: &[u8], need: u32) -> Result<DecodedJpeg<'_>, ImagingError> {
             });
         }
     }
-    let (image, f) = turbo::decode(data, need.min(long), h.adobe_transform.is_some())?;
+    // libjpeg-turbo's scaled IDCT costs little more at a larger scale (the
+    // entropy decoding dominates), so leave Lanczos3 at least 1.5× to reduce:
+    // a reduction of 1.2× from a box-filtered image measurably aliases
+    // (benches/README.md, quality). The DC path's speed is worth its rarer
+    // small margins.
+    let want = need.saturating_mul(3).div_ceil(2).min(long);
+    let (image, f) = turbo::decode(data, want, h.adobe_transform.is_some())?;
     Ok(DecodedJpeg {
         image,
         path: JpegPath::Scaled {
