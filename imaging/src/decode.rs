@@ -145,13 +145,3 @@ fn normalise(img: DynamicImage) -> DynamicImage {
         other => DynamicImage::ImageRgb8(other.into_rgb8()),
     }
 }
-
-/// Decodes the whole image at full size (the first frame of an animation),
-/// with EXIF orientation applied: for callers that need every pixel.
-pub fn decode_oriented(data: &[u8], limits: &ImageLimits) -> Result<DynamicImage, ImagingError> {
-    let p = probe(data)?;
-    check_limits(&p, limits)?;
-    let (mut image, orientation, _) = decode_full(data, p.format, limits)?;
-    image.apply_orientation(orientation);
-    Ok(image)
-}

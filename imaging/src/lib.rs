@@ -12,7 +12,7 @@ mod preview;
 mod probe;
 mod render;
 
-pub use decode::{DecodePath, Source, decode_for, decode_oriented};
+pub use decode::{DecodePath, Source, decode_for};
 pub use encode::encode;
 pub use limits::{ImageLimits, check_limits};
 pub use probe::{Probe, SUPPORTED, format_name, probe};

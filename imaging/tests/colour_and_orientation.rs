@@ -1,5 +1,6 @@
 //! Colour and orientation survive every decode path: EXIF rotation on the
 //! DC-only and scaled paths, CMYK JPEGs converted rather than garbled.
+#![allow(clippy::unwrap_used)]
 
 use image::RgbImage;
 use kiln_imaging::jpeg::JpegPath;

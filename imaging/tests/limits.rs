@@ -1,5 +1,6 @@
 //! Limits are enforced from the header, before any pixel is decoded, and
 //! their errors carry the numbers a user needs.
+#![allow(clippy::unwrap_used)]
 
 use image::codecs::gif::GifEncoder;
 use image::{Frame, RgbImage, RgbaImage};

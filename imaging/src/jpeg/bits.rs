@@ -91,12 +91,11 @@ impl<'a> BitReader<'a> {
             match self.data.get(self.pos) {
                 // FF 00 is a stuffed FF; FF then anything else is a marker,
                 // where the segment's data ends: pad with zeros.
-                Some(&0xFF) => {
-                    if self.data.get(self.pos + 1) == Some(&0x00) {
-                        byte = 0xFF;
-                        self.pos += 2;
-                    }
+                Some(&0xFF) if self.data.get(self.pos + 1) == Some(&0x00) => {
+                    byte = 0xFF;
+                    self.pos += 2;
                 }
+                Some(&0xFF) => {}
                 Some(&b) => {
                     byte = b;
                     self.pos += 1;

@@ -62,7 +62,7 @@ pub fn to_rgb(planes: &[DcPlane], h: &Header<'_>) -> Result<RgbImage, ImagingErr
     let mut full = Vec::with_capacity(planes.len());
     for (p, c) in planes.iter().zip(&h.components) {
         let (ch, cv) = (c.h as usize, c.v as usize);
-        if hmax % ch != 0 || vmax % cv != 0 {
+        if !hmax.is_multiple_of(ch) || !vmax.is_multiple_of(cv) {
             return Err(unsupported("fractional chroma subsampling"));
         }
         full.push(upsample(p, hmax / ch, vmax / cv, w, ht));
