@@ -113,6 +113,17 @@ impl Worker {
         })
     }
 
+    /// A worker on the same backends and settings running `handler`
+    /// instead: for tests and tools that need a different kind of work.
+    pub fn with_handler(&self, handler: Arc<dyn Handler>) -> Arc<Self> {
+        Worker::new(
+            handler,
+            self.ctx.clone(),
+            self.broker.clone(),
+            self.config.clone(),
+        )
+    }
+
     /// The role served.
     pub fn role(&self) -> Role {
         self.handler.role()
