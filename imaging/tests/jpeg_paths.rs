@@ -182,3 +182,29 @@ fn damaged_progressive_data_is_an_error_or_a_picture_never_a_panic() {
         let _ = jpeg::decode(&bad, 128);
     }
 }
+
+/// Layouts libjpeg-turbo's encoder API cannot make, made with `cjpeg` from a
+/// 320×200 crop of a corpus photograph (mate-backgrounds' LadyBird):
+/// restart markers every MCU row or every few blocks, DC sent as one scan per
+/// component with successive approximation (`-scans`), 4:2:2 and 4:4:4.
+#[test]
+fn restart_intervals_and_separate_dc_scans_decode_like_libjpeg_turbo() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
+    for name in [
+        "restart_rows.jpg",
+        "separate_dc.jpg",
+        "restart_blocks_422.jpg",
+        "separate_dc_444_restart.jpg",
+    ] {
+        let data = std::fs::read(dir.join(name)).unwrap();
+        let d = jpeg::decode(&data, 40).unwrap();
+        assert_eq!(d.path, JpegPath::DcOnly, "{name}");
+        let reference = eighth(&data);
+        let luma = |i: &RgbImage| DynamicImage::ImageRgb8(i.clone()).into_luma8();
+        let y = mean_abs_diff(&luma(&d.image), &luma(&reference));
+        assert!(
+            y < 1.0,
+            "{name}: luma differs by {y:.2} from libjpeg-turbo's 1/8 decode"
+        );
+    }
+}

@@ -171,7 +171,7 @@ impl<'a> BitReader<'a> {
     pub fn restart(&mut self) -> Result<(), ImagingError> {
         self.bits = 0;
         self.nbits = 0;
-        let at = next_marker(self.data, self.pos, false)
+        let at = next_marker(self.data, self.pos, true)
             .ok_or_else(|| corrupt("missing restart marker"))?;
         match self.data.get(at + 1) {
             Some(0xD0..=0xD7) => {
@@ -220,6 +220,19 @@ mod tests {
         // Past the marker the reader yields zeros, never the marker's bytes.
         assert_eq!(r.bits(16), 0xE000);
         assert_eq!(r.pos, 3);
+    }
+
+    #[test]
+    fn restart_steps_over_the_rst_marker_and_drops_buffered_bits() {
+        let data = [0b1010_0000, 0xFF, 0xD0, 0b1100_0000, 0xFF, 0xD9];
+        let mut r = BitReader::new(&data, 0);
+        assert_eq!(r.bits(3), 0b101);
+        r.restart().unwrap();
+        assert_eq!(r.bits(2), 0b11);
+        // No RSTn where one is due: an error, never a silent misread.
+        let mut r = BitReader::new(&data[3..], 0);
+        r.bits(1);
+        assert!(r.restart().is_err());
     }
 
     #[test]
