@@ -20,18 +20,20 @@ pub struct KilnSettings {
     pub quality: u8,
     /// Let the engine use a JPEG's embedded EXIF preview when large enough.
     pub embedded_preview: bool,
+    /// Output format (JPEG for the comparison; others to measure encoders).
+    pub format: ImageFormat,
 }
 
 /// One thumbnail made by Kiln.
 #[derive(Debug, Clone)]
 pub struct KilnThumb {
-    /// The encoded JPEG.
+    /// The encoded thumbnail (JPEG unless [`KilnSettings::format`] says otherwise).
     pub jpeg: Vec<u8>,
     /// The engine's decode path (`Debug` form of `kiln_imaging::DecodePath`).
     pub decode_path: String,
 }
 
-/// Makes one JPEG thumbnail with Kiln's engine: the call the workers make, with
+/// Makes one thumbnail with Kiln's engine: the call the workers make, with
 /// default limits.
 pub fn kiln_thumbnail(data: &[u8], s: &KilnSettings) -> Result<KilnThumb> {
     let opts = RenderOptions {
@@ -40,7 +42,7 @@ pub fn kiln_thumbnail(data: &[u8], s: &KilnSettings) -> Result<KilnThumb> {
         ..RenderOptions::default()
     };
     let limits = ImageLimits::default();
-    let rendering = render_thumbnails(data, &[s.size], &[ImageFormat::Jpeg], &limits, &opts)?;
+    let rendering = render_thumbnails(data, &[s.size], &[s.format], &limits, &opts)?;
     let out = rendering
         .outputs
         .into_iter()

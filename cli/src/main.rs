@@ -58,7 +58,7 @@ enum Command {
         /// Thumbnail edge sizes, comma-separated (`none` for no thumbnails).
         #[arg(long)]
         thumbnails: Option<String>,
-        /// Thumbnail formats: jpeg, webp, png, comma-separated.
+        /// Thumbnail formats: jpeg, webp, png, avif, comma-separated.
         #[arg(long)]
         formats: Option<String>,
         /// Extract metadata (default true).

@@ -40,6 +40,7 @@ pub fn encode(
             img.write_with_encoder(enc)
                 .map_err(|e| fail(e.to_string()))?;
         }
+        ImageFormat::Avif => buf = avif(img, opts).map_err(|e| fail(e.to_string()))?,
         ImageFormat::Webp => {
             let enc = match img {
                 DynamicImage::ImageRgba8(i) => {
@@ -74,4 +75,23 @@ fn flatten_on_white(img: &DynamicImage) -> RgbImage {
         }
         other => other.to_rgb8(),
     }
+}
+
+fn avif(img: &DynamicImage, opts: &RenderOptions) -> Result<Vec<u8>, ravif::Error> {
+    use rgb::FromSlice;
+    let enc = ravif::Encoder::new()
+        .with_quality(opts.avif_quality.clamp(1.0, 100.0))
+        .with_speed(opts.avif_speed.clamp(1, 10))
+        .with_num_threads(Some(1));
+    let (w, h) = (img.width() as usize, img.height() as usize);
+    let out = match img {
+        DynamicImage::ImageRgba8(i) => {
+            enc.encode_rgba(ravif::Img::new(i.as_raw().as_rgba(), w, h))?
+        }
+        other => {
+            let rgb = other.to_rgb8();
+            enc.encode_rgb(ravif::Img::new(rgb.as_raw().as_rgb(), w, h))?
+        }
+    };
+    Ok(out.avif_file)
 }

@@ -15,6 +15,10 @@ pub struct RenderOptions {
     pub jpeg_quality: u8,
     /// WebP quality, 0..=100 (default 80).
     pub webp_quality: f32,
+    /// AVIF quality, 1..=100 (default 60: about JPEG 80's look at half the bytes).
+    pub avif_quality: f32,
+    /// AVIF encoder speed, 1 (slowest, smallest) ..= 10 (default 8).
+    pub avif_speed: u8,
     /// Use a JPEG's embedded EXIF preview when it is large enough.
     pub embedded_preview: bool,
 }
@@ -24,6 +28,8 @@ impl Default for RenderOptions {
         RenderOptions {
             jpeg_quality: 80,
             webp_quality: 80.0,
+            avif_quality: 60.0,
+            avif_speed: 8,
             embedded_preview: false,
         }
     }

@@ -91,11 +91,18 @@ pub enum ImageFormat {
     Webp,
     /// PNG, alpha preserved.
     Png,
+    /// AVIF (AV1), alpha preserved; smallest files, slowest to encode.
+    Avif,
 }
 
 impl ImageFormat {
     /// All formats, in the order they are listed to clients.
-    pub const ALL: [ImageFormat; 3] = [ImageFormat::Jpeg, ImageFormat::Webp, ImageFormat::Png];
+    pub const ALL: [ImageFormat; 4] = [
+        ImageFormat::Jpeg,
+        ImageFormat::Webp,
+        ImageFormat::Png,
+        ImageFormat::Avif,
+    ];
 
     /// Wire name and file extension.
     pub fn as_str(self) -> &'static str {
@@ -103,6 +110,7 @@ impl ImageFormat {
             ImageFormat::Jpeg => "jpeg",
             ImageFormat::Webp => "webp",
             ImageFormat::Png => "png",
+            ImageFormat::Avif => "avif",
         }
     }
 
@@ -112,6 +120,7 @@ impl ImageFormat {
             ImageFormat::Jpeg => "image/jpeg",
             ImageFormat::Webp => "image/webp",
             ImageFormat::Png => "image/png",
+            ImageFormat::Avif => "image/avif",
         }
     }
 }
@@ -123,8 +132,9 @@ impl std::str::FromStr for ImageFormat {
             "jpeg" | "jpg" => Ok(ImageFormat::Jpeg),
             "webp" => Ok(ImageFormat::Webp),
             "png" => Ok(ImageFormat::Png),
+            "avif" => Ok(ImageFormat::Avif),
             other => Err(format!(
-                "unknown format {other:?}; expected jpeg, webp or png"
+                "unknown format {other:?}; expected jpeg, webp, png or avif"
             )),
         }
     }

@@ -1,7 +1,8 @@
-//! `kiln-thumbs --size 256 --quality 80 [--threads N] [--embedded-preview] OUT_DIR FILES...`
+//! `kiln-thumbs --size 256 --quality 80 [--threads N] [--embedded-preview] [--format F] OUT_DIR FILES...`
 //!
 //! Makes a JPEG thumbnail of every file with Kiln's engine, all in one process
-//! as vipsthumbnail does, and writes each as `OUT_DIR/<file stem>.jpg`. Prints
+//! as vipsthumbnail does, and writes each as `OUT_DIR/<file stem>.jpg` (or
+//! the `--format`'s extension: webp, png, avif, to measure other encoders). Prints
 //! the throughput and the engine's decode paths to stderr; exits 1 if any file
 //! failed.
 
@@ -29,6 +30,9 @@ struct Args {
     /// Use a JPEG's embedded EXIF preview when it is large enough.
     #[arg(long)]
     embedded_preview: bool,
+    /// Output format: jpeg (default), webp, png or avif.
+    #[arg(long, default_value = "jpeg")]
+    format: kiln_proto::ImageFormat,
     /// Where `<stem>.jpg` files are written (created if missing).
     out_dir: PathBuf,
     /// Images to thumbnail.
@@ -52,12 +56,17 @@ fn main() -> Result<ExitCode> {
         size: args.size,
         quality: args.quality,
         embedded_preview: args.embedded_preview,
+        format: args.format,
+    };
+    let ext = match args.format {
+        kiln_proto::ImageFormat::Jpeg => "jpg",
+        other => other.as_str(),
     };
     let start = Instant::now();
     let results = parallel_map(&args.files, args.threads.into(), |path| -> Result<String> {
         let thumb = kiln_thumbnail(&std::fs::read(path)?, &settings)?;
         std::fs::write(
-            args.out_dir.join(format!("{}.jpg", stem(path)?)),
+            args.out_dir.join(format!("{}.{ext}", stem(path)?)),
             &thumb.jpeg,
         )?;
         Ok(thumb.decode_path)
