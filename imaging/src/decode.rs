@@ -75,7 +75,7 @@ pub fn decode_for(
     let (decoded, path) = match found.and_then(|pv| jpeg::decode(pv, need).ok()) {
         Some(d) => (d.image, DecodePath::EmbeddedPreview),
         None => {
-            let d = jpeg::decode(data, need)?;
+            let d = jpeg::decode_parsed(data, &head, need)?;
             (d.image, DecodePath::Jpeg(d.path))
         }
     };

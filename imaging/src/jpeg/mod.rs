@@ -11,7 +11,7 @@ pub mod header;
 mod turbo;
 
 use crate::ImagingError;
-use header::Coding;
+use header::{Coding, Header};
 use image::RgbImage;
 
 /// Which decoder produced the image, for metrics and benchmarks.
@@ -26,23 +26,23 @@ pub enum JpegPath {
     },
 }
 
-/// A decoded JPEG and what came with it.
+/// A decoded JPEG.
 #[derive(Debug, Clone)]
-pub struct DecodedJpeg<'a> {
+pub struct DecodedJpeg {
     /// Pixels, as stored (EXIF orientation not yet applied).
     pub image: RgbImage,
     /// How it was decoded.
     pub path: JpegPath,
-    /// The EXIF payload (TIFF structure), if any.
-    pub exif: Option<&'a [u8]>,
-    /// The embedded ICC profile, if any.
-    pub icc: Option<Vec<u8>>,
 }
 
 /// Decodes `data` so that its longer edge is at least `need` pixels (or the
 /// full size, when smaller), and 1.5 × `need` unless the DC path serves.
-pub fn decode(data: &[u8], need: u32) -> Result<DecodedJpeg<'_>, ImagingError> {
-    let h = header::parse(data)?;
+pub fn decode(data: &[u8], need: u32) -> Result<DecodedJpeg, ImagingError> {
+    decode_parsed(data, &header::parse(data)?, need)
+}
+
+/// [`decode`], for a caller that has parsed the header already.
+pub fn decode_parsed(data: &[u8], h: &Header<'_>, need: u32) -> Result<DecodedJpeg, ImagingError> {
     let long = h.width.max(h.height);
     let dc_enough = long.div_ceil(8) >= need.min(long);
     if h.coding == Coding::Progressive
@@ -52,12 +52,10 @@ pub fn decode(data: &[u8], need: u32) -> Result<DecodedJpeg<'_>, ImagingError> {
     {
         // Any surprise in the DC path falls back to libjpeg-turbo, which is
         // more forgiving of damaged files and decides what is corrupt.
-        if let Ok(image) = dc::decode(data, &h).and_then(|p| color::to_rgb(&p, &h)) {
+        if let Ok(image) = dc::decode(data, h).and_then(|p| color::to_rgb(&p, h)) {
             return Ok(DecodedJpeg {
                 image,
                 path: JpegPath::DcOnly,
-                exif: h.exif,
-                icc: h.icc,
             });
         }
     }
@@ -73,7 +71,5 @@ pub fn decode(data: &[u8], need: u32) -> Result<DecodedJpeg<'_>, ImagingError> {
         path: JpegPath::Scaled {
             eighths: (f.num() * 8 / f.denom()) as u8,
         },
-        exif: h.exif,
-        icc: h.icc,
     })
 }
