@@ -129,6 +129,12 @@ def cpu_model():
     return platform.processor() or "?"
 
 
+def quiet_line(background):
+    """Reports the CPUs other processes used while we were timing."""
+    return (f"Other processes used {background:.2f} CPUs during these runs"
+            + (": the machine was busy, timings are disturbed" if background > 0.1 else " (quiet)"))
+
+
 def bench(commands, sets, rounds, work, log):
     """Runs every tool over every set for `rounds` rounds, one untimed warm-up first.
     Returns ({(tool, set): [seconds]}, {tool: peak KiB}, {tool: stderr of its last full run},
@@ -179,13 +185,14 @@ def speed_table(times, rss, sets, rounds):
 
 
 def two_processes(argvs, work):
-    """Runs two commands at once, not pinned; returns the wall time until both end."""
+    """Runs two commands at once, not pinned; returns (wall time until both end, exit codes, CPU seconds)."""
     start = time.perf_counter()
     pids = [os.posix_spawnp(a[0], a, dict(os.environ, **ENV), file_actions=[
         (os.POSIX_SPAWN_OPEN, 2, str(work / f"pair-{i}.stderr"), os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)])
         for i, a in enumerate(argvs)]
-    codes = [os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1]) for pid in pids]
-    return time.perf_counter() - start, codes
+    waited = [os.wait4(pid, 0) for pid in pids]
+    cpu = sum(u.ru_utime + u.ru_stime for _, _, u in waited)
+    return time.perf_counter() - start, [os.waitstatus_to_exitcode(st) for _, st, _ in waited], cpu
 
 
 def scaling(kiln, size, quality, files, rounds, work, log):
@@ -194,26 +201,29 @@ def scaling(kiln, size, quality, files, rounds, work, log):
     def argv(n, out):
         return [str(kiln), "--size", str(size), "--quality", str(quality), "--threads", str(n),
                 str(fresh_dir(work / "scaling" / out)), *map(str, files)]
-    result = {}
+    result, own_cpu, busy0, wall0 = {}, 0.0, cpu_busy(), time.perf_counter()
     for r in range(rounds):
         for n in ((1, 2, "pair") if r % 2 == 0 else ("pair", 2, 1)):
             log(f"scaling round {r + 1}/{rounds}: {n}")
             if n == "pair":
-                secs, codes = two_processes([argv(1, "pair-a"), argv(1, "pair-b")], work)
+                secs, codes, cpu = two_processes([argv(1, "pair-a"), argv(1, "pair-b")], work)
                 secs /= 2  # two full sets done in that time
             else:
-                secs, _, code, _ = run(argv(n, str(n)), False, work / f"scaling-{n}.stderr")
+                secs, _, code, cpu = run(argv(n, str(n)), False, work / f"scaling-{n}.stderr")
                 codes = [code]
+            own_cpu += cpu
             if any(codes):
                 log(f"  WARNING kiln scaling {n}: exit {codes}")
             result.setdefault(n, []).append(secs)
+    background = (cpu_busy() - busy0 - own_cpu) / (time.perf_counter() - wall0)
     ips = {n: len(files) / statistics.median(t) for n, t in result.items()}
     return [(f"Concurrency: kiln-thumbs over all {len(files)} files, not pinned ({os.cpu_count()} CPUs), "
              f"median of {rounds} rounds"),
             f"  --threads 1: {ips[1]:7.2f} images/s",
             f"  --threads 2: {ips[2]:7.2f} images/s   speed-up {ips[2] / ips[1]:.2f}x",
             (f"  control, two --threads 1 processes at once: {ips['pair']:7.2f} images/s   "
-             f"speed-up {ips['pair'] / ips[1]:.2f}x (the machine's own ceiling)")]
+             f"speed-up {ips['pair'] / ips[1]:.2f}x (the machine's own ceiling)"),
+            quiet_line(background)]
 
 
 def main():
@@ -267,8 +277,7 @@ def main():
         for tool in ("kiln", "kiln-embedded-preview"):
             notes = [l for l in stderr.get(tool, "").splitlines() if l.startswith("kiln-thumbs: ")]
             out(f"  {tool} (last full run): {notes[-1][len('kiln-thumbs: '):] if notes else '?'}")
-        out(f"Other processes used {background:.2f} CPUs during the timed rounds"
-            + (": the machine was busy, timings are disturbed" if background > 0.1 else " (quiet)"))
+        out(quiet_line(background))
         out()
         log("scoring SSIM")
         tool_dirs = [str(work / "all" / t) for t in commands]
