@@ -32,6 +32,8 @@ pub struct Source {
     pub icc: Option<Vec<u8>>,
     /// Which decoder ran.
     pub path: DecodePath,
+    /// Why the DC-only path gave up on this file, if it did.
+    pub dc_fallback: Option<ImagingError>,
 }
 
 /// Decodes `data` so that its longer edge has at least `need` pixels.
@@ -55,6 +57,7 @@ pub fn decode_for(
             full_height,
             icc,
             path: DecodePath::Full,
+            dc_fallback: None,
         });
     }
     if !jpeg_has_end(data) {
@@ -72,11 +75,11 @@ pub fn decode_for(
     let found = allow_preview
         .then(|| preview::find(head.exif?, p.width, p.height, need))
         .flatten();
-    let (decoded, path) = match found.and_then(|pv| jpeg::decode(pv, need).ok()) {
-        Some(d) => (d.image, DecodePath::EmbeddedPreview),
+    let (decoded, path, dc_fallback) = match found.and_then(|pv| jpeg::decode(pv, need).ok()) {
+        Some(d) => (d.image, DecodePath::EmbeddedPreview, None),
         None => {
             let d = jpeg::decode_parsed(data, &head, need)?;
-            (d.image, DecodePath::Jpeg(d.path))
+            (d.image, DecodePath::Jpeg(d.path), d.dc_fallback)
         }
     };
     let mut image = DynamicImage::ImageRgb8(decoded);
@@ -99,6 +102,7 @@ pub fn decode_for(
         full_height,
         icc: head.icc,
         path,
+        dc_fallback,
     })
 }
 

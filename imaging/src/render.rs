@@ -57,6 +57,9 @@ pub struct Rendering {
     pub outputs: Vec<Rendered>,
     /// The decoder that ran.
     pub path: DecodePath,
+    /// Why the DC-only path gave up on this file, if it did (the outputs are
+    /// still right, only slower).
+    pub dc_fallback: Option<ImagingError>,
 }
 
 /// Dimensions whose longer edge is `edge`, keeping the aspect ratio; never
@@ -135,6 +138,7 @@ pub fn render_thumbnails(
     Ok(Rendering {
         outputs,
         path: src.path,
+        dc_fallback: src.dc_fallback,
     })
 }
 

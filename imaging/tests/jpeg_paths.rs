@@ -208,3 +208,29 @@ fn restart_intervals_and_separate_dc_scans_decode_like_libjpeg_turbo() {
         );
     }
 }
+
+/// Damage inside the entropy-coded data is a permanent error, not a guess:
+/// the DC decoder gives up, and libjpeg-turbo's "corrupt data" warnings
+/// (which would leave a grey or garbled band) fail the decode too.
+#[test]
+fn damaged_scan_data_is_an_error_and_clean_files_never_fall_back() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
+    let clean = std::fs::read(dir.join("restart_rows.jpg")).unwrap();
+    let d = jpeg::decode(&clean, 40).unwrap();
+    assert_eq!((d.path, d.dc_fallback), (JpegPath::DcOnly, None));
+    // Remove the first restart marker: one interval's data is then lost.
+    let mut data = clean.clone();
+    let sos = data.windows(2).position(|w| w == [0xFF, 0xDA]).unwrap();
+    let rst = sos
+        + data[sos..]
+            .windows(2)
+            .position(|w| w == [0xFF, 0xD0])
+            .unwrap();
+    data.drain(rst..rst + 2);
+    match jpeg::decode(&data, 40) {
+        Err(kiln_imaging::ImagingError::Corrupt(m)) => {
+            assert!(m.contains("Corrupt JPEG data"), "{m}")
+        }
+        other => panic!("expected a corrupt-data error, got {other:?}"),
+    }
+}

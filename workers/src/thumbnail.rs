@@ -65,6 +65,9 @@ impl Handler for ThumbnailHandler {
         .await
         .map_err(|e| JobError::Abort(format!("worker crashed decoding this input: {e}")))??;
         tracing::debug!(path = ?rendering.path, "decoded");
+        if let Some(why) = &rendering.dc_fallback {
+            tracing::info!(%why, file = %job.file_id, "DC-only JPEG decode gave up; decoded in full instead");
+        }
 
         let stem = input
             .filename

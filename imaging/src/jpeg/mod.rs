@@ -33,6 +33,9 @@ pub struct DecodedJpeg {
     pub image: RgbImage,
     /// How it was decoded.
     pub path: JpegPath,
+    /// Why the DC-only path was tried and given up, if it was: the output is
+    /// right but slower, and operators should hear of files that do this.
+    pub dc_fallback: Option<ImagingError>,
 }
 
 /// Decodes `data` so that its longer edge is at least `need` pixels (or the
@@ -45,6 +48,7 @@ pub fn decode(data: &[u8], need: u32) -> Result<DecodedJpeg, ImagingError> {
 pub fn decode_parsed(data: &[u8], h: &Header<'_>, need: u32) -> Result<DecodedJpeg, ImagingError> {
     let long = h.width.max(h.height);
     let dc_enough = long.div_ceil(8) >= need.min(long);
+    let mut dc_fallback = None;
     if h.coding == Coding::Progressive
         && h.precision == 8
         && matches!(h.components.len(), 1 | 3)
@@ -52,11 +56,15 @@ pub fn decode_parsed(data: &[u8], h: &Header<'_>, need: u32) -> Result<DecodedJp
     {
         // Any surprise in the DC path falls back to libjpeg-turbo, which is
         // more forgiving of damaged files and decides what is corrupt.
-        if let Ok(image) = dc::decode(data, h).and_then(|p| color::to_rgb(&p, h)) {
-            return Ok(DecodedJpeg {
-                image,
-                path: JpegPath::DcOnly,
-            });
+        match dc::decode(data, h).and_then(|p| color::to_rgb(&p, h)) {
+            Ok(image) => {
+                return Ok(DecodedJpeg {
+                    image,
+                    path: JpegPath::DcOnly,
+                    dc_fallback: None,
+                });
+            }
+            Err(e) => dc_fallback = Some(e),
         }
     }
     // libjpeg-turbo's scaled IDCT costs little more at a larger scale (the
@@ -71,5 +79,6 @@ pub fn decode_parsed(data: &[u8], h: &Header<'_>, need: u32) -> Result<DecodedJp
         path: JpegPath::Scaled {
             eighths: (f.num() * 8 / f.denom()) as u8,
         },
+        dc_fallback,
     })
 }
