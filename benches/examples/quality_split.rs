@@ -6,22 +6,25 @@
 //! (`KILN_NEED=N` decodes for N pixels instead of 256, to see what more
 //! margin for the final resize would buy).
 use anyhow::{Context, Result};
-use image::RgbImage;
+use image::{DynamicImage, RgbImage};
 use kiln_benches::{median, reference, resize_lanczos3, ssim_luma};
-use kiln_imaging::{ImageLimits, decode_for, target_size};
+use kiln_imaging::{ImageLimits, RenderOptions, decode_for, encode, target_size};
+use kiln_proto::ImageFormat;
 use std::path::PathBuf;
 
 const SIZE: u32 = 256;
 
-fn jpeg_roundtrip(img: &RgbImage, quality: i32) -> Result<RgbImage> {
-    let view = turbojpeg::Image {
-        pixels: img.as_raw().as_slice(),
-        width: img.width() as usize,
-        pitch: img.width() as usize * 3,
-        height: img.height() as usize,
-        format: turbojpeg::PixelFormat::RGB,
+/// Encodes at quality 80 with Kiln's own encoder and decodes it back.
+fn jpeg_roundtrip(img: &RgbImage) -> Result<RgbImage> {
+    let opts = RenderOptions {
+        jpeg_quality: 80,
+        ..RenderOptions::default()
     };
-    let encoded = turbojpeg::compress(view, quality, turbojpeg::Subsamp::Sub2x2)?;
+    let encoded = encode(
+        &DynamicImage::ImageRgb8(img.clone()),
+        ImageFormat::Jpeg,
+        &opts,
+    )?;
     Ok(image::load_from_memory(&encoded)?.into_rgb8())
 }
 
@@ -49,8 +52,8 @@ fn main() -> Result<()> {
         }
         let (a, b, c) = (
             ssim_luma(&small, &r)?,
-            ssim_luma(&jpeg_roundtrip(&r, 80)?, &r)?,
-            ssim_luma(&jpeg_roundtrip(&small, 80)?, &r)?,
+            ssim_luma(&jpeg_roundtrip(&r)?, &r)?,
+            ssim_luma(&jpeg_roundtrip(&small)?, &r)?,
         );
         println!("{a:.4}  {b:.4}  {c:.4}  {:?}  {}", src.path, f.display());
         pre.push(a);

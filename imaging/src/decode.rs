@@ -2,7 +2,7 @@
 //! need, after its header has passed the limits.
 
 use crate::jpeg::{self, JpegPath};
-use crate::{ImageLimits, ImagingError, check_limits, preview, probe};
+use crate::{ImageLimits, ImagingError, Probe, check_limits, preview, probe, sniff};
 use image::metadata::Orientation;
 use image::{DynamicImage, ImageDecoder, ImageReader};
 use std::io::Cursor;
@@ -44,9 +44,9 @@ pub fn decode_for(
     limits: &ImageLimits,
     allow_preview: bool,
 ) -> Result<Source, ImagingError> {
-    let p = probe(data)?;
-    check_limits(&p, limits)?;
-    if p.format != image::ImageFormat::Jpeg {
+    if sniff(data)? != image::ImageFormat::Jpeg {
+        let p = probe(data)?;
+        check_limits(&p, limits)?;
         let (image, orientation, icc) = decode_full(data, p.format, limits)?;
         let mut image = normalise(image);
         image.apply_orientation(orientation);
@@ -60,6 +60,10 @@ pub fn decode_for(
             dc_fallback: None,
         });
     }
+    // One header parse serves the limits, orientation, ICC and the decoder.
+    let head = jpeg::header::parse(data)?;
+    let p = Probe::of_jpeg(&head);
+    check_limits(&p, limits)?;
     if !jpeg_has_end(data) {
         // Decoders fill a truncated JPEG with grey and carry on; a thumbnail
         // that is half grey is worse than a clear error.
@@ -67,7 +71,6 @@ pub fn decode_for(
             "truncated JPEG: no end-of-image marker".into(),
         ));
     }
-    let head = jpeg::header::parse(data)?;
     let orientation = head
         .exif
         .and_then(Orientation::from_exif_chunk)

@@ -15,7 +15,7 @@ mod render;
 pub use decode::{DecodePath, Source, decode_for};
 pub use encode::encode;
 pub use limits::{ImageLimits, check_limits};
-pub use probe::{Probe, SUPPORTED, format_name, probe};
+pub use probe::{Probe, SUPPORTED, format_name, probe, sniff};
 pub use render::{RenderOptions, Rendered, Rendering, render_thumbnails, target_size};
 
 /// Why an image could not be processed. Every variant is permanent.

@@ -19,6 +19,19 @@ pub struct Probe {
     pub bytes_per_pixel: u8,
 }
 
+impl Probe {
+    /// What a parsed JPEG header says, for callers that need the header too.
+    pub fn of_jpeg(h: &jpeg::header::Header<'_>) -> Probe {
+        Probe {
+            format: image::ImageFormat::Jpeg,
+            width: h.width,
+            height: h.height,
+            frames: 1,
+            bytes_per_pixel: if h.components.len() == 4 { 4 } else { 3 },
+        }
+    }
+}
+
 /// The formats Kiln decodes.
 pub const SUPPORTED: [image::ImageFormat; 4] = [
     image::ImageFormat::Jpeg,
@@ -27,12 +40,13 @@ pub const SUPPORTED: [image::ImageFormat; 4] = [
     image::ImageFormat::Gif,
 ];
 
-/// Reads format and dimensions from the header without decoding pixels.
-pub fn probe(data: &[u8]) -> Result<Probe, ImagingError> {
+/// Which supported format `data` is, from its magic bytes; otherwise an
+/// error that names what it looks like instead.
+pub fn sniff(data: &[u8]) -> Result<image::ImageFormat, ImagingError> {
     if data.is_empty() {
         return Err(ImagingError::Corrupt("the file is empty".into()));
     }
-    let format = image::guess_format(data)
+    image::guess_format(data)
         .ok()
         .filter(|f| SUPPORTED.contains(f))
         .ok_or_else(|| {
@@ -43,17 +57,15 @@ pub fn probe(data: &[u8]) -> Result<Probe, ImagingError> {
                 None => "unrecognised data".into(),
             };
             ImagingError::Unsupported(format!("{what} is not a JPEG, PNG, WebP or GIF image"))
-        })?;
+        })
+}
+
+/// Reads format and dimensions from the header without decoding pixels.
+pub fn probe(data: &[u8]) -> Result<Probe, ImagingError> {
+    let format = sniff(data)?;
     if format == image::ImageFormat::Jpeg {
         // Our own parser: it reads no more than the segments before the frame.
-        let h = jpeg::header::parse(data)?;
-        return Ok(Probe {
-            format,
-            width: h.width,
-            height: h.height,
-            frames: 1,
-            bytes_per_pixel: if h.components.len() == 4 { 4 } else { 3 },
-        });
+        return Ok(Probe::of_jpeg(&jpeg::header::parse(data)?));
     }
     let unreadable = |e: image::ImageError| {
         ImagingError::Corrupt(format!("unreadable {} header: {e}", format_name(format)))

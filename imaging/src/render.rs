@@ -121,17 +121,20 @@ pub fn render_thumbnails(
         if (w, h) != (current.width(), current.height()) {
             current = resize(&mut resizer, &current, w, h)?;
         }
-        let mut img = current.clone();
-        if let Some(t) = &colour {
+        // The chain goes on from `current`, so only a converted copy is made.
+        let converted = colour.as_ref().map(|t| {
+            let mut img = current.clone();
             icc::apply(t, &mut img);
-        }
+            img
+        });
+        let img = converted.as_ref().unwrap_or(&current);
         for &format in formats {
             outputs.push(Rendered {
                 size,
                 format,
                 width: w,
                 height: h,
-                bytes: encode(&img, format, opts)?,
+                bytes: encode(img, format, opts)?,
             });
         }
     }

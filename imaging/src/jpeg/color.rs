@@ -55,8 +55,7 @@ fn is_rgb(h: &Header<'_>) -> bool {
 /// Builds the RGB image (one pixel per luma block) from the DC planes.
 pub fn to_rgb(planes: &[DcPlane], h: &Header<'_>) -> Result<RgbImage, ImagingError> {
     let unsupported = |m: &str| ImagingError::Unsupported(format!("JPEG: {m}"));
-    let hmax = h.components.iter().map(|c| c.h).max().unwrap_or(1) as usize;
-    let vmax = h.components.iter().map(|c| c.v).max().unwrap_or(1) as usize;
+    let (hmax, vmax) = h.max_sampling();
     let w = (h.width as usize).div_ceil(8);
     let ht = (h.height as usize).div_ceil(8);
     let mut full = Vec::with_capacity(planes.len());

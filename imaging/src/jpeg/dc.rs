@@ -40,8 +40,7 @@ struct State {
 /// Decodes the DC scans of a progressive frame, skipping everything else.
 pub fn decode(data: &[u8], h: &Header<'_>) -> Result<Vec<DcPlane>, ImagingError> {
     let comps = &h.components;
-    let hmax = comps.iter().map(|c| c.h).max().unwrap_or(1) as usize;
-    let vmax = comps.iter().map(|c| c.v).max().unwrap_or(1) as usize;
+    let (hmax, vmax) = h.max_sampling();
     let mcus_x = (h.width as usize).div_ceil(8 * hmax);
     let mcus_y = (h.height as usize).div_ceil(8 * vmax);
     let mut st = State {
@@ -208,8 +207,7 @@ fn scan(
     }
     let mut r = BitReader::new(data, start);
     let mut pred = [0i32; 4];
-    let hmax = h.components.iter().map(|c| c.h).max().unwrap_or(1) as usize;
-    let vmax = h.components.iter().map(|c| c.v).max().unwrap_or(1) as usize;
+    let (hmax, vmax) = h.max_sampling();
     // A one-component scan is not interleaved: its MCU is one block and it
     // covers only the component's own blocks, not the MCU padding.
     let (ux, uy, interleaved) = if ns == 1 {

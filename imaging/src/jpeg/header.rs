@@ -52,6 +52,16 @@ pub struct Header<'a> {
     pub after_frame: usize,
 }
 
+impl Header<'_> {
+    /// The largest horizontal and vertical sampling factors: an MCU is
+    /// `8 × h` by `8 × v` pixels, and full-resolution components have these.
+    pub fn max_sampling(&self) -> (usize, usize) {
+        let h = self.components.iter().map(|c| c.h).max().unwrap_or(1);
+        let v = self.components.iter().map(|c| c.v).max().unwrap_or(1);
+        (h as usize, v as usize)
+    }
+}
+
 fn corrupt(msg: &str) -> ImagingError {
     ImagingError::Corrupt(format!("JPEG: {msg}"))
 }
