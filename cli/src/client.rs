@@ -16,6 +16,12 @@ pub struct UploadOptions {
     pub formats: Option<String>,
     /// Whether to extract metadata.
     pub metadata: Option<bool>,
+    /// Convert audio or video to this format (`mp3`).
+    pub convert: Option<String>,
+    /// Constant bit rate of the conversion, kbit/s.
+    pub bitrate: Option<u32>,
+    /// VBR quality of the conversion, 0 (best) to 9.
+    pub quality: Option<u8>,
     /// Wait for every job to finish and print the results.
     pub wait: bool,
     /// Give up waiting after this long.
@@ -100,6 +106,15 @@ async fn upload_one(
     }
     if let Some(m) = opts.metadata {
         query.push(("metadata", m.to_string()));
+    }
+    if let Some(c) = &opts.convert {
+        query.push(("convert", c.clone()));
+    }
+    if let Some(b) = opts.bitrate {
+        query.push(("bitrate", b.to_string()));
+    }
+    if let Some(q) = opts.quality {
+        query.push(("quality", q.to_string()));
     }
     let body = reqwest::Body::wrap_stream(tokio_util::io::ReaderStream::with_capacity(
         file,

@@ -7,7 +7,7 @@ use kiln_adapters::kafka::KafkaConfig;
 use kiln_adapters::rabbitmq::RabbitConfig;
 use kiln_gateway::GatewayConfig;
 use kiln_imaging::{ImageLimits, RenderOptions};
-use kiln_workers::RetryPolicy;
+use kiln_workers::{MediaSettings, RetryPolicy};
 use serde::{Deserialize, Serialize};
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -53,6 +53,8 @@ pub struct Config {
     pub thumbnail_concurrency: usize,
     /// Metadata jobs processed at once.
     pub metadata_concurrency: usize,
+    /// Conversions run at once (default: one per CPU; each uses one core).
+    pub convert_concurrency: usize,
     /// Seconds an attempt may run before it fails retryably.
     pub job_timeout_secs: u64,
     /// Seconds in-flight jobs get to finish on shutdown.
@@ -63,6 +65,8 @@ pub struct Config {
     pub limits: ImageLimits,
     /// Thumbnail encoding: JPEG/WebP quality, embedded EXIF previews.
     pub thumbnails: RenderOptions,
+    /// The media converter: input limits, time limit, scratch space.
+    pub media: MediaSettings,
     /// Retry and dead-letter policy.
     pub retry: RetryPolicy,
 }
@@ -88,11 +92,15 @@ impl Default for Config {
                 .map(|n| n.get())
                 .unwrap_or(2),
             metadata_concurrency: 2,
+            convert_concurrency: std::thread::available_parallelism()
+                .map(|n| n.get())
+                .unwrap_or(2),
             job_timeout_secs: 300,
             shutdown_grace_secs: 30,
             gateway: GatewayConfig::default(),
             limits: ImageLimits::default(),
             thumbnails: RenderOptions::default(),
+            media: MediaSettings::default(),
             retry: RetryPolicy::default(),
         }
     }

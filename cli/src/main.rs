@@ -64,6 +64,15 @@ enum Command {
         /// Extract metadata (default true).
         #[arg(long)]
         metadata: Option<bool>,
+        /// Convert audio or video: mp3.
+        #[arg(long)]
+        convert: Option<String>,
+        /// Constant bit rate of the MP3, kbit/s (default: VBR quality 4).
+        #[arg(long)]
+        bitrate: Option<u32>,
+        /// VBR quality of the MP3, 0 (best) to 9 (smallest).
+        #[arg(long)]
+        quality: Option<u8>,
         /// Seconds to wait with --wait.
         #[arg(long, default_value_t = 300)]
         timeout: u64,
@@ -148,6 +157,9 @@ async fn main() -> anyhow::Result<()> {
             thumbnails,
             formats,
             metadata,
+            convert,
+            bitrate,
+            quality,
             timeout,
             server,
         } => {
@@ -156,6 +168,9 @@ async fn main() -> anyhow::Result<()> {
                 thumbnails,
                 formats,
                 metadata,
+                convert,
+                bitrate,
+                quality,
                 wait,
                 timeout: Duration::from_secs(timeout),
             };

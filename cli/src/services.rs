@@ -10,7 +10,9 @@ use axum::http::StatusCode;
 use axum::routing::get;
 use kiln_gateway::{AppState, readiness, router, run_outbox_relay};
 use kiln_proto::Role;
-use kiln_workers::{Handler, JobContext, MetadataHandler, ThumbnailHandler, Worker, WorkerConfig};
+use kiln_workers::{
+    ConvertHandler, Handler, JobContext, MetadataHandler, ThumbnailHandler, Worker, WorkerConfig,
+};
 use serde_json::json;
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -67,7 +69,14 @@ pub fn build_worker(config: &Config, b: &Backends, role: Role, concurrency: usiz
     let handler: Arc<dyn Handler> = match role {
         Role::Thumbnail => Arc::new(ThumbnailHandler::new(config.limits, config.thumbnails)),
         Role::Metadata => Arc::new(MetadataHandler::new(config.limits)),
+        Role::Convert => Arc::new(ConvertHandler::new(config.media.clone())),
     };
+    // The converter enforces its own (permanent) time limit; the runtime's
+    // generic one must not cut it short.
+    let mut job_timeout = config.job_timeout_secs;
+    if role == Role::Convert {
+        job_timeout = job_timeout.max(config.media.timeout_secs + 60);
+    }
     let ctx = JobContext {
         blobs: b.blobs.clone(),
         store: b.store.clone(),
@@ -80,7 +89,7 @@ pub fn build_worker(config: &Config, b: &Backends, role: Role, concurrency: usiz
         WorkerConfig {
             concurrency,
             retry: config.retry,
-            job_timeout: Duration::from_secs(config.job_timeout_secs),
+            job_timeout: Duration::from_secs(job_timeout),
             shutdown_grace: Duration::from_secs(config.shutdown_grace_secs),
         },
     )
@@ -91,6 +100,7 @@ pub fn default_concurrency(config: &Config, role: Role) -> usize {
     match role {
         Role::Thumbnail => config.thumbnail_concurrency,
         Role::Metadata => config.metadata_concurrency,
+        Role::Convert => config.convert_concurrency,
     }
 }
 

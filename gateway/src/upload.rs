@@ -55,9 +55,11 @@ pub async fn create(
             return Err(too_large(limit));
         }
         let work = params.resolve(&s.config)?;
+        // UTF-8 names arrive as raw header bytes (what curl and most clients
+        // send); `to_str` would refuse anything beyond ASCII.
         let filename = headers
             .get("x-filename")
-            .and_then(|v| v.to_str().ok())
+            .and_then(|v| std::str::from_utf8(v.as_bytes()).ok())
             .map(clean_filename);
         let body = req
             .into_body()
@@ -66,6 +68,17 @@ pub async fn create(
         (store_stream(&s, body, filename).await?, work)
     };
 
+    let work = match work.fit_to(&file.content_type) {
+        Ok(w) => w,
+        Err(message) => {
+            let _ = s.blobs.delete(Bucket::Originals, &file.id).await;
+            return Err(ApiError::new(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "unsupported_media_type",
+                message,
+            ));
+        }
+    };
     let jobs = job_records(&file, &work);
     if let Err(e) = s.store.insert_upload(&file, &jobs).await {
         // Without its record the blob is unreachable: remove it.
@@ -211,6 +224,9 @@ fn job_records(file: &FileRecord, work: &WorkRequest) -> Vec<JobRecord> {
     }
     if work.metadata {
         jobs.push(job(JobKind::Metadata, json!({})));
+    }
+    if let Some(c) = &work.convert {
+        jobs.push(job(JobKind::Convert, json!(c)));
     }
     jobs
 }

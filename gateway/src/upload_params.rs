@@ -1,7 +1,8 @@
-//! Which work an upload asks for: `thumbnails`, `formats`, `metadata`.
+//! Which work an upload asks for: `thumbnails`, `formats`, `metadata`,
+//! `convert` (with `bitrate` or `quality`).
 
 use crate::{ApiError, GatewayConfig};
-use kiln_proto::ImageFormat;
+use kiln_proto::{AudioFormat, ConvertParams, ImageFormat, is_audio_or_video};
 
 /// Largest thumbnail edge a client may ask for.
 const MAX_EDGE: u32 = 8192;
@@ -12,6 +13,9 @@ pub struct RawParams {
     thumbnails: Option<String>,
     formats: Option<String>,
     metadata: Option<String>,
+    convert: Option<String>,
+    bitrate: Option<String>,
+    quality: Option<String>,
 }
 
 /// The work to schedule for an upload.
@@ -23,6 +27,30 @@ pub struct WorkRequest {
     pub formats: Vec<ImageFormat>,
     /// Whether to extract metadata.
     pub metadata: bool,
+    /// Whether the client named thumbnail sizes (rather than taking the
+    /// defaults, which only apply to images).
+    pub sizes_explicit: bool,
+    /// An audio conversion, if asked for.
+    pub convert: Option<ConvertParams>,
+}
+
+impl WorkRequest {
+    /// The work that fits content of type `mime`: default thumbnails are
+    /// dropped for audio and video; asking explicitly for work that cannot
+    /// apply is an error naming the parameter (answered 415).
+    pub fn fit_to(mut self, mime: &str) -> Result<WorkRequest, String> {
+        let media = is_audio_or_video(mime);
+        if media && !self.sizes.is_empty() {
+            if self.sizes_explicit {
+                return Err(format!("thumbnails: the upload is {mime}, not an image"));
+            }
+            self.sizes.clear();
+        }
+        if self.convert.is_some() && (mime.starts_with("image/") || mime.starts_with("text/")) {
+            return Err(format!("convert: the upload is {mime}, not audio or video"));
+        }
+        Ok(self)
+    }
 }
 
 impl RawParams {
@@ -32,6 +60,9 @@ impl RawParams {
             "thumbnails" => &mut self.thumbnails,
             "formats" => &mut self.formats,
             "metadata" => &mut self.metadata,
+            "convert" => &mut self.convert,
+            "bitrate" => &mut self.bitrate,
+            "quality" => &mut self.quality,
             _ => return false,
         };
         *slot = Some(value);
@@ -77,6 +108,7 @@ impl RawParams {
                 )));
             }
         };
+        let convert = self.resolve_convert()?;
         let mut formats_dedup = Vec::new();
         for f in formats {
             if !formats_dedup.contains(&f) {
@@ -87,7 +119,53 @@ impl RawParams {
             sizes,
             formats: formats_dedup,
             metadata,
+            sizes_explicit: self.thumbnails.is_some(),
+            convert,
         })
+    }
+
+    fn resolve_convert(&self) -> Result<Option<ConvertParams>, ApiError> {
+        let number = |name: &str, v: &str| {
+            v.trim()
+                .parse::<u32>()
+                .map_err(|_| ApiError::invalid(format!("{name}: {v:?} is not a whole number")))
+        };
+        let bitrate_kbps = self
+            .bitrate
+            .as_deref()
+            .map(|v| number("bitrate", v))
+            .transpose()?;
+        let quality = match self.quality.as_deref() {
+            None => None,
+            Some(v) => Some(u8::try_from(number("quality", v)?).map_err(|_| {
+                ApiError::invalid(format!("quality: {v} is outside 0 (best) to 9 (smallest)"))
+            })?),
+        };
+        let format = match self.convert.as_deref().map(str::trim) {
+            None | Some("" | "none") => {
+                if bitrate_kbps.is_some() || quality.is_some() {
+                    let name = if bitrate_kbps.is_some() {
+                        "bitrate"
+                    } else {
+                        "quality"
+                    };
+                    return Err(ApiError::invalid(format!(
+                        "{name}: only applies with convert=mp3"
+                    )));
+                }
+                return Ok(None);
+            }
+            Some(f) => f
+                .parse::<AudioFormat>()
+                .map_err(|e| ApiError::invalid(format!("convert: {e}")))?,
+        };
+        let params = ConvertParams {
+            format,
+            bitrate_kbps,
+            quality,
+        };
+        params.validate().map_err(ApiError::invalid)?;
+        Ok(Some(params))
     }
 }
 
@@ -133,6 +211,43 @@ mod tests {
     }
 
     #[test]
+    fn conversions() {
+        let c = resolve(&[("convert", "MP3"), ("bitrate", "192")]).expect("ok");
+        assert_eq!(c.convert.expect("convert").bitrate_kbps, Some(192));
+        let c = resolve(&[("convert", "mp3")]).expect("ok");
+        assert_eq!(
+            c.convert.as_ref().map(|p| (p.bitrate_kbps, p.quality)),
+            Some((None, None))
+        );
+        // Default thumbnails are for images only; asked-for ones on audio are an error.
+        let fitted = c.clone().fit_to("audio/mpeg").expect("fits");
+        assert!(fitted.sizes.is_empty() && fitted.convert.is_some());
+        assert!(
+            c.clone()
+                .fit_to("image/png")
+                .expect_err("image")
+                .starts_with("convert")
+        );
+        let t = resolve(&[("thumbnails", "64")]).expect("ok");
+        assert!(
+            t.fit_to("video/mp4")
+                .expect_err("video")
+                .starts_with("thumbnails")
+        );
+        for (k, v) in [
+            ("bitrate", "100"),
+            ("bitrate", "fast"),
+            ("quality", "10"),
+            ("quality", "300"),
+        ] {
+            let e = resolve(&[("convert", "mp3"), (k, v)]).expect_err(v);
+            assert!(e.message.starts_with(k), "{}", e.message);
+        }
+        let both = resolve(&[("convert", "mp3"), ("bitrate", "128"), ("quality", "2")]);
+        assert!(both.expect_err("both").message.contains("not both"));
+    }
+
+    #[test]
     fn bad_values_name_the_parameter() {
         for (k, v) in [
             ("thumbnails", "0"),
@@ -140,6 +255,9 @@ mod tests {
             ("thumbnails", "99999"),
             ("formats", "gif"),
             ("metadata", "maybe"),
+            ("convert", "flac"),
+            ("bitrate", "128"),
+            ("quality", "2"),
         ] {
             let e = resolve(&[(k, v)]).expect_err(v);
             assert_eq!(e.code, "invalid_parameter");

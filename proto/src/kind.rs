@@ -15,19 +15,22 @@ pub enum JobKind {
     Thumbnail,
     /// Extract format, dimensions and EXIF metadata.
     Metadata,
+    /// Convert audio or video to an audio file (MP3).
+    Convert,
     /// A kind introduced by a newer producer; carried verbatim.
     Unknown(String),
 }
 
 impl JobKind {
     /// Every kind this build can process.
-    pub const KNOWN: [JobKind; 2] = [JobKind::Thumbnail, JobKind::Metadata];
+    pub const KNOWN: [JobKind; 3] = [JobKind::Thumbnail, JobKind::Metadata, JobKind::Convert];
 
     /// The wire name of the kind.
     pub fn as_str(&self) -> &str {
         match self {
             JobKind::Thumbnail => "thumbnail",
             JobKind::Metadata => "metadata",
+            JobKind::Convert => "convert",
             JobKind::Unknown(s) => s,
         }
     }
@@ -37,6 +40,7 @@ impl JobKind {
         match self {
             JobKind::Thumbnail => Some(Role::Thumbnail),
             JobKind::Metadata => Some(Role::Metadata),
+            JobKind::Convert => Some(Role::Convert),
             JobKind::Unknown(_) => None,
         }
     }
@@ -47,6 +51,7 @@ impl From<String> for JobKind {
         match s.as_str() {
             "thumbnail" => JobKind::Thumbnail,
             "metadata" => JobKind::Metadata,
+            "convert" => JobKind::Convert,
             _ => JobKind::Unknown(s),
         }
     }
@@ -72,17 +77,20 @@ pub enum Role {
     Thumbnail,
     /// Consumes [`JobKind::Metadata`].
     Metadata,
+    /// Consumes [`JobKind::Convert`].
+    Convert,
 }
 
 impl Role {
     /// Every role this build can run.
-    pub const ALL: [Role; 2] = [Role::Thumbnail, Role::Metadata];
+    pub const ALL: [Role; 3] = [Role::Thumbnail, Role::Metadata, Role::Convert];
 
     /// The role's name, as used on the command line and in queue names.
     pub fn as_str(self) -> &'static str {
         match self {
             Role::Thumbnail => "thumbnail",
             Role::Metadata => "metadata",
+            Role::Convert => "convert",
         }
     }
 
@@ -91,6 +99,7 @@ impl Role {
         match self {
             Role::Thumbnail => &[JobKind::Thumbnail],
             Role::Metadata => &[JobKind::Metadata],
+            Role::Convert => &[JobKind::Convert],
         }
     }
 }
@@ -107,6 +116,8 @@ impl std::str::FromStr for Role {
         Role::ALL
             .into_iter()
             .find(|r| r.as_str() == s)
-            .ok_or_else(|| format!("unknown role {s:?}; expected one of: thumbnail, metadata"))
+            .ok_or_else(|| {
+                format!("unknown role {s:?}; expected one of: thumbnail, metadata, convert")
+            })
     }
 }

@@ -5,11 +5,13 @@
 //! consumer agrees on one shape. This crate does no I/O by design: adapters
 //! and services depend on it, never the other way round.
 
+mod convert;
 mod job;
 mod kind;
 mod names;
 mod status;
 
+pub use convert::{AudioFormat, ConvertParams, MP3_BITRATES, is_audio_or_video};
 pub use job::{DecodeError, ImageFormat, JobEvent, JobMessage, ThumbnailParams};
 pub use kind::{JobKind, Role};
 pub use names::Names;

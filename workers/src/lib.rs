@@ -9,12 +9,14 @@
 
 mod error;
 mod input;
+mod media;
 mod metadata;
 mod retry;
 mod runtime;
 mod thumbnail;
 
 pub use error::JobError;
+pub use media::{BlobReader, ConvertHandler, MediaSettings};
 pub use metadata::MetadataHandler;
 pub use retry::RetryPolicy;
 pub use runtime::{Handler, JobContext, Outcome, Worker, WorkerConfig};

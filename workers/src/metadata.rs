@@ -1,4 +1,5 @@
-//! The `metadata` job: format, dimensions and EXIF of an uploaded image.
+//! The `metadata` job: format, dimensions and EXIF of an uploaded image;
+//! container, duration and tracks of audio and video.
 
 use crate::{Handler, JobContext, JobError};
 use async_trait::async_trait;
@@ -55,7 +56,18 @@ impl Handler for MetadataHandler {
     }
 
     async fn handle(&self, ctx: &JobContext, job: &JobRecord) -> Result<Vec<FileRecord>, JobError> {
-        let (input, data) = crate::input::load(ctx, job, &self.limits).await?;
+        let input = crate::input::record(ctx, job).await?;
+        // Media is probed from a stream, never loaded whole like an image.
+        if kiln_proto::is_audio_or_video(&input.content_type) {
+            let mut doc = crate::media::media_metadata(ctx, &input).await?;
+            if let Value::Object(m) = &mut doc {
+                m.insert("content_type".into(), json!(input.content_type));
+                m.insert("bytes".into(), json!(input.bytes));
+            }
+            ctx.store.put_metadata(&input.id, &doc).await?;
+            return Ok(Vec::new());
+        }
+        let data = crate::input::read(ctx, &input, &self.limits).await?;
         let mut doc = tokio::task::spawn_blocking(move || extract(&data))
             .await
             .map_err(|e| JobError::Abort(format!("worker crashed reading this input: {e}")))?

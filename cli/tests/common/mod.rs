@@ -5,6 +5,7 @@
 
 pub mod brokers;
 pub mod cluster;
+pub mod media;
 
 use exif::experimental::Writer;
 use exif::{Field, In, Rational, Tag, Value};

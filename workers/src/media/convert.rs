@@ -1,0 +1,160 @@
+//! The `convert` job: an audio or video upload to an MP3 file.
+//!
+//! Bytes stream from the blob store into the decoder on a blocking thread
+//! ([`BlobReader`]), the encoder writes to a scratch file, and the finished
+//! file streams into the blob store. Memory does not grow with the length of
+//! the media.
+
+use super::{BlobReader, MediaSettings, hint};
+use crate::{Handler, JobContext, JobError};
+use async_trait::async_trait;
+use chrono::Utc;
+use futures::StreamExt;
+use kiln_adapters::{Bucket, FileRecord, JobRecord, output_id};
+use kiln_media::{MediaError, Mp3Options, convert_to_mp3};
+use kiln_proto::{ConvertParams, Role};
+use std::io::{Seek, SeekFrom};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
+/// Converts audio and video uploads to MP3 with [`convert_to_mp3`].
+#[derive(Debug, Clone, Default)]
+pub struct ConvertHandler {
+    settings: MediaSettings,
+}
+
+impl ConvertHandler {
+    /// A handler with these limits and scratch space.
+    pub fn new(settings: MediaSettings) -> Self {
+        ConvertHandler { settings }
+    }
+}
+
+impl From<MediaError> for JobError {
+    fn from(e: MediaError) -> Self {
+        if e.is_permanent() {
+            JobError::Abort(e.to_string())
+        } else {
+            JobError::Retry(e.to_string())
+        }
+    }
+}
+
+/// Stops the encoder thread when the job's future is dropped (the runtime's
+/// own timeout, or shutdown), so no conversion outlives its job.
+struct CancelOnDrop(Arc<AtomicBool>);
+
+impl Drop for CancelOnDrop {
+    fn drop(&mut self) {
+        self.0.store(true, Ordering::Relaxed);
+    }
+}
+
+fn options(job: &JobRecord) -> Result<Mp3Options, JobError> {
+    let p: ConvertParams = serde_json::from_value(job.params.clone())
+        .map_err(|e| JobError::Abort(format!("invalid convert parameters: {e}")))?;
+    p.validate().map_err(JobError::Abort)?;
+    Ok(Mp3Options {
+        bitrate_kbps: p.bitrate_kbps,
+        vbr_quality: p.quality,
+    })
+}
+
+#[async_trait]
+impl Handler for ConvertHandler {
+    fn role(&self) -> Role {
+        Role::Convert
+    }
+
+    async fn handle(&self, ctx: &JobContext, job: &JobRecord) -> Result<Vec<FileRecord>, JobError> {
+        let opts = options(job)?;
+        let input = ctx
+            .store
+            .get_file(&job.file_id)
+            .await?
+            .ok_or_else(|| JobError::Abort("input file no longer exists".into()))?;
+        let max = self.settings.max_input_bytes;
+        if input.bytes > max {
+            return Err(JobError::Abort(format!(
+                "over limit: input is {} bytes; the limit is {max} bytes",
+                input.bytes
+            )));
+        }
+        let scratch = match &self.settings.scratch_dir {
+            Some(dir) => tempfile::tempfile_in(dir),
+            None => tempfile::tempfile(),
+        }
+        .map_err(|e| JobError::Retry(format!("no scratch space for the output: {e}")))?;
+
+        let reader = BlobReader::new(
+            tokio::runtime::Handle::current(),
+            ctx.blobs.clone(),
+            input.bucket(),
+            &input.id,
+            input.bytes,
+        );
+        let hint = hint(input.filename.as_deref(), &input.content_type);
+        let limits = self.settings.limits.clone();
+        let cancel = Arc::new(AtomicBool::new(false));
+        let _guard = CancelOnDrop(cancel.clone());
+        let flag = cancel.clone();
+        let task = tokio::task::spawn_blocking(move || {
+            let mut out = scratch;
+            let report = convert_to_mp3(Box::new(reader), &hint, &mut out, &opts, &limits, &flag);
+            (out, report)
+        });
+        let limit = Duration::from_secs(self.settings.timeout_secs);
+        let (mut out, report) = match tokio::time::timeout(limit, task).await {
+            Ok(Ok((out, report))) => (out, report?),
+            Ok(Err(join)) => {
+                return Err(JobError::Abort(format!(
+                    "worker crashed converting this input: {join}"
+                )));
+            }
+            Err(_) => {
+                cancel.store(true, Ordering::Relaxed);
+                return Err(JobError::Abort(format!(
+                    "conversion took longer than the limit of {} s",
+                    limit.as_secs()
+                )));
+            }
+        };
+        tracing::info!(
+            file = %input.id,
+            seconds = report.output_duration_secs,
+            codec = %report.codec,
+            container = %report.container,
+            bytes = report.bytes_written,
+            "converted"
+        );
+
+        out.seek(SeekFrom::Start(0))
+            .map_err(|e| JobError::Retry(format!("reading back the output: {e}")))?;
+        let body =
+            tokio_util::io::ReaderStream::with_capacity(tokio::fs::File::from_std(out), 256 * 1024)
+                .boxed();
+        let id = output_id(&job.id, "mp3");
+        let info = ctx.blobs.put(Bucket::Derived, &id, body).await?;
+        let stem = input
+            .filename
+            .as_deref()
+            .and_then(|n| std::path::Path::new(n).file_stem())
+            .and_then(|s| s.to_str())
+            .filter(|s| !s.is_empty())
+            .unwrap_or("audio");
+        Ok(vec![FileRecord {
+            id,
+            owner: input.owner.clone(),
+            filename: Some(format!("{stem}.mp3")),
+            content_type: "audio/mpeg".into(),
+            bytes: info.bytes,
+            sha256: info.sha256,
+            parent_id: Some(input.id.clone()),
+            job_id: Some(job.id.clone()),
+            width: None,
+            height: None,
+            created_at: Utc::now(),
+        }])
+    }
+}

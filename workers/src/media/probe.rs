@@ -1,0 +1,29 @@
+//! The metadata document of an audio or video file: container, duration,
+//! bit rate, and each track's codec and format, read from the headers
+//! without decoding.
+
+use super::{BlobReader, hint};
+use crate::{JobContext, JobError};
+use kiln_adapters::FileRecord;
+use serde_json::Value;
+
+/// Probes `input` through the blob store (streamed; only the headers and
+/// index are read).
+pub(crate) async fn media_metadata(
+    ctx: &JobContext,
+    input: &FileRecord,
+) -> Result<Value, JobError> {
+    let reader = BlobReader::new(
+        tokio::runtime::Handle::current(),
+        ctx.blobs.clone(),
+        input.bucket(),
+        &input.id,
+        input.bytes,
+    );
+    let hint = hint(input.filename.as_deref(), &input.content_type);
+    let info = tokio::task::spawn_blocking(move || kiln_media::probe(Box::new(reader), &hint))
+        .await
+        .map_err(|e| JobError::Abort(format!("worker crashed reading this input: {e}")))??;
+    serde_json::to_value(&info)
+        .map_err(|e| JobError::Abort(format!("could not record the metadata: {e}")))
+}
