@@ -23,6 +23,7 @@ from pathlib import Path
 sys.dont_write_bytecode = True  # no __pycache__ in the work tree
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import imginfo  # benches/imginfo.py, stdlib only
+from benchlib import cpu_busy, cpu_model, first_line, fresh_dir, quiet_line, run  # benches/benchlib.py
 
 try:
     import PIL
@@ -69,31 +70,6 @@ def tool_commands(kiln, size, quality):
     }
 
 
-def run(argv, pin, err_path):
-    """Runs argv (under `taskset -c 0` if pin); returns (seconds, peak RSS KiB, exit code, CPU seconds)."""
-    if pin:
-        argv = ["taskset", "-c", "0", *argv]
-    actions = [(os.POSIX_SPAWN_OPEN, 1, os.devnull, os.O_WRONLY, 0),
-               (os.POSIX_SPAWN_OPEN, 2, str(err_path), os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)]
-    start = time.perf_counter()
-    pid = os.posix_spawnp(argv[0], argv, dict(os.environ, **ENV), file_actions=actions)
-    _, status, usage = os.wait4(pid, 0)  # taskset execs the tool: same process
-    secs = time.perf_counter() - start
-    return secs, usage.ru_maxrss, os.waitstatus_to_exitcode(status), usage.ru_utime + usage.ru_stime
-
-
-def cpu_busy():
-    """CPU seconds all CPUs have spent busy since boot (stolen time counts as busy)."""
-    user, nice, system, _idle, _iowait, irq, softirq, steal = map(int, Path("/proc/stat").read_text().split()[1:9])
-    return (user + nice + system + irq + softirq + steal) / os.sysconf("SC_CLK_TCK")
-
-
-def fresh_dir(path):
-    shutil.rmtree(path, ignore_errors=True)
-    path.mkdir(parents=True)
-    return path
-
-
 def classify(files):
     """{stem: (kind, megapixels)} for the corpus JPEGs."""
     out = {}
@@ -101,15 +77,6 @@ def classify(files):
         kind, w, h = imginfo.info(f)
         out[f.stem] = (kind, w * h / 1e6)
     return out
-
-
-def first_line(argv):
-    """The first line a command prints, or "" if it cannot run."""
-    try:
-        lines = subprocess.run(argv, check=False, capture_output=True, text=True).stdout.strip().splitlines()
-    except OSError:
-        return ""
-    return lines[0] if lines else ""
 
 
 def versions(kiln):
@@ -120,19 +87,6 @@ def versions(kiln):
             f"ImageMagick: {first_line(['mogrify', '-version'])}",
             f"Pillow: {PIL.__version__} (Python {platform.python_version()})",
             f"Kiln: {kiln} at {rev}{' + uncommitted engine changes' if dirty else ''}"]
-
-
-def cpu_model():
-    for line in Path("/proc/cpuinfo").read_text().splitlines():
-        if line.startswith("model name"):
-            return line.split(":", 1)[1].strip()
-    return platform.processor() or "?"
-
-
-def quiet_line(background):
-    """Reports the CPUs other processes used while we were timing."""
-    return (f"Other processes used {background:.2f} CPUs during these runs"
-            + (": the machine was busy, timings are disturbed" if background > 0.1 else " (quiet)"))
 
 
 def bench(commands, sets, rounds, work, log):
@@ -152,7 +106,7 @@ def bench(commands, sets, rounds, work, log):
             for tool in order:
                 out = fresh_dir(work / set_name / tool)
                 err = work / f"{tool}-{set_name}.stderr"
-                secs, kib, code, cpu = run(commands[tool](out, [str(f) for f in files]), True, err)
+                secs, kib, code, cpu = run(commands[tool](out, [str(f) for f in files]), True, err, ENV)
                 made = len(list(out.glob("*.jpg")))
                 if code != 0 or made != len(files):
                     tail = " | ".join(err.read_text(errors="replace").strip().splitlines()[-3:])
@@ -209,7 +163,7 @@ def scaling(kiln, size, quality, files, rounds, work, log):
                 secs, codes, cpu = two_processes([argv(1, "pair-a"), argv(1, "pair-b")], work)
                 secs /= 2  # two full sets done in that time
             else:
-                secs, _, code, cpu = run(argv(n, str(n)), False, work / f"scaling-{n}.stderr")
+                secs, _, code, cpu = run(argv(n, str(n)), False, work / f"scaling-{n}.stderr", ENV)
                 codes = [code]
             own_cpu += cpu
             if any(codes):
