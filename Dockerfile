@@ -1,7 +1,7 @@
 # One image for every Kiln deployable: `kiln gateway`, `kiln worker --role R`, `kiln serve`.
-FROM rust:1.88-bookworm AS build
+FROM rust:1.89-bookworm AS build
 WORKDIR /src
-# librdkafka and libjpeg-turbo are built from their crates' bundled sources
+# librdkafka, libjpeg-turbo, LAME and libopus are built from their crates' bundled sources
 # (make, gcc, perl, libssl-dev are in this image; cmake and nasm are not).
 RUN apt-get update && apt-get install -y --no-install-recommends cmake nasm && rm -rf /var/lib/apt/lists/*
 COPY . .

@@ -195,13 +195,16 @@ pub fn print_job(server: &str, job: &Value) {
         None => println!(),
     }
     for o in job["outputs"].as_array().into_iter().flatten() {
+        let size = match (o["width"].as_u64(), o["height"].as_u64()) {
+            (Some(w), Some(h)) => format!("{w}x{h} "),
+            _ => String::new(),
+        };
         println!(
-            "    {}x{} {} {} bytes  {server}{}",
-            o["width"],
-            o["height"],
+            "    {size}{} {} bytes  {server}{}  {}",
             o["content_type"].as_str().unwrap_or(""),
             o["bytes"],
-            o["url"].as_str().unwrap_or("")
+            o["url"].as_str().unwrap_or(""),
+            o["filename"].as_str().unwrap_or("")
         );
     }
 }

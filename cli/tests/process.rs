@@ -153,3 +153,72 @@ fn one_gib_upload_streams_with_bounded_memory() {
         "peak RSS {peak_mib} MiB grows with the upload"
     );
 }
+
+/// The bar: a two-hour input converts in a few tens of MB. Through
+/// the real binary: `kiln upload --convert mp3 --wait`, then the MP3 decoded.
+#[test]
+fn two_hour_conversion_streams_with_bounded_memory() {
+    if !common::media::ffmpeg_available() {
+        return;
+    }
+    let server = serve();
+    let dir = tempfile::tempdir().unwrap();
+    // Low rate and mono keep the test quick; memory would grow with the
+    // length whatever the rate, if anything were buffered.
+    let input = common::media::make(
+        dir.path(),
+        "lecture.flac",
+        &common::media::args("-f lavfi -i sine=frequency=300:sample_rate=8000:duration=7200"),
+        "-c:a flac",
+    );
+    let baseline_kib = peak_rss_kib(server.child.id());
+    let out = Command::new(env!("CARGO_BIN_EXE_kiln"))
+        .args(["upload", "--wait", "--timeout", "600", "--metadata", "true"])
+        .args([
+            "--convert",
+            "mp3",
+            "--bitrate",
+            "32",
+            "--server",
+            &server.base,
+        ])
+        .arg(dir.path().join("lecture.flac"))
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(stdout.contains("convert: succeeded"), "{stdout}");
+    let peak_mib = peak_rss_kib(server.child.id()) / 1024;
+    eprintln!(
+        "kiln serve peak RSS: {} MiB before, {peak_mib} MiB after converting 2 h ({} MB input)",
+        baseline_kib / 1024,
+        input.len() / 1_000_000
+    );
+    assert!(
+        peak_mib < 96,
+        "peak RSS {peak_mib} MiB grows with the media"
+    );
+    let line = stdout.lines().find(|l| l.contains("audio/mpeg")).unwrap();
+    assert!(line.trim_end().ends_with("lecture.mp3"), "{line}");
+    let mp3_url = line
+        .split_whitespace()
+        .find(|w| w.contains("/v1/files/"))
+        .unwrap();
+    let mp3 = reqwest::blocking::get(mp3_url).unwrap().bytes().unwrap();
+    // 32 kbit/s for two hours, give or take the tag and frame padding.
+    assert!(
+        (mp3.len() as f64 - 28_800_000.0).abs() < 1_000_000.0,
+        "{} bytes",
+        mp3.len()
+    );
+    let decoded = common::media::decode(dir.path(), &mp3);
+    assert!(
+        (decoded.seconds - 7200.0).abs() <= 0.05,
+        "{} s",
+        decoded.seconds
+    );
+}
