@@ -8,6 +8,7 @@
 //! Gateway and workers only see the traits, so the embedded single-process
 //! mode and the distributed mode run the same code paths.
 
+pub mod accounts;
 pub mod blob;
 pub mod broker;
 #[cfg(any(test, feature = "testing"))]
@@ -23,6 +24,10 @@ pub mod store;
 #[cfg(any(test, feature = "testing"))]
 pub mod test_servers;
 
+pub use accounts::{
+    AccountError, AccountStore, ApiKey, Claim, Direction, HistoryEntry, QuotaOverride,
+    StorageUsage, Transfer, User,
+};
 pub use blob::{BlobError, BlobInfo, BlobStore, Bucket, ByteStream};
 pub use broker::{Acker, Broker, BrokerError, Delivery, Subscription};
 pub use events::{EventBus, EventError};

@@ -179,6 +179,11 @@ pub trait MetaStore: Send + Sync + 'static {
     /// Records an upload and its jobs together: either all are stored or none.
     async fn insert_upload(&self, file: &FileRecord, jobs: &[JobRecord]) -> Result<(), StoreError>;
 
+    /// Records one more job on an existing file (a follow-up such as a
+    /// notification), unless a job with its id exists already: true if it
+    /// was stored. A job for a file that no longer exists is not stored.
+    async fn insert_job(&self, job: &JobRecord) -> Result<bool, StoreError>;
+
     /// A file by id.
     async fn get_file(&self, id: &str) -> Result<Option<FileRecord>, StoreError>;
 

@@ -110,9 +110,10 @@ pub fn start_mongo_wire(port: u16, data: &std::path::Path) -> Result<String, Str
 /// the JSON path `_id`, which is malformed, so every later insert into that
 /// collection fails with "JSON path error near '_id'". Such indexes are
 /// named `idx_<collection>_<fields>` there, ending in `__id`, and are
-/// dropped here (queries work without them).
+/// dropped here (queries work without them). The accounts' `history`
+/// collection has one too: `{user_id: 1, _id: -1}`.
 pub async fn mongo_wire_fixups(db: &mongodb::Database) -> mongodb::error::Result<()> {
-    for name in ["jobs", "files", "metadata"] {
+    for name in ["jobs", "files", "metadata", "history"] {
         let coll = db.collection::<mongodb::bson::Document>(name);
         for index in coll.list_index_names().await? {
             if index.starts_with("idx_") && index.ends_with("__id") {

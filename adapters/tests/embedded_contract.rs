@@ -25,6 +25,36 @@ async fn sqlite_store_meets_contract() {
 }
 
 #[tokio::test]
+async fn sqlite_store_meets_account_contract() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = SqliteStore::open(&dir.path().join("kiln.db")).unwrap();
+    contract::account_store(&store, &store).await;
+}
+
+#[tokio::test]
+async fn sqlite_store_adds_account_tables_to_an_existing_database() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("kiln.db");
+    // A database from before accounts (and before job histories).
+    let old = rusqlite::Connection::open(&path).unwrap();
+    old.execute_batch(
+        "CREATE TABLE files (id TEXT PRIMARY KEY, owner TEXT, filename TEXT,
+           content_type TEXT NOT NULL, bytes INTEGER NOT NULL, sha256 TEXT NOT NULL,
+           parent_id TEXT, job_id TEXT, width INTEGER, height INTEGER, created_at TEXT NOT NULL);
+         CREATE TABLE jobs (id TEXT PRIMARY KEY, owner TEXT, kind TEXT NOT NULL,
+           file_id TEXT NOT NULL, params TEXT NOT NULL, status TEXT NOT NULL,
+           attempts INTEGER NOT NULL DEFAULT 0, error TEXT, created_at TEXT NOT NULL,
+           updated_at TEXT NOT NULL, published INTEGER NOT NULL DEFAULT 0);
+         CREATE TABLE metadata (file_id TEXT PRIMARY KEY, doc TEXT NOT NULL,
+           updated_at TEXT NOT NULL);",
+    )
+    .unwrap();
+    drop(old);
+    let store = SqliteStore::open(&path).unwrap();
+    contract::account_store(&store, &store).await;
+}
+
+#[tokio::test]
 async fn embedded_broker_meets_contract() {
     let dir = tempfile::tempdir().unwrap();
     let broker = EmbeddedBroker::open(&dir.path().join("queue.db")).unwrap();

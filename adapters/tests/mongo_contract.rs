@@ -84,6 +84,13 @@ async fn mongo_store_meets_contract() {
 }
 
 #[tokio::test]
+async fn mongo_store_meets_account_contract() {
+    let (db, _, store) = Db::new().await;
+    contract::account_store(&store, &store).await;
+    db.drop().await;
+}
+
+#[tokio::test]
 async fn gridfs_ranges_read_only_the_chunks_they_cover() {
     let (db, blobs, _) = Db::new().await;
     let chunk = 255 * 1024u64;

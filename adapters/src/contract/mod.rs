@@ -4,9 +4,12 @@
 
 #![allow(clippy::unwrap_used)]
 
+mod account_usage;
+mod accounts;
 mod live;
 mod store;
 
+pub use accounts::account_store;
 pub use live::{event_bus, rate_limiter};
 pub use store::meta_store;
 

@@ -41,6 +41,30 @@ pub async fn meta_store(store: &dyn MetaStore) {
         j1.params
     );
 
+    // A follow-up job: stored once, only on a file that exists, and then
+    // in the outbox like any other.
+    let follow = job(&f.id, JobKind::Notify);
+    assert!(store.insert_job(&follow).await.unwrap());
+    assert!(
+        !store.insert_job(&follow).await.unwrap(),
+        "the same id twice"
+    );
+    assert!(
+        !store
+            .insert_job(&job("no-such-file", JobKind::Notify))
+            .await
+            .unwrap()
+    );
+    assert!(store.get_job("no-such-file").await.unwrap().is_none());
+    assert_eq!(
+        store.get_job(&follow.id).await.unwrap().unwrap().kind,
+        JobKind::Notify
+    );
+    store
+        .mark_published(std::slice::from_ref(&follow.id))
+        .await
+        .unwrap();
+
     // Outbox.
     let pending: Vec<String> = store
         .unpublished_jobs(100)

@@ -9,6 +9,8 @@ mod events;
 mod fs_blob;
 mod queue;
 mod rate_limit;
+mod sqlite_account_rows;
+mod sqlite_accounts;
 mod sqlite_rows;
 mod sqlite_store;
 

@@ -45,6 +45,57 @@ CREATE TABLE IF NOT EXISTS metadata (
     doc        TEXT NOT NULL,
     updated_at TEXT NOT NULL
 );
+
+-- Accounts (see `sqlite_accounts.rs`). Like everything above, created on
+-- open when missing, so databases from before accounts get them too.
+CREATE INDEX IF NOT EXISTS files_owner ON files(owner);
+CREATE INDEX IF NOT EXISTS jobs_owner ON jobs(owner, id);
+
+CREATE TABLE IF NOT EXISTS users (
+    id                   TEXT PRIMARY KEY,
+    email                TEXT NOT NULL UNIQUE,
+    name                 TEXT NOT NULL,
+    password_hash        TEXT NOT NULL,
+    created_at           TEXT NOT NULL,
+    notify_email         INTEGER NOT NULL DEFAULT 0,
+    quota_storage        INTEGER,
+    quota_month_transfer INTEGER
+);
+
+CREATE TABLE IF NOT EXISTS api_keys (
+    id         TEXT PRIMARY KEY,
+    user_id    TEXT NOT NULL,
+    name       TEXT NOT NULL,
+    prefix     TEXT NOT NULL,
+    hash       TEXT NOT NULL UNIQUE,
+    created_at TEXT NOT NULL,
+    revoked_at TEXT
+);
+CREATE INDEX IF NOT EXISTS api_keys_user ON api_keys(user_id, id);
+
+CREATE TABLE IF NOT EXISTS history (
+    id      TEXT PRIMARY KEY,
+    user_id TEXT NOT NULL,
+    action  TEXT NOT NULL,
+    subject TEXT,
+    detail  TEXT NOT NULL,
+    at      TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS history_user ON history(user_id, id);
+
+CREATE TABLE IF NOT EXISTS transfers (
+    user_id    TEXT NOT NULL,
+    day        TEXT NOT NULL,
+    uploaded   INTEGER NOT NULL DEFAULT 0,
+    downloaded INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY (user_id, day)
+) WITHOUT ROWID;
+
+CREATE TABLE IF NOT EXISTS notifications (
+    key        TEXT PRIMARY KEY,
+    state      TEXT NOT NULL,
+    claimed_at TEXT NOT NULL
+) WITHOUT ROWID;
 "#;
 
 pub(crate) const FILE_COLS: &str = "id, owner, filename, content_type, bytes, sha256, parent_id, job_id, width, height, created_at";
@@ -56,7 +107,7 @@ pub(crate) fn ts(t: DateTime<Utc>) -> String {
     t.to_rfc3339_opts(SecondsFormat::Micros, true)
 }
 
-fn parse_ts(row: &Row<'_>, idx: usize) -> rusqlite::Result<DateTime<Utc>> {
+pub(crate) fn parse_ts(row: &Row<'_>, idx: usize) -> rusqlite::Result<DateTime<Utc>> {
     let s: String = row.get(idx)?;
     DateTime::parse_from_rfc3339(&s)
         .map(|t| t.with_timezone(&Utc))
@@ -65,7 +116,7 @@ fn parse_ts(row: &Row<'_>, idx: usize) -> rusqlite::Result<DateTime<Utc>> {
         })
 }
 
-fn conversion(idx: usize, msg: String) -> rusqlite::Error {
+pub(crate) fn conversion(idx: usize, msg: String) -> rusqlite::Error {
     rusqlite::Error::FromSqlConversionFailure(idx, rusqlite::types::Type::Text, msg.into())
 }
 

@@ -45,7 +45,7 @@ impl SqliteStore {
             .map_err(StoreError::Unavailable)
     }
 
-    async fn call<R, F>(&self, f: F) -> Result<R, StoreError>
+    pub(super) async fn call<R, F>(&self, f: F) -> Result<R, StoreError>
     where
         R: Send + 'static,
         F: FnOnce(&mut rusqlite::Connection) -> rusqlite::Result<R> + Send + 'static,
@@ -118,6 +118,26 @@ impl MetaStore for SqliteStore {
                 insert_job(&tx, j)?;
             }
             tx.commit()
+        })
+        .await
+    }
+
+    async fn insert_job(&self, job: &JobRecord) -> Result<bool, StoreError> {
+        let job = job.clone();
+        self.call(move |conn| {
+            let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            let file = tx
+                .prepare("SELECT 1 FROM files WHERE id = ?1")?
+                .exists([&job.file_id])?;
+            let taken = tx
+                .prepare("SELECT 1 FROM jobs WHERE id = ?1")?
+                .exists([&job.id])?;
+            if !file || taken {
+                return Ok(false);
+            }
+            insert_job(&tx, &job)?;
+            tx.commit()?;
+            Ok(true)
         })
         .await
     }

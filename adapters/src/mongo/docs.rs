@@ -18,22 +18,22 @@ fn corrupt(field: &str, what: &str) -> StoreError {
     StoreError::Corrupt(format!("field `{field}`: {what}"))
 }
 
-fn get<'a>(d: &'a Document, k: &str) -> Result<&'a Bson, StoreError> {
+pub(crate) fn get<'a>(d: &'a Document, k: &str) -> Result<&'a Bson, StoreError> {
     d.get(k).ok_or_else(|| corrupt(k, "missing"))
 }
 
-fn opt<'a>(d: &'a Document, k: &str) -> Option<&'a Bson> {
+pub(crate) fn opt<'a>(d: &'a Document, k: &str) -> Option<&'a Bson> {
     d.get(k).filter(|v| !matches!(v, Bson::Null))
 }
 
-fn string(d: &Document, k: &str) -> Result<String, StoreError> {
+pub(crate) fn string(d: &Document, k: &str) -> Result<String, StoreError> {
     match get(d, k)? {
         Bson::String(s) => Ok(s.clone()),
         _ => Err(corrupt(k, "not a string")),
     }
 }
 
-fn opt_string(d: &Document, k: &str) -> Result<Option<String>, StoreError> {
+pub(crate) fn opt_string(d: &Document, k: &str) -> Result<Option<String>, StoreError> {
     match opt(d, k) {
         None => Ok(None),
         Some(Bson::String(s)) => Ok(Some(s.clone())),
@@ -41,7 +41,7 @@ fn opt_string(d: &Document, k: &str) -> Result<Option<String>, StoreError> {
     }
 }
 
-fn int(k: &str, v: &Bson) -> Result<i64, StoreError> {
+pub(crate) fn int(k: &str, v: &Bson) -> Result<i64, StoreError> {
     match v {
         Bson::Int32(i) => Ok(i64::from(*i)),
         Bson::Int64(i) => Ok(*i),
@@ -50,17 +50,17 @@ fn int(k: &str, v: &Bson) -> Result<i64, StoreError> {
     }
 }
 
-fn uint<T: TryFrom<i64>>(d: &Document, k: &str) -> Result<T, StoreError> {
+pub(crate) fn uint<T: TryFrom<i64>>(d: &Document, k: &str) -> Result<T, StoreError> {
     T::try_from(int(k, get(d, k)?)?).map_err(|_| corrupt(k, "out of range"))
 }
 
-fn opt_uint<T: TryFrom<i64>>(d: &Document, k: &str) -> Result<Option<T>, StoreError> {
+pub(crate) fn opt_uint<T: TryFrom<i64>>(d: &Document, k: &str) -> Result<Option<T>, StoreError> {
     opt(d, k)
         .map(|v| T::try_from(int(k, v)?).map_err(|_| corrupt(k, "out of range")))
         .transpose()
 }
 
-fn time(k: &str, v: &Bson) -> Result<DateTime<Utc>, StoreError> {
+pub(crate) fn time(k: &str, v: &Bson) -> Result<DateTime<Utc>, StoreError> {
     match v {
         Bson::DateTime(t) => DateTime::from_timestamp_millis(t.timestamp_millis())
             .ok_or_else(|| corrupt(k, "date out of range")),
@@ -68,17 +68,17 @@ fn time(k: &str, v: &Bson) -> Result<DateTime<Utc>, StoreError> {
     }
 }
 
-fn get_time(d: &Document, k: &str) -> Result<DateTime<Utc>, StoreError> {
+pub(crate) fn get_time(d: &Document, k: &str) -> Result<DateTime<Utc>, StoreError> {
     time(k, get(d, k)?)
 }
 
-fn opt_time(d: &Document, k: &str) -> Result<Option<DateTime<Utc>>, StoreError> {
+pub(crate) fn opt_time(d: &Document, k: &str) -> Result<Option<DateTime<Utc>>, StoreError> {
     opt(d, k).map(|v| time(k, v)).transpose()
 }
 
 /// A boolean; also read from the integers 0 and 1, which some
 /// MongoDB-compatible servers store for a boolean set by an update.
-fn boolean(d: &Document, k: &str) -> Result<bool, StoreError> {
+pub(crate) fn boolean(d: &Document, k: &str) -> Result<bool, StoreError> {
     match get(d, k)? {
         Bson::Boolean(b) => Ok(*b),
         Bson::Int32(i @ (0 | 1)) => Ok(*i == 1),
@@ -138,7 +138,7 @@ pub(crate) fn bson_to_json(v: &Bson) -> Result<serde_json::Value, StoreError> {
     })
 }
 
-fn opt_bson<T: Into<Bson>>(v: Option<T>) -> Bson {
+pub(crate) fn opt_bson<T: Into<Bson>>(v: Option<T>) -> Bson {
     v.map_or(Bson::Null, Into::into)
 }
 

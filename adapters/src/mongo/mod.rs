@@ -3,11 +3,14 @@
 //! * [`GridFsBlobStore`]: blobs in the GridFS buckets `originals` and
 //!   `derived`;
 //! * [`MongoStore`]: files, jobs and metadata in the collections `files`,
-//!   `jobs` and `metadata`.
+//!   `jobs` and `metadata`; accounts (its [`AccountStore`](crate::AccountStore)
+//!   side) in `users`, `api_keys`, `history`, `transfers` and `notifications`.
 //!
 //! Both work on a standalone server (no multi-document transactions are
 //! used). [`connect`] opens both on one client and creates their indexes.
 
+mod account_docs;
+mod accounts;
 mod docs;
 mod gridfs;
 mod jobs;

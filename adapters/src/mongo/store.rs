@@ -15,6 +15,7 @@ use chrono::Utc;
 use futures::TryStreamExt;
 use kiln_proto::JobStatus;
 use mongodb::bson::{Document, doc};
+use mongodb::error::{ErrorKind, WriteFailure};
 use mongodb::options::IndexOptions;
 use mongodb::{Collection, Database, IndexModel};
 
@@ -25,14 +26,31 @@ pub(crate) fn unavailable(e: mongodb::error::Error) -> StoreError {
 /// Files, jobs and extracted metadata in one MongoDB database.
 #[derive(Clone, Debug)]
 pub struct MongoStore {
-    db: Database,
+    pub(super) db: Database,
     pub(super) files: Collection<Document>,
     pub(super) jobs: Collection<Document>,
     metadata: Collection<Document>,
 }
 
-fn index(keys: Document, name: &str) -> IndexModel {
+pub(super) fn index(keys: Document, name: &str) -> IndexModel {
     let options = IndexOptions::builder().name(name.to_owned()).build();
+    IndexModel::builder().keys(keys).options(options).build()
+}
+
+/// Whether `e` is a unique index violation.
+pub(super) fn is_duplicate(e: &mongodb::error::Error) -> bool {
+    match e.kind.as_ref() {
+        ErrorKind::Write(WriteFailure::WriteError(w)) => w.code == 11000,
+        ErrorKind::Command(c) => c.code == 11000,
+        _ => false,
+    }
+}
+
+pub(super) fn unique(keys: Document, name: &str) -> IndexModel {
+    let options = IndexOptions::builder()
+        .name(name.to_owned())
+        .unique(true)
+        .build();
     IndexModel::builder().keys(keys).options(options).build()
 }
 
@@ -67,12 +85,13 @@ impl MongoStore {
         let files = vec![
             index(doc! { "job_id": 1 }, "job_id"),
             index(doc! { "parent_id": 1 }, "parent_id"),
+            index(doc! { "owner": 1 }, "owner"),
         ];
         self.files
             .create_indexes(files)
             .await
             .map_err(unavailable)?;
-        Ok(())
+        self.create_account_indexes().await
     }
 
     pub(super) async fn find_files(
@@ -116,6 +135,18 @@ impl MongoStore {
 impl MetaStore for MongoStore {
     async fn insert_upload(&self, file: &FileRecord, jobs: &[JobRecord]) -> Result<(), StoreError> {
         self.insert_upload_ordered(file, jobs).await
+    }
+
+    async fn insert_job(&self, job: &JobRecord) -> Result<bool, StoreError> {
+        let file = self.files.find_one(doc! { "_id": &job.file_id }).await;
+        if file.map_err(unavailable)?.is_none() {
+            return Ok(false);
+        }
+        match self.jobs.insert_one(super::docs::job_to_doc(job)).await {
+            Ok(_) => Ok(true),
+            Err(e) if is_duplicate(&e) => Ok(false),
+            Err(e) => Err(unavailable(e)),
+        }
     }
 
     async fn get_file(&self, id: &str) -> Result<Option<FileRecord>, StoreError> {
