@@ -50,12 +50,17 @@ pub async fn start(config: &Config, workers: Workers) -> anyhow::Result<App> {
         tracing::info!(relayed, "published jobs left over from the previous run");
     }
     let (shutdown, rx) = watch::channel(false);
-    let (addr, mut tasks) = spawn_gateway(config, &backends, rx.clone())
-        .await
-        .context("starting the gateway")?;
+    let (addr, mut tasks) = spawn_gateway(
+        config,
+        &backends,
+        crate::auth_config::GatewayMode::SingleProcess,
+        rx.clone(),
+    )
+    .await
+    .context("starting the gateway")?;
     let mut all = Vec::new();
     for role in Role::ALL {
-        let w = build_worker(config, &backends, role, default_concurrency(config, role));
+        let w = build_worker(config, &backends, role, default_concurrency(config, role))?;
         if workers == Workers::Background {
             tasks.push(tokio::spawn(w.clone().run(rx.clone())));
         }

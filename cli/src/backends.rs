@@ -7,7 +7,7 @@ use kiln_adapters::embedded::{
 };
 use kiln_adapters::kafka::KafkaBroker;
 use kiln_adapters::rabbitmq::RabbitBroker;
-use kiln_adapters::{BlobStore, Broker, EventBus, MetaStore, RateLimiter};
+use kiln_adapters::{AccountStore, BlobStore, Broker, EventBus, MetaStore, RateLimiter};
 use kiln_proto::Names;
 use std::sync::Arc;
 
@@ -18,6 +18,8 @@ pub struct Backends {
     pub blobs: Arc<dyn BlobStore>,
     /// Files, jobs, metadata.
     pub store: Arc<dyn MetaStore>,
+    /// Accounts, API keys, history, usage (the same database as `store`).
+    pub accounts: Arc<dyn AccountStore>,
     /// Job queues.
     pub broker: Arc<dyn Broker>,
     /// Status fan-out.
@@ -49,15 +51,24 @@ impl Backends {
             })?;
         }
         let dir = &config.data_dir;
-        let (blobs, store): (Arc<dyn BlobStore>, Arc<dyn MetaStore>) = match config.store.as_str() {
-            "embedded" => (
-                Arc::new(
-                    FsBlobStore::open(dir.join("blobs"))
-                        .await
-                        .context("opening the blob store")?,
-                ),
-                Arc::new(SqliteStore::open(&dir.join("kiln.db")).context("opening the database")?),
-            ),
+        type Stores = (
+            Arc<dyn BlobStore>,
+            Arc<dyn MetaStore>,
+            Arc<dyn AccountStore>,
+        );
+        let (blobs, store, accounts): Stores = match config.store.as_str() {
+            "embedded" => {
+                let db = SqliteStore::open(&dir.join("kiln.db")).context("opening the database")?;
+                (
+                    Arc::new(
+                        FsBlobStore::open(dir.join("blobs"))
+                            .await
+                            .context("opening the blob store")?,
+                    ),
+                    Arc::new(db.clone()),
+                    Arc::new(db),
+                )
+            }
             "mongodb" => {
                 let uri = config
                     .mongodb_uri
@@ -70,7 +81,7 @@ impl Backends {
                 )
                 .await
                 .context("connecting to MongoDB")?;
-                (Arc::new(blobs), Arc::new(store))
+                (Arc::new(blobs), Arc::new(store.clone()), Arc::new(store))
             }
             other => bail!("unknown store {other:?}: expected embedded or mongodb"),
         };
@@ -136,6 +147,7 @@ impl Backends {
         Ok(Backends {
             blobs,
             store,
+            accounts,
             broker,
             events,
             limiter,

@@ -22,6 +22,8 @@ pub struct UploadOptions {
     pub bitrate: Option<u32>,
     /// VBR quality of the conversion, 0 (best) to 9.
     pub quality: Option<u8>,
+    /// Access token or API key (`KILN_TOKEN`), when the gateway has accounts on.
+    pub token: Option<String>,
     /// Wait for every job to finish and print the results.
     pub wait: bool,
     /// Give up waiting after this long.
@@ -45,7 +47,7 @@ fn api_error(status: reqwest::StatusCode, body: &str) -> anyhow::Error {
 /// Uploads each file (streamed, never read whole) and, with `wait`, follows
 /// its jobs to the end. Fails if any upload fails or any job ends `dead`.
 pub async fn upload(files: &[PathBuf], opts: &UploadOptions) -> anyhow::Result<()> {
-    let http = reqwest::Client::new();
+    let http = client(opts.token.as_deref())?;
     let mut failed = 0;
     for path in files {
         let doc = upload_one(&http, path, opts)
@@ -143,6 +145,20 @@ async fn upload_one(
     Ok(serde_json::from_str(&text)?)
 }
 
+/// An HTTP client sending `Authorization: Bearer TOKEN` when given one.
+pub fn client(token: Option<&str>) -> anyhow::Result<reqwest::Client> {
+    let mut headers = reqwest::header::HeaderMap::new();
+    if let Some(t) = token {
+        let mut v = reqwest::header::HeaderValue::from_str(&format!("Bearer {t}"))
+            .context("KILN_TOKEN is not a valid header value")?;
+        v.set_sensitive(true);
+        headers.insert(reqwest::header::AUTHORIZATION, v);
+    }
+    Ok(reqwest::Client::builder()
+        .default_headers(headers)
+        .build()?)
+}
+
 /// Fetches one job.
 pub async fn get_job(http: &reqwest::Client, server: &str, id: &str) -> anyhow::Result<Value> {
     let resp = http
@@ -210,8 +226,8 @@ pub fn print_job(server: &str, job: &Value) {
 }
 
 /// `kiln status JOB_ID`: prints the job as JSON.
-pub async fn status(server: &str, id: &str) -> anyhow::Result<()> {
-    let job = get_job(&reqwest::Client::new(), server, id).await?;
+pub async fn status(server: &str, id: &str, token: Option<&str>) -> anyhow::Result<()> {
+    let job = get_job(&client(token)?, server, id).await?;
     println!("{}", serde_json::to_string_pretty(&job)?);
     Ok(())
 }

@@ -1,13 +1,14 @@
 //! Typed configuration: defaults, then a TOML file, then `KILN_*` variables,
 //! then command-line flags.
 
+use crate::auth_config::{Secret, Switch};
 use figment::Figment;
 use figment::providers::{Env, Format, Serialized, Toml};
 use kiln_adapters::kafka::KafkaConfig;
 use kiln_adapters::rabbitmq::RabbitConfig;
 use kiln_gateway::GatewayConfig;
 use kiln_imaging::{ImageLimits, RenderOptions};
-use kiln_workers::{MediaSettings, RetryPolicy};
+use kiln_workers::{MediaSettings, NotifySettings, RetryPolicy};
 use serde::{Deserialize, Serialize};
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -67,6 +68,24 @@ pub struct Config {
     pub thumbnails: RenderOptions,
     /// The media converter: input limits, time limit, scratch space.
     pub media: MediaSettings,
+    /// Accounts: `on` or `off` (`KILN_AUTH`); unset means off for `kiln
+    /// serve`, on for `kiln gateway`.
+    pub auth: Option<Switch>,
+    /// Key signing access tokens (`KILN_JWT_SECRET`), shared by every gateway
+    /// replica; never logged.
+    pub jwt_secret: Option<Secret>,
+    /// Lifetime of an access token, in seconds.
+    pub token_ttl_secs: u64,
+    /// The notifier's mail server (`KILN_SMTP_URL`):
+    /// `smtp://[user:pass@]host[:port][?tls=required]` or `smtps://...`.
+    pub smtp_url: Option<Secret>,
+    /// The notifier's From address (`KILN_MAIL_FROM`).
+    pub mail_from: String,
+    /// The gateway's address as users reach it, for links in emails
+    /// (`KILN_PUBLIC_URL`).
+    pub public_url: String,
+    /// Notifications sent at once.
+    pub notify_concurrency: usize,
     /// Retry and dead-letter policy.
     pub retry: RetryPolicy,
 }
@@ -101,12 +120,29 @@ impl Default for Config {
             limits: ImageLimits::default(),
             thumbnails: RenderOptions::default(),
             media: MediaSettings::default(),
+            auth: None,
+            jwt_secret: None,
+            token_ttl_secs: 3600,
+            smtp_url: None,
+            mail_from: NotifySettings::default().from,
+            public_url: NotifySettings::default().public_url,
+            notify_concurrency: 4,
             retry: RetryPolicy::default(),
         }
     }
 }
 
 impl Config {
+    /// The notifier's settings.
+    pub fn notify_settings(&self) -> NotifySettings {
+        NotifySettings {
+            smtp_url: self.smtp_url.as_ref().map(|s| s.0.clone()),
+            from: self.mail_from.clone(),
+            public_url: self.public_url.clone(),
+            ..NotifySettings::default()
+        }
+    }
+
     /// Loads defaults, then `file` (or `./kiln.toml` if present), then the environment.
     pub fn load(file: Option<&Path>) -> Result<Config, Box<figment::Error>> {
         let mut fig = Figment::from(Serialized::defaults(Config::default()));
@@ -137,6 +173,8 @@ mod tests {
             jail.set_env("KILN_KAFKA__PARTITIONS", "12");
             jail.set_env("KILN_KAFKA__PROPERTIES__SASL_PASSWORD", "hunter2");
             jail.set_env("KILN_KAFKA__PROPERTIES__LINGER_MS", "5");
+            jail.set_env("KILN_AUTH", "on");
+            jail.set_env("KILN_JWT_SECRET", "swordfish-swordfish-swordfish-42");
             let c = Config::load(Some(Path::new("k.toml"))).map_err(|e| e.to_string())?;
             assert_eq!(c.listen.port(), 9999);
             assert_eq!(c.limits.max_pixels, 2000);
@@ -147,6 +185,8 @@ mod tests {
             assert_eq!(c.kafka.properties["linger_ms"], "5");
             // Client secrets never reach a log line.
             assert!(!format!("{c:?}").contains("hunter2"));
+            assert_eq!(c.auth, Some(Switch(true)));
+            assert!(!format!("{c:?}").contains("swordfish"));
             Ok(())
         });
     }

@@ -79,6 +79,9 @@ enum Command {
         /// Gateway URL.
         #[arg(long, env = "KILN_SERVER", default_value = "http://127.0.0.1:8080")]
         server: String,
+        /// Access token or API key, when the gateway has accounts on.
+        #[arg(long, env = "KILN_TOKEN", hide_env_values = true)]
+        token: Option<String>,
     },
     /// Print a job's status and outputs.
     Status {
@@ -87,6 +90,9 @@ enum Command {
         /// Gateway URL.
         #[arg(long, env = "KILN_SERVER", default_value = "http://127.0.0.1:8080")]
         server: String,
+        /// Access token or API key, when the gateway has accounts on.
+        #[arg(long, env = "KILN_TOKEN", hide_env_values = true)]
+        token: Option<String>,
     },
 }
 
@@ -115,7 +121,13 @@ async fn main() -> anyhow::Result<()> {
             config.listen = listen.unwrap_or(config.listen);
             let backends = kiln::Backends::open(&config, kiln::Scope::Service).await?;
             let (tx, rx) = tokio::sync::watch::channel(false);
-            let (addr, tasks) = kiln::services::spawn_gateway(&config, &backends, rx).await?;
+            let (addr, tasks) = kiln::services::spawn_gateway(
+                &config,
+                &backends,
+                kiln::auth_config::GatewayMode::Replica,
+                rx,
+            )
+            .await?;
             eprintln!("kiln gateway listening on http://{addr}");
             shutdown_signal().await;
             eprintln!("shutting down: finishing open requests");
@@ -141,7 +153,7 @@ async fn main() -> anyhow::Result<()> {
                 rx.clone(),
             )
             .await?;
-            let worker = kiln::services::build_worker(&config, &backends, role, concurrency);
+            let worker = kiln::services::build_worker(&config, &backends, role, concurrency)?;
             let run = tokio::spawn(worker.run(rx));
             eprintln!("kiln worker {role} (concurrency {concurrency}) probes on http://{probe}");
             shutdown_signal().await;
@@ -162,6 +174,7 @@ async fn main() -> anyhow::Result<()> {
             quality,
             timeout,
             server,
+            token,
         } => {
             let opts = client::UploadOptions {
                 server: server.trim_end_matches('/').to_owned(),
@@ -171,14 +184,17 @@ async fn main() -> anyhow::Result<()> {
                 convert,
                 bitrate,
                 quality,
+                token,
                 wait,
                 timeout: Duration::from_secs(timeout),
             };
             client::upload(&files, &opts).await?;
         }
-        Command::Status { job_id, server } => {
-            client::status(server.trim_end_matches('/'), &job_id).await?
-        }
+        Command::Status {
+            job_id,
+            server,
+            token,
+        } => client::status(server.trim_end_matches('/'), &job_id, token.as_deref()).await?,
     }
     Ok(())
 }

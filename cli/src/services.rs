@@ -1,6 +1,7 @@
 //! The building blocks of every deployable: the gateway (HTTP + outbox
 //! relay), a worker of one role, and the probe server workers expose.
 
+use crate::auth_config::GatewayMode;
 use crate::backends::Backends;
 use crate::config::Config;
 use anyhow::Context;
@@ -8,10 +9,12 @@ use axum::Router;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::routing::get;
+use kiln_gateway::auth::TokenSigner;
 use kiln_gateway::{AppState, readiness, router, run_outbox_relay};
 use kiln_proto::Role;
 use kiln_workers::{
-    ConvertHandler, Handler, JobContext, MetadataHandler, ThumbnailHandler, Worker, WorkerConfig,
+    ConvertHandler, Handler, JobContext, Mailer, MetadataHandler, NotifyHandler, ThumbnailHandler,
+    Worker, WorkerConfig,
 };
 use serde_json::json;
 use std::net::SocketAddr;
@@ -28,15 +31,35 @@ const RELAY_INTERVAL: Duration = Duration::from_secs(5);
 pub async fn spawn_gateway(
     config: &Config,
     b: &Backends,
+    mode: GatewayMode,
     shutdown: watch::Receiver<bool>,
 ) -> anyhow::Result<(SocketAddr, Vec<JoinHandle<()>>)> {
+    let mut gateway = config.gateway.clone();
+    gateway.auth = crate::auth_config::resolve(
+        config.auth,
+        config.jwt_secret.as_ref(),
+        config.token_ttl_secs,
+        mode,
+    )?;
+    if gateway.auth.enabled && gateway.auth.jwt_secret.is_none() {
+        tracing::warn!(
+            "no KILN_JWT_SECRET: access tokens are signed with a random key and end with this process"
+        );
+    }
+    tracing::info!(auth = gateway.auth.enabled, "gateway auth");
+    let tokens = TokenSigner::new(
+        gateway.auth.jwt_secret.as_deref(),
+        gateway.auth.token_ttl_secs,
+    );
     let state = AppState {
         blobs: b.blobs.clone(),
         store: b.store.clone(),
         broker: b.broker.clone(),
         events: b.events.clone(),
         limiter: b.limiter.clone(),
-        config: Arc::new(config.gateway.clone()),
+        accounts: b.accounts.clone(),
+        tokens,
+        config: Arc::new(gateway),
     };
     let listener = tokio::net::TcpListener::bind(config.listen)
         .await
@@ -65,11 +88,19 @@ pub async fn spawn_gateway(
 }
 
 /// A worker for `role` with `concurrency` jobs at a time.
-pub fn build_worker(config: &Config, b: &Backends, role: Role, concurrency: usize) -> Arc<Worker> {
+pub fn build_worker(
+    config: &Config,
+    b: &Backends,
+    role: Role,
+    concurrency: usize,
+) -> anyhow::Result<Arc<Worker>> {
     let handler: Arc<dyn Handler> = match role {
         Role::Thumbnail => Arc::new(ThumbnailHandler::new(config.limits, config.thumbnails)),
         Role::Metadata => Arc::new(MetadataHandler::new(config.limits)),
         Role::Convert => Arc::new(ConvertHandler::new(config.media.clone())),
+        Role::Notify => Arc::new(NotifyHandler::new(
+            Mailer::new(&config.notify_settings()).map_err(anyhow::Error::msg)?,
+        )),
     };
     // The converter enforces its own (permanent) time limit; the runtime's
     // generic one must not cut it short.
@@ -81,8 +112,9 @@ pub fn build_worker(config: &Config, b: &Backends, role: Role, concurrency: usiz
         blobs: b.blobs.clone(),
         store: b.store.clone(),
         events: b.events.clone(),
+        accounts: b.accounts.clone(),
     };
-    Worker::new(
+    Ok(Worker::new(
         handler,
         ctx,
         b.broker.clone(),
@@ -92,7 +124,7 @@ pub fn build_worker(config: &Config, b: &Backends, role: Role, concurrency: usiz
             job_timeout: Duration::from_secs(job_timeout),
             shutdown_grace: Duration::from_secs(config.shutdown_grace_secs),
         },
-    )
+    ))
 }
 
 /// The default concurrency of `role` from the configuration.
@@ -101,6 +133,7 @@ pub fn default_concurrency(config: &Config, role: Role) -> usize {
         Role::Thumbnail => config.thumbnail_concurrency,
         Role::Metadata => config.metadata_concurrency,
         Role::Convert => config.convert_concurrency,
+        Role::Notify => config.notify_concurrency,
     }
 }
 

@@ -108,6 +108,7 @@ async fn failing_job_is_retried_then_dead_lettered(broker: TestBroker) {
             blobs: b.blobs.clone(),
             store: b.store.clone(),
             events: b.events.clone(),
+            accounts: b.accounts.clone(),
         },
         b.broker.clone(),
         WorkerConfig {

@@ -1,7 +1,8 @@
 //! `GET /v1/jobs/{id}/events`: a job's status as Server-Sent Events.
 
+use crate::auth::Caller;
 use crate::{ApiError, AppState};
-use axum::extract::{Path, State};
+use axum::extract::{Extension, Path, State};
 use axum::response::sse::{Event, KeepAlive, Sse};
 use futures::stream::{BoxStream, Stream, StreamExt};
 use kiln_adapters::JobRecord;
@@ -20,6 +21,7 @@ const RECHECK: Duration = Duration::from_secs(5);
 /// re-read every few seconds too; the stream never skips the final state.
 pub async fn stream(
     State(s): State<AppState>,
+    Extension(caller): Extension<Caller>,
     Path(id): Path<String>,
 ) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, ApiError> {
     // Subscribe before reading, so no change falls between the two.
@@ -30,11 +32,7 @@ pub async fn stream(
             None
         }
     };
-    let job = s
-        .store
-        .get_job(&id)
-        .await?
-        .ok_or_else(|| ApiError::not_found("job"))?;
+    let job = crate::jobs::visible_job(&s, &caller, &id).await?;
     let follow = Follow {
         job_id: job.id.clone(),
         state: s,

@@ -1,24 +1,24 @@
 //! `GET /v1/files/{id}` (with `Range`), `GET …/metadata`, `DELETE /v1/files/{id}`.
 
+use crate::auth::Caller;
 use crate::{ApiError, AppState};
 use axum::Json;
 use axum::body::Body;
-use axum::extract::{Path, State};
+use axum::extract::{Extension, Path, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use kiln_adapters::FileRecord;
 use serde_json::Value;
 
 /// The file's bytes; a single `Range` answers 206, an unsatisfiable one 416.
 pub async fn download(
     State(s): State<AppState>,
+    Extension(caller): Extension<Caller>,
     Path(id): Path<String>,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
-    let file = s
-        .store
-        .get_file(&id)
-        .await?
-        .ok_or_else(|| ApiError::not_found("file"))?;
+    let file = visible_file(&s, &caller, &id).await?;
+    crate::usage::check_transfer(&s, &caller).await?;
     let etag = format!("\"{}\"", file.sha256);
     let header_str = |name: header::HeaderName| headers.get(name).and_then(|v| v.to_str().ok());
     if header_str(header::IF_NONE_MATCH)
@@ -64,6 +64,7 @@ pub async fn download(
             s.blobs.get(file.bucket(), &file.id, None).await?,
         ),
     };
+    crate::usage::count(&s, &caller, kiln_adapters::Direction::Download, len).await;
     let mut resp = Response::new(Body::from_stream(stream));
     *resp.status_mut() = status;
     let h = resp.headers_mut();
@@ -123,12 +124,10 @@ fn content_disposition(name: &str) -> String {
 /// What the metadata worker extracted.
 pub async fn metadata(
     State(s): State<AppState>,
+    Extension(caller): Extension<Caller>,
     Path(id): Path<String>,
 ) -> Result<Json<Value>, ApiError> {
-    s.store
-        .get_file(&id)
-        .await?
-        .ok_or_else(|| ApiError::not_found("file"))?;
+    visible_file(&s, &caller, &id).await?;
     let doc = s.store.get_metadata(&id).await?.ok_or_else(|| {
         ApiError::new(
             StatusCode::NOT_FOUND,
@@ -139,11 +138,27 @@ pub async fn metadata(
     Ok(Json(doc))
 }
 
+/// The file, if the caller may see it; `404` alike for missing and for
+/// someone else's.
+pub(crate) async fn visible_file(
+    s: &AppState,
+    caller: &Caller,
+    id: &str,
+) -> Result<FileRecord, ApiError> {
+    s.store
+        .get_file(id)
+        .await?
+        .filter(|f| caller.can_see(f.owner.as_deref()))
+        .ok_or_else(|| ApiError::not_found("file"))
+}
+
 /// Removes an uploaded file with its jobs, outputs and metadata.
 pub async fn remove(
     State(s): State<AppState>,
+    Extension(caller): Extension<Caller>,
     Path(id): Path<String>,
 ) -> Result<StatusCode, ApiError> {
+    let file = visible_file(&s, &caller, &id).await?;
     let removed = s
         .store
         .delete_file(&id)
@@ -155,6 +170,10 @@ pub async fn remove(
         if let Err(e) = s.blobs.delete(f.bucket(), &f.id).await {
             tracing::warn!(file = %f.id, error = %e, "could not remove blob of a deleted file");
         }
+    }
+    if let Some(user) = caller.user() {
+        let detail = serde_json::json!({"filename": file.filename, "bytes": file.bytes});
+        crate::history::record(&s, &user.id, "delete", Some(&file.id), detail).await;
     }
     Ok(StatusCode::NO_CONTENT)
 }

@@ -1,11 +1,12 @@
 //! `GET /v1/jobs/{id}` and `GET /v1/jobs`.
 
+use crate::auth::Caller;
 use crate::views::JobView;
 use crate::{ApiError, AppState};
 use axum::Json;
 use axum::extract::rejection::QueryRejection;
-use axum::extract::{Path, Query, State};
-use kiln_adapters::JobQuery;
+use axum::extract::{Extension, Path, Query, State};
+use kiln_adapters::{JobQuery, JobRecord};
 use kiln_proto::{JobKind, JobStatus};
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -14,15 +15,38 @@ use std::collections::HashMap;
 /// One job with its outputs.
 pub async fn get_one(
     State(s): State<AppState>,
+    Extension(caller): Extension<Caller>,
     Path(id): Path<String>,
 ) -> Result<Json<JobView>, ApiError> {
-    let job = s
-        .store
-        .get_job(&id)
-        .await?
-        .ok_or_else(|| ApiError::not_found("job"))?;
+    let job = visible_job(&s, &caller, &id).await?;
     let outputs = s.store.job_outputs(&job.id).await?;
     Ok(Json(JobView::new(job, outputs)))
+}
+
+/// The job, if the caller may see it; `404` alike for missing and for
+/// someone else's.
+pub(crate) async fn visible_job(
+    s: &AppState,
+    caller: &Caller,
+    id: &str,
+) -> Result<JobRecord, ApiError> {
+    s.store
+        .get_job(id)
+        .await?
+        .filter(|j| caller.can_see(j.owner.as_deref()))
+        .ok_or_else(|| ApiError::not_found("job"))
+}
+
+/// A page size from a `limit` parameter: 1 to 200, 50 when absent.
+pub(crate) fn page_limit(limit: Option<&str>) -> Result<u32, ApiError> {
+    match limit {
+        None | Some("") => Ok(50),
+        Some(l) => l
+            .parse::<u32>()
+            .ok()
+            .filter(|n| (1..=200).contains(n))
+            .ok_or_else(|| ApiError::invalid("limit: must be a number from 1 to 200")),
+    }
 }
 
 /// Query of the job list.
@@ -37,6 +61,7 @@ pub struct ListQuery {
 /// Jobs, newest first, `limit` at a time; `next_cursor` fetches the next page.
 pub async fn list(
     State(s): State<AppState>,
+    Extension(caller): Extension<Caller>,
     q: Result<Query<ListQuery>, QueryRejection>,
 ) -> Result<Json<Value>, ApiError> {
     let Query(q) = q.map_err(|e| ApiError::invalid(e.body_text()))?;
@@ -56,18 +81,11 @@ pub async fn list(
         },
         None => None,
     };
-    let limit = match q.limit.as_deref() {
-        None | Some("") => 50,
-        Some(l) => l
-            .parse::<u32>()
-            .ok()
-            .filter(|n| (1..=200).contains(n))
-            .ok_or_else(|| ApiError::invalid("limit: must be a number from 1 to 200"))?,
-    };
+    let limit = page_limit(q.limit.as_deref())?;
     let query = JobQuery {
         status,
         kind,
-        owner: None,
+        owner: caller.owner(),
         before: q.cursor.filter(|c| !c.is_empty()),
         limit: limit + 1,
     };

@@ -1,27 +1,32 @@
 //! Kiln's HTTP gateway: accepts uploads, records and publishes their jobs,
 //! reports job status and serves files. It does no media work itself.
 
+pub mod auth;
 mod error;
 mod events;
 mod files;
 mod health;
+mod history;
 mod jobs;
 mod outbox;
 mod rate_limit;
 mod sniff;
 mod upload;
 mod upload_params;
+mod usage;
 mod views;
 
 pub use error::ApiError;
 pub use health::readiness;
 pub use outbox::{publish_jobs, relay_once, run_outbox_relay};
+pub use usage::QuotaDefaults;
 pub use views::{JobView, OutputView};
 
+pub use auth::Caller;
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
-use axum::routing::{get, post};
-use kiln_adapters::{BlobStore, Broker, EventBus, MetaStore, RateLimit, RateLimiter};
+use axum::routing::{delete, get, post};
+use kiln_adapters::{AccountStore, BlobStore, Broker, EventBus, MetaStore, RateLimit, RateLimiter};
 use kiln_proto::ImageFormat;
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
@@ -42,6 +47,12 @@ pub struct GatewayConfig {
     /// Identify clients by the first `X-Forwarded-For` hop (only behind a
     /// proxy that sets it; otherwise clients could pick their own identity).
     pub trust_forwarded_for: bool,
+    /// Quotas of accounts without their own.
+    pub quotas: QuotaDefaults,
+    /// Accounts and sign-in (set from the top-level `auth` settings, not
+    /// from this section).
+    #[serde(skip)]
+    pub auth: auth::AuthConfig,
 }
 
 impl Default for GatewayConfig {
@@ -52,6 +63,8 @@ impl Default for GatewayConfig {
             default_formats: vec![ImageFormat::Jpeg],
             upload_rate_limit: RateLimit::default(),
             trust_forwarded_for: false,
+            quotas: QuotaDefaults::default(),
+            auth: auth::AuthConfig::default(),
         }
     }
 }
@@ -69,13 +82,19 @@ pub struct AppState {
     pub events: Arc<dyn EventBus>,
     /// Per-client request limits.
     pub limiter: Arc<dyn RateLimiter>,
+    /// Accounts, API keys, history, usage counters.
+    pub accounts: Arc<dyn AccountStore>,
+    /// Signs and verifies access tokens.
+    pub tokens: auth::TokenSigner,
     /// Settings.
     pub config: Arc<GatewayConfig>,
 }
 
-/// The gateway's routes.
+/// The gateway's routes. Everything under `/v1` but sign-up and sign-in
+/// goes through [`auth::authenticate`] (which lets every request through,
+/// as [`auth::Caller::Anyone`], when auth is off).
 pub fn router(state: AppState) -> Router {
-    Router::new()
+    let authenticated = Router::new()
         .route(
             "/v1/uploads",
             post(upload::create)
@@ -90,6 +109,19 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/jobs/{id}/events", get(events::stream))
         .route("/v1/files/{id}", get(files::download).delete(files::remove))
         .route("/v1/files/{id}/metadata", get(files::metadata))
+        .route("/v1/api-keys", get(auth::list_keys).post(auth::create_key))
+        .route("/v1/api-keys/{id}", delete(auth::revoke_key))
+        .route("/v1/history", get(history::list))
+        .route("/v1/usage", get(usage::get))
+        .route("/v1/me", get(auth::me::get).patch(auth::me::update))
+        .route_layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            auth::authenticate,
+        ));
+    Router::new()
+        .merge(authenticated)
+        .route("/v1/auth/signup", post(auth::signup))
+        .route("/v1/auth/login", post(auth::login))
         .route("/healthz", get(health::live))
         .route("/readyz", get(health::ready))
         .fallback(error::fallback)

@@ -1,11 +1,13 @@
 //! `POST /v1/uploads`: stream a file into the blob store, record its jobs.
 
+use crate::auth::Caller;
 use crate::upload_params::{RawParams, WorkRequest};
+use crate::usage::Allowance;
 use crate::views::file_url;
 use crate::{ApiError, AppState, publish_jobs, sniff};
 use axum::Json;
 use axum::extract::rejection::QueryRejection;
-use axum::extract::{FromRequest, Multipart, Query, Request, State};
+use axum::extract::{Extension, FromRequest, Multipart, Query, Request, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use bytes::Bytes;
 use chrono::Utc;
@@ -31,6 +33,7 @@ fn too_large(limit: u64) -> ApiError {
 /// fields) or a raw body with `X-Filename`. Answers 202 with the jobs.
 pub async fn create(
     State(s): State<AppState>,
+    Extension(caller): Extension<Caller>,
     query: Result<Query<HashMap<String, String>>, QueryRejection>,
     headers: HeaderMap,
     req: Request,
@@ -44,16 +47,20 @@ pub async fn create(
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .unwrap_or("");
-    let (file, work) = if content_type.starts_with("multipart/form-data") {
-        from_multipart(&s, params, req).await?
+    let declared = headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok()?.parse::<u64>().ok());
+    let limit = s.config.max_upload_bytes;
+    let multipart = content_type.starts_with("multipart/form-data");
+    // A multipart body's length includes its framing: only a raw one's is exact.
+    if !multipart && declared.is_some_and(|n| n > limit) {
+        return Err(too_large(limit));
+    }
+    let allowance =
+        crate::usage::upload_allowance(&s, &caller, declared.filter(|_| !multipart)).await?;
+    let (mut file, work) = if multipart {
+        from_multipart(&s, params, req, allowance).await?
     } else {
-        let limit = s.config.max_upload_bytes;
-        let declared = headers
-            .get(header::CONTENT_LENGTH)
-            .and_then(|v| v.to_str().ok()?.parse::<u64>().ok());
-        if declared.is_some_and(|n| n > limit) {
-            return Err(too_large(limit));
-        }
         let work = params.resolve(&s.config)?;
         // UTF-8 names arrive as raw header bytes (what curl and most clients
         // send); `to_str` would refuse anything beyond ASCII.
@@ -65,7 +72,7 @@ pub async fn create(
             .into_body()
             .into_data_stream()
             .map_err(std::io::Error::other);
-        (store_stream(&s, body, filename).await?, work)
+        (store_stream(&s, body, filename, allowance).await?, work)
     };
 
     let work = match work.fit_to(&file.content_type) {
@@ -79,7 +86,25 @@ pub async fn create(
             ));
         }
     };
-    let jobs = job_records(&file, &work);
+    file.owner = caller.owner();
+    let notify = match (work.notify, caller.user()) {
+        (Some(true), None) => {
+            let _ = s.blobs.delete(Bucket::Originals, &file.id).await;
+            return Err(ApiError::invalid(
+                "notify: email needs accounts (KILN_AUTH=on); there is nobody to write to",
+            ));
+        }
+        (Some(asked), _) => asked,
+        (None, user) => user.is_some_and(|u| u.notify_email),
+    };
+    let mut jobs = job_records(&file, &work);
+    if notify {
+        for j in &mut jobs {
+            if let Some(p) = j.params.as_object_mut() {
+                p.insert(kiln_proto::NOTIFY_PARAM.into(), json!("email"));
+            }
+        }
+    }
     if let Err(e) = s.store.insert_upload(&file, &jobs).await {
         // Without its record the blob is unreachable: remove it.
         let _ = s.blobs.delete(Bucket::Originals, &file.id).await;
@@ -87,6 +112,12 @@ pub async fn create(
     }
     publish_jobs(s.store.as_ref(), s.broker.as_ref(), &jobs).await;
     tracing::info!(file = %file.id, bytes = file.bytes, content_type = %file.content_type, jobs = jobs.len(), "upload accepted");
+    crate::usage::count(&s, &caller, kiln_adapters::Direction::Upload, file.bytes).await;
+    if let Some(user) = caller.user() {
+        let kinds: Vec<&str> = jobs.iter().map(|j| j.kind.as_str()).collect();
+        let detail = json!({"filename": file.filename, "bytes": file.bytes, "jobs": kinds});
+        crate::history::record(&s, &user.id, "upload", Some(&file.id), detail).await;
+    }
 
     let jobs_json: Vec<Value> = jobs
         .iter()
@@ -110,6 +141,7 @@ async fn from_multipart(
     s: &AppState,
     mut params: RawParams,
     req: Request,
+    allowance: Allowance,
 ) -> Result<(FileRecord, WorkRequest), ApiError> {
     let bad = |e: axum::extract::multipart::MultipartError| {
         ApiError::new(
@@ -132,7 +164,7 @@ async fn from_multipart(
                     params.resolve(&s.config)?; // fail fast, before storing anything
                     let filename = field.file_name().map(clean_filename);
                     let body = field.map_err(std::io::Error::other);
-                    stored = Some(store_stream(s, body, filename).await?);
+                    stored = Some(store_stream(s, body, filename, allowance).await?);
                 }
                 name => {
                     let name = name.to_owned();
@@ -164,11 +196,12 @@ async fn store_stream<S>(
     s: &AppState,
     body: S,
     filename: Option<String>,
+    allowance: Allowance,
 ) -> Result<FileRecord, ApiError>
 where
     S: Stream<Item = std::io::Result<Bytes>> + Send + Unpin,
 {
-    let limit = s.config.max_upload_bytes;
+    let limit = allowance.max_bytes;
     let mut seen = 0u64;
     let limited = body.map(move |chunk| {
         let chunk = chunk?;
@@ -181,7 +214,10 @@ where
     });
     let source_error = |e: std::io::Error| {
         if e.get_ref().is_some_and(|inner| inner.is::<TooLarge>()) {
-            too_large(limit)
+            match allowance.quota {
+                Some((used, quota)) => crate::usage::storage_exceeded(used, quota),
+                None => too_large(limit),
+            }
         } else {
             ApiError::new(
                 StatusCode::BAD_REQUEST,

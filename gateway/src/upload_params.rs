@@ -16,6 +16,7 @@ pub struct RawParams {
     convert: Option<String>,
     bitrate: Option<String>,
     quality: Option<String>,
+    notify: Option<String>,
 }
 
 /// The work to schedule for an upload.
@@ -32,6 +33,9 @@ pub struct WorkRequest {
     pub sizes_explicit: bool,
     /// An audio conversion, if asked for.
     pub convert: Option<ConvertParams>,
+    /// `notify=email` (`Some(true)`), `notify=none` (`Some(false)`), or the
+    /// account's preference (`None`).
+    pub notify: Option<bool>,
 }
 
 impl WorkRequest {
@@ -63,6 +67,7 @@ impl RawParams {
             "convert" => &mut self.convert,
             "bitrate" => &mut self.bitrate,
             "quality" => &mut self.quality,
+            "notify" => &mut self.notify,
             _ => return false,
         };
         *slot = Some(value);
@@ -109,6 +114,20 @@ impl RawParams {
             }
         };
         let convert = self.resolve_convert()?;
+        let notify = match self
+            .notify
+            .as_deref()
+            .map(|v| v.trim().to_ascii_lowercase())
+        {
+            None => None,
+            Some(v) if v == "email" => Some(true),
+            Some(v) if ["none", "off", "false", ""].contains(&v.as_str()) => Some(false),
+            Some(v) => {
+                return Err(ApiError::invalid(format!(
+                    "notify: {v:?} is not email or none"
+                )));
+            }
+        };
         let mut formats_dedup = Vec::new();
         for f in formats {
             if !formats_dedup.contains(&f) {
@@ -121,6 +140,7 @@ impl RawParams {
             metadata,
             sizes_explicit: self.thumbnails.is_some(),
             convert,
+            notify,
         })
     }
 
@@ -258,6 +278,7 @@ mod tests {
             ("convert", "flac"),
             ("bitrate", "128"),
             ("quality", "2"),
+            ("notify", "pigeon"),
         ] {
             let e = resolve(&[(k, v)]).expect_err(v);
             assert_eq!(e.code, "invalid_parameter");

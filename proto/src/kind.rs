@@ -17,13 +17,20 @@ pub enum JobKind {
     Metadata,
     /// Convert audio or video to an audio file (MP3).
     Convert,
+    /// Tell a job's owner by email that it ended.
+    Notify,
     /// A kind introduced by a newer producer; carried verbatim.
     Unknown(String),
 }
 
 impl JobKind {
     /// Every kind this build can process.
-    pub const KNOWN: [JobKind; 3] = [JobKind::Thumbnail, JobKind::Metadata, JobKind::Convert];
+    pub const KNOWN: [JobKind; 4] = [
+        JobKind::Thumbnail,
+        JobKind::Metadata,
+        JobKind::Convert,
+        JobKind::Notify,
+    ];
 
     /// The wire name of the kind.
     pub fn as_str(&self) -> &str {
@@ -31,6 +38,7 @@ impl JobKind {
             JobKind::Thumbnail => "thumbnail",
             JobKind::Metadata => "metadata",
             JobKind::Convert => "convert",
+            JobKind::Notify => "notify",
             JobKind::Unknown(s) => s,
         }
     }
@@ -41,6 +49,7 @@ impl JobKind {
             JobKind::Thumbnail => Some(Role::Thumbnail),
             JobKind::Metadata => Some(Role::Metadata),
             JobKind::Convert => Some(Role::Convert),
+            JobKind::Notify => Some(Role::Notify),
             JobKind::Unknown(_) => None,
         }
     }
@@ -52,6 +61,7 @@ impl From<String> for JobKind {
             "thumbnail" => JobKind::Thumbnail,
             "metadata" => JobKind::Metadata,
             "convert" => JobKind::Convert,
+            "notify" => JobKind::Notify,
             _ => JobKind::Unknown(s),
         }
     }
@@ -79,11 +89,13 @@ pub enum Role {
     Metadata,
     /// Consumes [`JobKind::Convert`].
     Convert,
+    /// Consumes [`JobKind::Notify`].
+    Notify,
 }
 
 impl Role {
     /// Every role this build can run.
-    pub const ALL: [Role; 3] = [Role::Thumbnail, Role::Metadata, Role::Convert];
+    pub const ALL: [Role; 4] = [Role::Thumbnail, Role::Metadata, Role::Convert, Role::Notify];
 
     /// The role's name, as used on the command line and in queue names.
     pub fn as_str(self) -> &'static str {
@@ -91,6 +103,7 @@ impl Role {
             Role::Thumbnail => "thumbnail",
             Role::Metadata => "metadata",
             Role::Convert => "convert",
+            Role::Notify => "notify",
         }
     }
 
@@ -100,6 +113,7 @@ impl Role {
             Role::Thumbnail => &[JobKind::Thumbnail],
             Role::Metadata => &[JobKind::Metadata],
             Role::Convert => &[JobKind::Convert],
+            Role::Notify => &[JobKind::Notify],
         }
     }
 }
@@ -117,7 +131,7 @@ impl std::str::FromStr for Role {
             .into_iter()
             .find(|r| r.as_str() == s)
             .ok_or_else(|| {
-                format!("unknown role {s:?}; expected one of: thumbnail, metadata, convert")
+                format!("unknown role {s:?}; expected one of: thumbnail, metadata, convert, notify")
             })
     }
 }

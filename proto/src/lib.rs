@@ -9,12 +9,14 @@ mod convert;
 mod job;
 mod kind;
 mod names;
+mod notify;
 mod status;
 
 pub use convert::{AudioFormat, ConvertParams, MP3_BITRATES, is_audio_or_video};
 pub use job::{DecodeError, ImageFormat, JobEvent, JobMessage, ThumbnailParams};
 pub use kind::{JobKind, Role};
 pub use names::Names;
+pub use notify::{NOTIFY_PARAM, NotifyParams};
 pub use status::JobStatus;
 
 /// Version of the message schema this build writes.

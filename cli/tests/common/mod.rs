@@ -6,6 +6,7 @@
 pub mod brokers;
 pub mod cluster;
 pub mod media;
+pub mod smtp;
 
 use exif::experimental::Writer;
 use exif::{Field, In, Rational, Tag, Value};
@@ -96,6 +97,19 @@ impl TestApp {
         let r = self
             .http
             .get(format!("{}{path}", self.base))
+            .send()
+            .await
+            .unwrap();
+        let status = r.status().as_u16();
+        (status, r.json().await.unwrap_or(serde_json::Value::Null))
+    }
+
+    /// GET with a bearer credential; status and JSON.
+    pub async fn get_json_auth(&self, path: &str, token: &str) -> (u16, serde_json::Value) {
+        let r = self
+            .http
+            .get(format!("{}{path}", self.base))
+            .bearer_auth(token)
             .send()
             .await
             .unwrap();

@@ -1,12 +1,13 @@
 //! The worker runtime: consume one role's queue, run its handler, settle.
 
 mod consume;
+mod finish;
 
 use crate::{JobError, RetryPolicy};
 use async_trait::async_trait;
 use kiln_adapters::{
-    BlobStore, Broker, BrokerError, Completion, Delivery, EventBus, FileRecord, JobRecord,
-    MetaStore, StartOutcome,
+    AccountStore, BlobStore, Broker, BrokerError, Completion, Delivery, EventBus, FileRecord,
+    JobRecord, MetaStore, StartOutcome,
 };
 use kiln_proto::{JobEvent, JobMessage, JobStatus, Role};
 use std::sync::Arc;
@@ -22,6 +23,8 @@ pub struct JobContext {
     pub store: Arc<dyn MetaStore>,
     /// Where status changes are announced (live updates for clients).
     pub events: Arc<dyn EventBus>,
+    /// Accounts: owners' addresses, history, notification dedupe.
+    pub accounts: Arc<dyn AccountStore>,
 }
 
 /// One kind of work.
@@ -167,7 +170,18 @@ impl Worker {
                     error,
                 };
             }
-            Ok(StartOutcome::AlreadyTerminal(_)) | Ok(StartOutcome::Missing) => {
+            Ok(StartOutcome::AlreadyTerminal(job)) => {
+                // A redelivery of an ending whose follow-up may not have
+                // been recorded (the worker stopped in between).
+                if let Err(e) = self.ensure_notification(&job, job.status).await {
+                    return self
+                        .retry_delivery(delivery, job.id.clone(), e.to_string())
+                        .await;
+                }
+                settle(delivery.ack().await);
+                return Outcome::Skipped { job_id: msg.job_id };
+            }
+            Ok(StartOutcome::Missing) => {
                 settle(delivery.ack().await);
                 return Outcome::Skipped { job_id: msg.job_id };
             }
@@ -266,6 +280,11 @@ impl Worker {
                     "job succeeded"
                 );
                 self.announce(job, JobStatus::Succeeded, None).await;
+                if let Err(e) = self.follow_up(job, JobStatus::Succeeded, None).await {
+                    return self
+                        .retry_delivery(delivery, job.id.clone(), e.to_string())
+                        .await;
+                }
             }
             Ok(Completion::Gone) => {
                 // The file was deleted while we worked: drop what we wrote.
@@ -305,6 +324,11 @@ impl Worker {
         }
         warn!(attempt = job.attempts, %reason, "job dead");
         self.announce(job, JobStatus::Dead, Some(&reason)).await;
+        if let Err(e) = self.follow_up(job, JobStatus::Dead, Some(&reason)).await {
+            return self
+                .retry_delivery(delivery, job.id.clone(), e.to_string())
+                .await;
+        }
         settle_dead(delivery, &reason).await;
         Outcome::Dead {
             job_id: Some(job.id.clone()),

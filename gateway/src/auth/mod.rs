@@ -1,0 +1,55 @@
+//! Accounts and who is calling: password sign-in, signed expiring tokens,
+//! API keys, and the [`Caller`] every handler checks ownership against.
+//!
+//! With auth off (single-user mode, `kiln serve`'s default) every request is
+//! [`Caller::Anyone`] and nothing has an owner.
+
+mod caller;
+mod keys;
+pub mod me;
+mod password;
+mod routes;
+mod token;
+
+pub use caller::{Caller, authenticate};
+pub use routes::{create_key, list_keys, login, revoke_key, signup};
+pub use token::TokenSigner;
+
+use serde::{Deserialize, Serialize};
+
+/// Authentication settings.
+#[derive(Clone, Serialize, Deserialize)]
+#[serde(default)]
+pub struct AuthConfig {
+    /// Whether requests must be authenticated (and files have owners).
+    pub enabled: bool,
+    /// HMAC key signing access tokens. Every gateway replica needs the same
+    /// one; when unset, a random key per process (tokens die with it).
+    pub jwt_secret: Option<String>,
+    /// Lifetime of an access token, in seconds (default 1 hour).
+    pub token_ttl_secs: u64,
+}
+
+impl Default for AuthConfig {
+    fn default() -> Self {
+        AuthConfig {
+            enabled: false,
+            jwt_secret: None,
+            token_ttl_secs: 3600,
+        }
+    }
+}
+
+// The secret never reaches a log line.
+impl std::fmt::Debug for AuthConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AuthConfig")
+            .field("enabled", &self.enabled)
+            .field(
+                "jwt_secret",
+                &self.jwt_secret.as_ref().map(|_| "<redacted>"),
+            )
+            .field("token_ttl_secs", &self.token_ttl_secs)
+            .finish()
+    }
+}

@@ -1,0 +1,70 @@
+//! `GET /v1/history`: what the caller did (sign-ins, uploads, deletions,
+//! API keys) and how their jobs ended, newest first.
+
+use crate::auth::Caller;
+use crate::{ApiError, AppState};
+use axum::Json;
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{Extension, Query, State};
+use chrono::Utc;
+use kiln_adapters::{HistoryEntry, new_id};
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+/// Appends to a user's history. Best effort: a history write that fails is
+/// logged, and never fails the action it describes.
+pub async fn record(
+    s: &AppState,
+    user_id: &str,
+    action: &str,
+    subject: Option<&str>,
+    detail: Value,
+) {
+    let entry = HistoryEntry {
+        id: new_id(),
+        user_id: user_id.to_owned(),
+        action: action.to_owned(),
+        subject: subject.map(str::to_owned),
+        detail,
+        at: Utc::now(),
+    };
+    if let Err(e) = s.accounts.add_history(&entry).await {
+        tracing::warn!(error = %e, action, "could not record history");
+    }
+}
+
+/// Paging of the history.
+#[derive(Debug, Deserialize)]
+pub struct Page {
+    limit: Option<String>,
+    cursor: Option<String>,
+}
+
+/// The caller's history, `limit` (1–200, default 50) at a time;
+/// `next_cursor` fetches the next page.
+pub async fn list(
+    State(s): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    q: Result<Query<Page>, QueryRejection>,
+) -> Result<Json<Value>, ApiError> {
+    let Query(q) = q.map_err(|e| ApiError::invalid(e.body_text()))?;
+    let user = caller.signed_in()?;
+    let limit = crate::jobs::page_limit(q.limit.as_deref())?;
+    let cursor = q.cursor.filter(|c| !c.is_empty());
+    let mut entries = s
+        .accounts
+        .history(&user.id, cursor.as_deref(), limit + 1)
+        .await?;
+    let more = entries.len() > limit as usize;
+    entries.truncate(limit as usize);
+    let next_cursor = if more {
+        entries.last().map(|e| e.id.clone())
+    } else {
+        None
+    };
+    let items: Vec<Value> = entries
+        .into_iter()
+        .map(|e| json!({"id": e.id, "action": e.action, "subject": e.subject, "detail": e.detail, "at": e.at}))
+        .collect();
+    Ok(Json(json!({"entries": items, "next_cursor": next_cursor})))
+}

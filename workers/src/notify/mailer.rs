@@ -1,0 +1,109 @@
+//! SMTP through lettre: pooled connections, STARTTLS or TLS and
+//! authentication from the URL, and failures sorted into Retry (4xx,
+//! connection trouble) and Abort (5xx: the server refused for good).
+
+use crate::JobError;
+use lettre::message::Mailbox;
+use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
+use serde::{Deserialize, Serialize};
+use std::time::Duration;
+
+/// Settings of the notifier (`[notify]`).
+#[derive(Clone, Serialize, Deserialize)]
+#[serde(default)]
+pub struct NotifySettings {
+    /// `smtp://[user:pass@]host[:port][?tls=required|opportunistic]`
+    /// (STARTTLS) or `smtps://...` (TLS from the start); credentials are
+    /// never logged.
+    pub smtp_url: Option<String>,
+    /// The From address.
+    pub from: String,
+    /// Where links in emails point (the gateway's public address).
+    pub public_url: String,
+    /// Seconds one SMTP exchange may take.
+    pub timeout_secs: u64,
+}
+
+impl Default for NotifySettings {
+    fn default() -> Self {
+        NotifySettings {
+            smtp_url: None,
+            from: "Kiln <kiln@localhost>".into(),
+            public_url: "http://127.0.0.1:8080".into(),
+            timeout_secs: 30,
+        }
+    }
+}
+
+impl std::fmt::Debug for NotifySettings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("NotifySettings")
+            .field("smtp_url", &self.smtp_url.as_ref().map(|_| "<redacted>"))
+            .field("from", &self.from)
+            .field("public_url", &self.public_url)
+            .field("timeout_secs", &self.timeout_secs)
+            .finish()
+    }
+}
+
+/// A pooled SMTP client.
+#[derive(Clone)]
+pub struct Mailer {
+    transport: Option<AsyncSmtpTransport<Tokio1Executor>>,
+    from: Mailbox,
+    public_url: String,
+}
+
+impl Mailer {
+    /// A mailer from settings; without `smtp_url` every send fails
+    /// retryably, saying what to configure.
+    pub fn new(s: &NotifySettings) -> Result<Self, String> {
+        let from: Mailbox = s
+            .from
+            .parse()
+            .map_err(|e| format!("notify.from {:?}: {e}", s.from))?;
+        let transport = match &s.smtp_url {
+            None => None,
+            Some(url) => Some(
+                AsyncSmtpTransport::<Tokio1Executor>::from_url(url)
+                    .map_err(|e| format!("notify.smtp_url: {e}"))?
+                    .timeout(Some(Duration::from_secs(s.timeout_secs)))
+                    .build(),
+            ),
+        };
+        Ok(Mailer {
+            transport,
+            from,
+            public_url: s.public_url.trim_end_matches('/').to_owned(),
+        })
+    }
+
+    /// The From address.
+    pub fn from(&self) -> &Mailbox {
+        &self.from
+    }
+
+    /// The gateway's public address, for links.
+    pub fn public_url(&self) -> &str {
+        &self.public_url
+    }
+
+    /// Hands the message to the server.
+    pub async fn send(&self, message: Message) -> Result<(), JobError> {
+        let Some(t) = &self.transport else {
+            return Err(JobError::Retry(
+                "no mail server configured (KILN_NOTIFY__SMTP_URL)".into(),
+            ));
+        };
+        match t.send(message).await {
+            Ok(_) => Ok(()),
+            Err(e) if e.is_permanent() => Err(JobError::Abort(format!(
+                "the mail server refused the message: {e}"
+            ))),
+            // 4xx, a dropped connection, a timeout: another try may pass.
+            Err(e) => Err(JobError::Retry(format!(
+                "could not hand the message to the mail server: {e}"
+            ))),
+        }
+    }
+}
