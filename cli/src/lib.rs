@@ -1,6 +1,7 @@
 //! The `kiln` command's library: configuration, the single-process app and
 //! the HTTP client. `main.rs` only parses arguments and calls in here.
 
+pub mod admin;
 pub mod app;
 pub mod auth_config;
 pub mod backends;

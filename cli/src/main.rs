@@ -37,7 +37,7 @@ enum Command {
     },
     /// One worker role alone; run as many replicas as the queue needs.
     Worker {
-        /// thumbnail or metadata.
+        /// thumbnail, metadata, convert or notify.
         #[arg(long)]
         role: kiln_proto::Role,
         /// Jobs processed at once (the broker prefetch) [default: from config].
@@ -46,6 +46,17 @@ enum Command {
         /// Where /healthz and /readyz are served [default: 127.0.0.1:9090].
         #[arg(long)]
         health_listen: Option<SocketAddr>,
+    },
+    /// Set (or, without values, clear) one account's quota overrides.
+    Quota {
+        /// The account's email.
+        email: String,
+        /// Bytes of uploads and outputs it may keep.
+        #[arg(long)]
+        storage_bytes: Option<u64>,
+        /// Bytes it may upload plus download per calendar month.
+        #[arg(long)]
+        monthly_transfer_bytes: Option<u64>,
     },
     /// Upload files and print their jobs.
     Upload {
@@ -189,6 +200,17 @@ async fn main() -> anyhow::Result<()> {
                 timeout: Duration::from_secs(timeout),
             };
             client::upload(&files, &opts).await?;
+        }
+        Command::Quota {
+            email,
+            storage_bytes,
+            monthly_transfer_bytes,
+        } => {
+            let quota = kiln_adapters::QuotaOverride {
+                storage_bytes,
+                monthly_transfer_bytes,
+            };
+            kiln::admin::set_quota(&load()?, &email, quota).await?
         }
         Command::Status {
             job_id,

@@ -452,8 +452,24 @@ async fn usage_is_counted_and_quotas_block_at_the_limit() {
     assert_eq!(code, StatusCode::TOO_MANY_REQUESTS);
     // Another account has its own allowance.
     let bob = signup(&t, "bob@example.com").await;
-    let (code, _) = upload(&t, &bob, photo, "thumbnails=none&metadata=false").await;
+    let (code, _) = upload(&t, &bob, photo.clone(), "thumbnails=none&metadata=false").await;
     assert_eq!(code, StatusCode::ACCEPTED);
+    // An operator's override (`kiln quota`) replaces the default for one account.
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_kiln"))
+        .args(["quota", "BOB@example.com", "--storage-bytes", "1000000"])
+        .env("KILN_DATA_DIR", t.dir.path())
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let (code, body) = upload(&t, &bob, photo, "thumbnails=none&metadata=false").await;
+    assert_eq!(code, StatusCode::ACCEPTED, "{body}");
+    let (_, usage) = call(&t, Method::GET, "/v1/usage", Some(&bob), None).await;
+    assert_eq!(usage["quota"]["storage_bytes"], 1_000_000, "{usage}");
+    assert_eq!(usage["storage"]["original_bytes"], 80_000, "{usage}");
 }
 
 #[tokio::test]

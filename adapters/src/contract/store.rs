@@ -41,30 +41,6 @@ pub async fn meta_store(store: &dyn MetaStore) {
         j1.params
     );
 
-    // A follow-up job: stored once, only on a file that exists, and then
-    // in the outbox like any other.
-    let follow = job(&f.id, JobKind::Notify);
-    assert!(store.insert_job(&follow).await.unwrap());
-    assert!(
-        !store.insert_job(&follow).await.unwrap(),
-        "the same id twice"
-    );
-    assert!(
-        !store
-            .insert_job(&job("no-such-file", JobKind::Notify))
-            .await
-            .unwrap()
-    );
-    assert!(store.get_job("no-such-file").await.unwrap().is_none());
-    assert_eq!(
-        store.get_job(&follow.id).await.unwrap().unwrap().kind,
-        JobKind::Notify
-    );
-    store
-        .mark_published(std::slice::from_ref(&follow.id))
-        .await
-        .unwrap();
-
     // Outbox.
     let pending: Vec<String> = store
         .unpublished_jobs(100)
@@ -256,4 +232,37 @@ pub async fn meta_store(store: &dyn MetaStore) {
         Completion::Gone
     );
     store.ping().await.unwrap();
+
+    // A follow-up job: stored once, only on a file that exists, and then
+    // in the outbox like any other.
+    let f = file(&crate::new_id(), None, None);
+    store.insert_upload(&f, &[]).await.unwrap();
+    let follow = job(&f.id, JobKind::Notify);
+    assert!(store.insert_job(&follow).await.unwrap());
+    assert!(
+        !store.insert_job(&follow).await.unwrap(),
+        "the same id twice"
+    );
+    assert!(
+        !store
+            .insert_job(&job("no-such-file", JobKind::Notify))
+            .await
+            .unwrap()
+    );
+    assert!(store.get_job("no-such-file").await.unwrap().is_none());
+    assert_eq!(
+        store.get_job(&follow.id).await.unwrap().unwrap().kind,
+        JobKind::Notify
+    );
+    let pending = store.unpublished_jobs(100).await.unwrap();
+    assert!(pending.iter().any(|j| j.id == follow.id), "in the outbox");
+    store
+        .mark_published(std::slice::from_ref(&follow.id))
+        .await
+        .unwrap();
+    store.delete_file(&f.id).await.unwrap();
+    assert!(
+        store.get_job(&follow.id).await.unwrap().is_none(),
+        "deleted with its file"
+    );
 }

@@ -43,6 +43,9 @@ impl Smtp {
         let dir = tempfile::tempdir().unwrap();
         let maildir = dir.path().join("Maildir");
         let port = free_port();
+        // start.sh makes its virtualenv on first use: not twice at once.
+        static FIRST_USE: std::sync::Mutex<()> = std::sync::Mutex::new(());
+        let _one_at_a_time = FIRST_USE.lock().unwrap_or_else(|p| p.into_inner());
         let out = Command::new("bash")
             .arg(shared_dir().join("smtp/start.sh"))
             .arg(port.to_string())
