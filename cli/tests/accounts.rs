@@ -19,6 +19,8 @@ async fn app_with(tweak: impl FnOnce(&mut kiln::Config)) -> TestApp {
     TestApp::spawn_with(|c| {
         c.auth = Some(Switch(true));
         c.jwt_secret = Some(Secret(SECRET.into()));
+        // These tests sign in more often than a person would.
+        c.gateway.sign_in_rate_limit.burst = 1000;
         tweak(c);
     })
     .await
@@ -491,4 +493,40 @@ async fn single_user_mode_needs_no_account() {
         (code, body["error"]["code"].as_str()),
         (StatusCode::BAD_REQUEST, Some("auth_disabled"))
     );
+}
+
+#[tokio::test]
+async fn password_guessing_is_slowed_down() {
+    let t = app_with(|c| {
+        c.gateway.sign_in_rate_limit = kiln_adapters::RateLimit {
+            per_second: 0.1,
+            burst: 5,
+        }
+    })
+    .await;
+    signup(&t, "ada@example.com").await; // two of the five
+    let guess = json!({"email": "ada@example.com", "password": "is it this one"});
+    for _ in 0..3 {
+        let (code, _) = call(
+            &t,
+            Method::POST,
+            "/v1/auth/login",
+            None,
+            Some(guess.clone()),
+        )
+        .await;
+        assert_eq!(code, StatusCode::UNAUTHORIZED);
+    }
+    let r = t
+        .http
+        .post(format!("{}/v1/auth/login", t.base))
+        .json(&guess)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::TOO_MANY_REQUESTS);
+    assert!(r.headers().contains_key("retry-after"));
+    // Other routes are not affected.
+    let (code, _) = call(&t, Method::GET, "/v1/jobs", None, None).await;
+    assert_eq!(code, StatusCode::UNAUTHORIZED);
 }

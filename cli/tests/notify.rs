@@ -22,6 +22,7 @@ async fn app(smtp: &Smtp) -> TestApp {
     TestApp::spawn_with(move |c| {
         c.auth = Some(Switch(true));
         c.jwt_secret = Some(Secret("notify-test-secret-notify-test-secret".into()));
+        c.gateway.sign_in_rate_limit.burst = 1000;
         c.smtp_url = Some(Secret(url));
         c.mail_from = "Kiln <kiln@example.com>".into();
         c.public_url = PUBLIC.into();
@@ -316,6 +317,7 @@ async fn on_production(broker: common::brokers::TestBroker) {
         production(c);
         c.auth = Some(Switch(true));
         c.jwt_secret = Some(Secret("notify-test-secret-notify-test-secret".into()));
+        c.gateway.sign_in_rate_limit.burst = 1000;
         c.smtp_url = Some(Secret(url));
     })
     .await;

@@ -44,6 +44,9 @@ pub struct GatewayConfig {
     pub default_formats: Vec<ImageFormat>,
     /// Uploads per client (token bucket; `per_second = 0` turns it off).
     pub upload_rate_limit: RateLimit,
+    /// Sign-ups and sign-ins per client (default 10 at once, then one every
+    /// 6 s), against password guessing.
+    pub sign_in_rate_limit: RateLimit,
     /// Identify clients by the first `X-Forwarded-For` hop (only behind a
     /// proxy that sets it; otherwise clients could pick their own identity).
     pub trust_forwarded_for: bool,
@@ -62,6 +65,10 @@ impl Default for GatewayConfig {
             default_sizes: vec![256, 1024],
             default_formats: vec![ImageFormat::Jpeg],
             upload_rate_limit: RateLimit::default(),
+            sign_in_rate_limit: RateLimit {
+                per_second: 1.0 / 6.0,
+                burst: 10,
+            },
             trust_forwarded_for: false,
             quotas: QuotaDefaults::default(),
             auth: auth::AuthConfig::default(),
@@ -118,10 +125,16 @@ pub fn router(state: AppState) -> Router {
             state.clone(),
             auth::authenticate,
         ));
-    Router::new()
-        .merge(authenticated)
+    let sign_in = Router::new()
         .route("/v1/auth/signup", post(auth::signup))
         .route("/v1/auth/login", post(auth::login))
+        .route_layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            rate_limit::limit_sign_ins,
+        ));
+    Router::new()
+        .merge(authenticated)
+        .merge(sign_in)
         .route("/healthz", get(health::live))
         .route("/readyz", get(health::ready))
         .fallback(error::fallback)

@@ -1,4 +1,5 @@
-//! Per-client upload rate limit (`429` with `Retry-After`).
+//! Per-client rate limits on uploads and on sign-in attempts (`429` with
+//! `Retry-After`).
 
 use crate::{ApiError, AppState};
 use axum::extract::{ConnectInfo, Request, State};
@@ -16,18 +17,40 @@ use std::net::SocketAddr;
 /// worse than briefly not limiting them.
 pub async fn limit_uploads(State(s): State<AppState>, req: Request, next: Next) -> Response {
     let limit = s.config.upload_rate_limit;
+    limited(&s, req, next, "upload", limit, "uploads").await
+}
+
+/// The same for sign-up and sign-in, with a much smaller bucket: password
+/// guessing from one address slows to the configured rate.
+pub async fn limit_sign_ins(State(s): State<AppState>, req: Request, next: Next) -> Response {
+    let limit = s.config.sign_in_rate_limit;
+    limited(&s, req, next, "sign-in", limit, "sign-in attempts").await
+}
+
+async fn limited(
+    s: &AppState,
+    req: Request,
+    next: Next,
+    bucket: &str,
+    limit: kiln_adapters::RateLimit,
+    what: &str,
+) -> Response {
     if limit.is_off() {
         return next.run(req).await;
     }
     let client = client_key(&req, s.config.trust_forwarded_for);
-    match s.limiter.acquire(&format!("upload:{client}"), limit).await {
+    match s
+        .limiter
+        .acquire(&format!("{bucket}:{client}"), limit)
+        .await
+    {
         Ok(Decision::Allowed) => next.run(req).await,
         Ok(Decision::Limited { retry_after }) => {
             let secs = retry_after.as_secs_f64().ceil().max(1.0) as u64;
             let mut resp = ApiError::new(
                 StatusCode::TOO_MANY_REQUESTS,
                 "rate_limited",
-                format!("too many uploads from this client; retry in {secs} s"),
+                format!("too many {what} from this client; retry in {secs} s"),
             )
             .into_response();
             resp.headers_mut()
@@ -35,7 +58,7 @@ pub async fn limit_uploads(State(s): State<AppState>, req: Request, next: Next) 
             resp
         }
         Err(e) => {
-            tracing::warn!(error = %e, "rate limiter unavailable; letting the upload through");
+            tracing::warn!(error = %e, "rate limiter unavailable; letting the request through");
             next.run(req).await
         }
     }
