@@ -1,86 +1,16 @@
 //! Accounts: sign-up, sign-in (JSON and HTTP Basic), expiring tokens, API
-//! keys, ownership on every route (others' things are 404), history, usage
-//! and quotas.
+//! keys, ownership on every route (others' things are 404), history.
 
 #![allow(clippy::unwrap_used)]
 
 mod common;
 
 use common::TestApp;
-use kiln::auth_config::{Secret, Switch};
+use common::accounts::{app_with, call, signup, upload};
 use kiln_proto::Role;
 use kiln_workers::Outcome;
 use reqwest::{Method, StatusCode};
-use serde_json::{Value, json};
-
-const SECRET: &str = "test-secret-test-secret-test-secret";
-
-async fn app_with(tweak: impl FnOnce(&mut kiln::Config)) -> TestApp {
-    TestApp::spawn_with(|c| {
-        c.auth = Some(Switch(true));
-        c.jwt_secret = Some(Secret(SECRET.into()));
-        // These tests sign in more often than a person would.
-        c.gateway.sign_in_rate_limit.burst = 1000;
-        tweak(c);
-    })
-    .await
-}
-
-/// Sends a request with an optional bearer credential; returns status and JSON.
-async fn call(
-    t: &TestApp,
-    method: Method,
-    path: &str,
-    bearer: Option<&str>,
-    body: Option<Value>,
-) -> (StatusCode, Value) {
-    let mut r = t.http.request(method, format!("{}{path}", t.base));
-    if let Some(b) = bearer {
-        r = r.bearer_auth(b);
-    }
-    if let Some(b) = body {
-        r = r.json(&b);
-    }
-    let resp = r.send().await.unwrap();
-    let status = resp.status();
-    (status, resp.json().await.unwrap_or(Value::Null))
-}
-
-async fn signup(t: &TestApp, email: &str) -> String {
-    let (code, body) = call(
-        t,
-        Method::POST,
-        "/v1/auth/signup",
-        None,
-        Some(json!({"email": email, "password": "correct horse battery", "name": "Ada"})),
-    )
-    .await;
-    assert_eq!(code, StatusCode::CREATED, "{body}");
-    let (code, body) = call(
-        t,
-        Method::POST,
-        "/v1/auth/login",
-        None,
-        Some(json!({"email": email, "password": "correct horse battery"})),
-    )
-    .await;
-    assert_eq!(code, StatusCode::OK, "{body}");
-    body["access_token"].as_str().unwrap().to_owned()
-}
-
-async fn upload(t: &TestApp, token: &str, bytes: Vec<u8>, query: &str) -> (StatusCode, Value) {
-    let resp = t
-        .http
-        .post(format!("{}/v1/uploads?{query}", t.base))
-        .bearer_auth(token)
-        .header("x-filename", "photo.jpg")
-        .body(bytes)
-        .send()
-        .await
-        .unwrap();
-    let status = resp.status();
-    (status, resp.json().await.unwrap())
-}
+use serde_json::json;
 
 #[tokio::test]
 async fn sign_up_sign_in_and_expiring_tokens() {
@@ -400,81 +330,6 @@ async fn history_lists_the_callers_own_actions_newest_first() {
 }
 
 #[tokio::test]
-async fn usage_is_counted_and_quotas_block_at_the_limit() {
-    let t = app_with(|c| {
-        c.gateway.quotas.storage_bytes = Some(60_000);
-        c.gateway.quotas.monthly_transfer_bytes = Some(100_000);
-    })
-    .await;
-    let ada = signup(&t, "ada@example.com").await;
-    let photo = vec![0xAB; 40_000];
-    let (code, up) = upload(&t, &ada, photo.clone(), "thumbnails=none&metadata=false").await;
-    assert_eq!(code, StatusCode::ACCEPTED, "{up}");
-    // 40 kB kept; another 40 kB would pass the 60 kB storage quota.
-    let (code, body) = upload(&t, &ada, photo.clone(), "thumbnails=none&metadata=false").await;
-    assert_eq!(
-        (code, body["error"]["code"].as_str()),
-        (
-            StatusCode::PAYLOAD_TOO_LARGE,
-            Some("storage_quota_exceeded")
-        ),
-        "{body}"
-    );
-    assert!(body["error"]["message"].as_str().unwrap().contains("60000"));
-    // Downloads count towards the monthly transfer: 40 kB up, then 40 + 40 kB down.
-    let path = format!("/v1/files/{}", up["file_id"].as_str().unwrap());
-    for _ in 0..2 {
-        let r = t
-            .http
-            .get(format!("{}{path}", t.base))
-            .bearer_auth(&ada)
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(r.status(), StatusCode::OK);
-    }
-    let (_, usage) = call(&t, Method::GET, "/v1/usage", Some(&ada), None).await;
-    assert_eq!(usage["storage"]["original_bytes"], 40_000, "{usage}");
-    assert_eq!(usage["storage"]["files"], 1);
-    assert_eq!(usage["transfer"]["today"]["uploaded"], 40_000, "{usage}");
-    assert_eq!(usage["transfer"]["month"]["downloaded"], 80_000, "{usage}");
-    assert_eq!(usage["quota"]["monthly_transfer_bytes"], 100_000);
-    let r = t
-        .http
-        .get(format!("{}{path}", t.base))
-        .bearer_auth(&ada)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), StatusCode::TOO_MANY_REQUESTS);
-    assert!(r.headers().contains_key("retry-after"));
-    let body: Value = r.json().await.unwrap();
-    assert_eq!(body["error"]["code"], "transfer_quota_exceeded");
-    let (code, _) = upload(&t, &ada, vec![1; 10], "thumbnails=none&metadata=false").await;
-    assert_eq!(code, StatusCode::TOO_MANY_REQUESTS);
-    // Another account has its own allowance.
-    let bob = signup(&t, "bob@example.com").await;
-    let (code, _) = upload(&t, &bob, photo.clone(), "thumbnails=none&metadata=false").await;
-    assert_eq!(code, StatusCode::ACCEPTED);
-    // An operator's override (`kiln quota`) replaces the default for one account.
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_kiln"))
-        .args(["quota", "BOB@example.com", "--storage-bytes", "1000000"])
-        .env("KILN_DATA_DIR", t.dir.path())
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let (code, body) = upload(&t, &bob, photo, "thumbnails=none&metadata=false").await;
-    assert_eq!(code, StatusCode::ACCEPTED, "{body}");
-    let (_, usage) = call(&t, Method::GET, "/v1/usage", Some(&bob), None).await;
-    assert_eq!(usage["quota"]["storage_bytes"], 1_000_000, "{usage}");
-    assert_eq!(usage["storage"]["original_bytes"], 80_000, "{usage}");
-}
-
-#[tokio::test]
 async fn single_user_mode_needs_no_account() {
     let t = TestApp::spawn().await;
     let (code, _) = t
@@ -493,40 +348,4 @@ async fn single_user_mode_needs_no_account() {
         (code, body["error"]["code"].as_str()),
         (StatusCode::BAD_REQUEST, Some("auth_disabled"))
     );
-}
-
-#[tokio::test]
-async fn password_guessing_is_slowed_down() {
-    let t = app_with(|c| {
-        c.gateway.sign_in_rate_limit = kiln_adapters::RateLimit {
-            per_second: 0.1,
-            burst: 5,
-        }
-    })
-    .await;
-    signup(&t, "ada@example.com").await; // two of the five
-    let guess = json!({"email": "ada@example.com", "password": "is it this one"});
-    for _ in 0..3 {
-        let (code, _) = call(
-            &t,
-            Method::POST,
-            "/v1/auth/login",
-            None,
-            Some(guess.clone()),
-        )
-        .await;
-        assert_eq!(code, StatusCode::UNAUTHORIZED);
-    }
-    let r = t
-        .http
-        .post(format!("{}/v1/auth/login", t.base))
-        .json(&guess)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), StatusCode::TOO_MANY_REQUESTS);
-    assert!(r.headers().contains_key("retry-after"));
-    // Other routes are not affected.
-    let (code, _) = call(&t, Method::GET, "/v1/jobs", None, None).await;
-    assert_eq!(code, StatusCode::UNAUTHORIZED);
 }

@@ -7,16 +7,10 @@
 mod common;
 
 use common::TestApp;
-use common::brokers::TestBroker;
-use common::media::{decode, ffmpeg_available, make, picture, tone};
-use kiln_proto::Role;
+use common::media::{
+    SECS, TOLERANCE, convert, decode, ffmpeg_available, make, picture, source, tone,
+};
 use kiln_workers::Outcome;
-use serde_json::Value;
-
-/// Seconds of audio in every generated source.
-const SECS: f64 = 3.0;
-/// How far the MP3's decoded length may be from the source's.
-const TOLERANCE: f64 = 0.050;
 
 /// (file name, whether it has a picture, ffmpeg output arguments, channels)
 const FORMATS: &[(&str, bool, &str, u32)] = &[
@@ -51,33 +45,6 @@ const FORMATS: &[(&str, bool, &str, u32)] = &[
         2,
     ),
 ];
-
-fn source(dir: &std::path::Path, name: &str, video: bool, out_args: &str) -> Vec<u8> {
-    let mut inputs = Vec::new();
-    if video {
-        inputs.extend(picture(SECS));
-    }
-    inputs.extend(tone(SECS));
-    make(dir, name, &inputs, out_args)
-}
-
-/// Uploads with `convert=mp3&{extra}`, runs the convert job, returns the job.
-async fn convert(t: &TestApp, bytes: Vec<u8>, name: &str, extra: &str) -> (Outcome, Value) {
-    let (code, up) = t
-        .upload_raw(bytes, name, &format!("convert=mp3&metadata=false&{extra}"))
-        .await;
-    assert_eq!(code, 202, "{name}: {up}");
-    let jobs = up["jobs"].as_array().unwrap();
-    assert_eq!(
-        jobs.len(),
-        1,
-        "{name}: only the conversion (no thumbnails for media): {up}"
-    );
-    assert_eq!(jobs[0]["kind"], "convert");
-    let outcome = t.run_one(Role::Convert).await;
-    let (_, job) = t.get_json(jobs[0]["url"].as_str().unwrap()).await;
-    (outcome, job)
-}
 
 #[tokio::test(flavor = "multi_thread")]
 async fn every_listed_format_becomes_a_playable_mp3_of_the_same_length() {
@@ -304,131 +271,4 @@ async fn the_gateway_refuses_conversions_that_cannot_apply() {
     }
     // Nothing was kept of any refused upload.
     assert!(t.blob_files("originals").is_empty());
-}
-
-#[tokio::test(flavor = "multi_thread")]
-async fn metadata_of_video_and_audio_comes_from_the_container() {
-    if !ffmpeg_available() {
-        return;
-    }
-    let t = TestApp::spawn().await;
-    let dir = tempfile::tempdir().unwrap();
-    let video = source(
-        dir.path(),
-        "v.mp4",
-        true,
-        "-c:v libx264 -preset ultrafast -pix_fmt yuv420p -c:a aac -ac 2 -shortest",
-    );
-    let (code, up) = t.upload_raw(video, "v.mp4", "").await;
-    assert_eq!(code, 202, "{up}");
-    assert_eq!(
-        up["jobs"].as_array().unwrap().len(),
-        1,
-        "media gets no default thumbnails: {up}"
-    );
-    assert!(matches!(
-        t.run_one(Role::Metadata).await,
-        Outcome::Succeeded { .. }
-    ));
-    let (_, doc) = t
-        .get_json(&format!(
-            "/v1/files/{}/metadata",
-            up["file_id"].as_str().unwrap()
-        ))
-        .await;
-    assert!(
-        (doc["duration_secs"].as_f64().unwrap() - SECS).abs() < 0.1,
-        "{doc}"
-    );
-    assert!(doc["bit_rate"].as_u64().unwrap() > 0, "{doc}");
-    let tracks = doc["tracks"].as_array().unwrap();
-    let v = tracks
-        .iter()
-        .find(|t| t["kind"] == "video")
-        .expect("a video track");
-    assert_eq!(
-        (
-            v["codec"].as_str(),
-            v["width"].as_u64(),
-            v["height"].as_u64()
-        ),
-        (Some("h264"), Some(320), Some(240)),
-        "{doc}"
-    );
-    assert!(
-        (v["frame_rate"].as_f64().unwrap() - 25.0).abs() < 0.01,
-        "{doc}"
-    );
-    let a = tracks
-        .iter()
-        .find(|t| t["kind"] == "audio")
-        .expect("an audio track");
-    assert_eq!(
-        (
-            a["codec"].as_str(),
-            a["sample_rate"].as_u64(),
-            a["channels"].as_u64()
-        ),
-        (Some("aac"), Some(44100), Some(2)),
-        "{doc}"
-    );
-
-    let flac = make(dir.path(), "a.flac", &tone(SECS), "-c:a flac");
-    let (_, up) = t.upload_raw(flac, "a.flac", "").await;
-    assert!(matches!(
-        t.run_one(Role::Metadata).await,
-        Outcome::Succeeded { .. }
-    ));
-    let (_, doc) = t
-        .get_json(&format!(
-            "/v1/files/{}/metadata",
-            up["file_id"].as_str().unwrap()
-        ))
-        .await;
-    assert_eq!(doc["container"], "flac", "{doc}");
-    assert_eq!(doc["tracks"][0]["codec"], "flac", "{doc}");
-}
-
-#[tokio::test(flavor = "multi_thread")]
-async fn rabbitmq_and_gridfs_convert_a_video_streamed_from_the_store() {
-    on_production(TestBroker::RabbitMq).await;
-}
-
-#[tokio::test(flavor = "multi_thread")]
-async fn kafka_and_gridfs_convert_a_video_streamed_from_the_store() {
-    on_production(TestBroker::Kafka).await;
-}
-
-/// The MP4's index sits at its end, so the decoder seeks across the GridFS
-/// file while it streams.
-async fn on_production(broker: TestBroker) {
-    if !ffmpeg_available() {
-        return;
-    }
-    let production = common::cluster::production_on(broker).await;
-    let t = TestApp::spawn_with(production).await;
-    let dir = tempfile::tempdir().unwrap();
-    let video = source(
-        dir.path(),
-        "clip.mp4",
-        true,
-        "-c:v libx264 -preset ultrafast -pix_fmt yuv420p -c:a aac -ac 2 -shortest",
-    );
-    let (outcome, job) = convert(&t, video, "clip.mp4", "").await;
-    assert!(
-        matches!(outcome, Outcome::Succeeded { .. }),
-        "{outcome:?}: {job}"
-    );
-    assert_eq!(job["attempts"], 1);
-    let mp3 = t
-        .get_bytes(job["outputs"][0]["url"].as_str().unwrap())
-        .await;
-    let d = decode(dir.path(), &mp3);
-    assert!((d.seconds - SECS).abs() <= TOLERANCE, "{}", d.seconds);
-    // Close before deleting the topics: librdkafka crashes on a metadata
-    // refresh naming topics deleted under a live client (seen with Tansu).
-    t.app.backends.broker.close().await;
-    broker
-        .cleanup(&kiln_proto::Names::new(t.config.namespace.clone()))
-        .await;
 }

@@ -1,8 +1,17 @@
 //! Real audio and video made by a real encoder (ffmpeg) at test time, and
 //! an independent decoder (ffmpeg again) to check what Kiln produced.
 
+use super::TestApp;
+use kiln_proto::Role;
+use kiln_workers::Outcome;
+use serde_json::Value;
 use std::path::Path;
 use std::process::Command;
+
+/// Seconds of audio in every generated source.
+pub const SECS: f64 = 3.0;
+/// How far an MP3's decoded length may be from the source's.
+pub const TOLERANCE: f64 = 0.050;
 
 /// Whether ffmpeg can be used. Under `CI=true` its absence fails the test
 /// (`.ci/run` installs it); elsewhere the caller skips with a message.
@@ -128,4 +137,33 @@ pub fn decode(dir: &Path, bytes: &[u8]) -> Decoded {
         codec: stream["codec_name"].as_str().unwrap_or_default().to_owned(),
         tags,
     }
+}
+
+/// `SECS` of tone (under a test picture when `video`), encoded by ffmpeg
+/// with `out_args` into `dir/name`.
+pub fn source(dir: &std::path::Path, name: &str, video: bool, out_args: &str) -> Vec<u8> {
+    let mut inputs = Vec::new();
+    if video {
+        inputs.extend(picture(SECS));
+    }
+    inputs.extend(tone(SECS));
+    make(dir, name, &inputs, out_args)
+}
+
+/// Uploads with `convert=mp3&{extra}`, runs the convert job, returns the job.
+pub async fn convert(t: &TestApp, bytes: Vec<u8>, name: &str, extra: &str) -> (Outcome, Value) {
+    let (code, up) = t
+        .upload_raw(bytes, name, &format!("convert=mp3&metadata=false&{extra}"))
+        .await;
+    assert_eq!(code, 202, "{name}: {up}");
+    let jobs = up["jobs"].as_array().unwrap();
+    assert_eq!(
+        jobs.len(),
+        1,
+        "{name}: only the conversion (no thumbnails for media): {up}"
+    );
+    assert_eq!(jobs[0]["kind"], "convert");
+    let outcome = t.run_one(Role::Convert).await;
+    let (_, job) = t.get_json(jobs[0]["url"].as_str().unwrap()).await;
+    (outcome, job)
 }

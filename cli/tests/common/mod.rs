@@ -3,6 +3,7 @@
 
 #![allow(dead_code, clippy::unwrap_used, clippy::field_reassign_with_default)]
 
+pub mod accounts;
 pub mod brokers;
 pub mod cluster;
 pub mod media;
