@@ -17,6 +17,7 @@ pub mod embedded;
 pub mod events;
 pub mod kafka;
 pub mod mongo;
+mod outbox;
 pub mod rabbitmq;
 pub mod rate_limit;
 pub mod redis;
@@ -31,6 +32,7 @@ pub use accounts::{
 pub use blob::{BlobError, BlobInfo, BlobStore, Bucket, ByteStream};
 pub use broker::{Acker, Broker, BrokerError, Delivery, Subscription};
 pub use events::{EventBus, EventError};
+pub use outbox::publish_jobs;
 pub use rate_limit::{Decision, RateLimit, RateLimitError, RateLimiter};
 pub use store::{
     Attempt, Completion, FileRecord, JobQuery, JobRecord, MetaStore, StartOutcome, StoreError,

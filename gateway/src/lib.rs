@@ -18,7 +18,8 @@ mod views;
 
 pub use error::ApiError;
 pub use health::readiness;
-pub use outbox::{publish_jobs, relay_once, run_outbox_relay};
+pub use kiln_adapters::publish_jobs;
+pub use outbox::{relay_once, run_outbox_relay};
 pub use usage::QuotaDefaults;
 pub use views::{JobView, OutputView};
 

@@ -39,7 +39,7 @@ pub async fn create(
     req: Request,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
     let Query(query) = query.map_err(|e| ApiError::invalid(e.body_text()))?;
-    let mut params = RawParams::default();
+    let mut params = RawParams::for_caller(caller.user().is_some());
     for (k, v) in query {
         params.set(&k, v);
     }
@@ -87,16 +87,10 @@ pub async fn create(
         }
     };
     file.owner = caller.owner();
-    let notify = match (work.notify, caller.user()) {
-        (Some(true), None) => {
-            let _ = s.blobs.delete(Bucket::Originals, &file.id).await;
-            return Err(ApiError::invalid(
-                "notify: email needs accounts (KILN_AUTH=on); there is nobody to write to",
-            ));
-        }
-        (Some(asked), _) => asked,
-        (None, user) => user.is_some_and(|u| u.notify_email),
-    };
+    // `notify=email` without an account was refused with the parameters.
+    let notify = work
+        .notify
+        .unwrap_or_else(|| caller.user().is_some_and(|u| u.notify_email));
     let mut jobs = job_records(&file, &work);
     if notify {
         for j in &mut jobs {

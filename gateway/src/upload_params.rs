@@ -17,6 +17,8 @@ pub struct RawParams {
     bitrate: Option<String>,
     quality: Option<String>,
     notify: Option<String>,
+    /// Whether the caller has an account (an email address to write to).
+    signed_in: bool,
 }
 
 /// The work to schedule for an upload.
@@ -58,6 +60,14 @@ impl WorkRequest {
 }
 
 impl RawParams {
+    /// Parameters of a caller with (`true`) or without an account.
+    pub fn for_caller(signed_in: bool) -> Self {
+        RawParams {
+            signed_in,
+            ..RawParams::default()
+        }
+    }
+
     /// Records a parameter; returns false for names that are not parameters.
     pub fn set(&mut self, name: &str, value: String) -> bool {
         let slot = match name {
@@ -120,7 +130,12 @@ impl RawParams {
             .map(|v| v.trim().to_ascii_lowercase())
         {
             None => None,
-            Some(v) if v == "email" => Some(true),
+            Some(v) if v == "email" && self.signed_in => Some(true),
+            Some(v) if v == "email" => {
+                return Err(ApiError::invalid(
+                    "notify: email needs accounts (KILN_AUTH=on); there is nobody to write to",
+                ));
+            }
             Some(v) if ["none", "off", "false", ""].contains(&v.as_str()) => Some(false),
             Some(v) => {
                 return Err(ApiError::invalid(format!(

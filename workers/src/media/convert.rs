@@ -1,11 +1,11 @@
 //! The `convert` job: an audio or video upload to an MP3 file.
 //!
 //! Bytes stream from the blob store into the decoder on a blocking thread
-//! ([`BlobReader`]), the encoder writes to a scratch file, and the finished
+//! ([`super::BlobReader`]), the encoder writes to a scratch file, and the finished
 //! file streams into the blob store. Memory does not grow with the length of
 //! the media.
 
-use super::{BlobReader, MediaSettings, hint};
+use super::{MediaSettings, open_input};
 use crate::{Handler, JobContext, JobError};
 use async_trait::async_trait;
 use chrono::Utc;
@@ -87,14 +87,7 @@ impl Handler for ConvertHandler {
         }
         .map_err(|e| JobError::Retry(format!("no scratch space for the output: {e}")))?;
 
-        let reader = BlobReader::new(
-            tokio::runtime::Handle::current(),
-            ctx.blobs.clone(),
-            input.bucket(),
-            &input.id,
-            input.bytes,
-        );
-        let hint = hint(input.filename.as_deref(), &input.content_type);
+        let (reader, hint) = open_input(ctx, &input);
         let limits = self.settings.limits.clone();
         let cancel = Arc::new(AtomicBool::new(false));
         let _guard = CancelOnDrop(cancel.clone());

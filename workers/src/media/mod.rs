@@ -43,15 +43,29 @@ impl Default for MediaSettings {
     }
 }
 
-/// A decoder hint from what the gateway knew: the client's file extension
-/// (never trusted alone: the demuxers probe the content) and the sniffed type.
-fn hint(filename: Option<&str>, content_type: &str) -> kiln_media::Hint {
-    let h = kiln_media::Hint::new().with_mime_type(content_type);
-    match filename
+/// A streaming reader of `input` (for `spawn_blocking`) and a decoder hint
+/// from what the gateway knew: the client's file extension (never trusted
+/// alone: the demuxers probe the content) and the sniffed type.
+fn open_input(
+    ctx: &crate::JobContext,
+    input: &kiln_adapters::FileRecord,
+) -> (BlobReader, kiln_media::Hint) {
+    let reader = BlobReader::new(
+        tokio::runtime::Handle::current(),
+        ctx.blobs.clone(),
+        input.bucket(),
+        &input.id,
+        input.bytes,
+    );
+    let h = kiln_media::Hint::new().with_mime_type(&input.content_type);
+    let hint = match input
+        .filename
+        .as_deref()
         .and_then(|n| std::path::Path::new(n).extension())
         .and_then(|e| e.to_str())
     {
         Some(ext) => h.with_extension(ext),
         None => h,
-    }
+    };
+    (reader, hint)
 }

@@ -2,7 +2,7 @@
 //! bit rate, and each track's codec and format, read from the headers
 //! without decoding.
 
-use super::{BlobReader, hint};
+use super::open_input;
 use crate::{JobContext, JobError};
 use kiln_adapters::FileRecord;
 use serde_json::Value;
@@ -13,14 +13,7 @@ pub(crate) async fn media_metadata(
     ctx: &JobContext,
     input: &FileRecord,
 ) -> Result<Value, JobError> {
-    let reader = BlobReader::new(
-        tokio::runtime::Handle::current(),
-        ctx.blobs.clone(),
-        input.bucket(),
-        &input.id,
-        input.bytes,
-    );
-    let hint = hint(input.filename.as_deref(), &input.content_type);
+    let (reader, hint) = open_input(ctx, input);
     let info = tokio::task::spawn_blocking(move || kiln_media::probe(Box::new(reader), &hint))
         .await
         .map_err(|e| JobError::Abort(format!("worker crashed reading this input: {e}")))??;

@@ -6,7 +6,7 @@
 use super::Worker;
 use chrono::Utc;
 use kiln_adapters::{HistoryEntry, JobRecord, StoreError, new_id};
-use kiln_proto::{JobKind, JobMessage, JobStatus, NOTIFY_PARAM, NotifyParams};
+use kiln_proto::{JobKind, JobStatus, NOTIFY_PARAM, NotifyParams};
 use serde_json::json;
 use tracing::warn;
 
@@ -56,8 +56,7 @@ impl Worker {
     }
 
     /// Stores (once) and publishes the notify job of a terminal job that
-    /// asked for one. Publishing is best effort: the gateway's outbox relay
-    /// publishes whatever is left unpublished.
+    /// asked for one.
     pub(super) async fn ensure_notification(
         &self,
         job: &JobRecord,
@@ -80,33 +79,8 @@ impl Worker {
         if !self.ctx.store.insert_job(&notify).await? {
             return Ok(());
         }
-        let msg = JobMessage::new(
-            notify.id.clone(),
-            JobKind::Notify,
-            notify.file_id.clone(),
-            notify.params.clone(),
-        );
-        let published = self
-            .broker
-            .publish(
-                kiln_proto::Role::Notify,
-                &notify.file_id,
-                msg.to_bytes().into(),
-            )
-            .await;
-        match published {
-            Ok(()) => {
-                if let Err(e) = self
-                    .ctx
-                    .store
-                    .mark_published(std::slice::from_ref(&notify.id))
-                    .await
-                {
-                    warn!(error = %e, "notify job published but not marked; the relay may publish it again");
-                }
-            }
-            Err(e) => warn!(error = %e, "notify job stored; the outbox relay will publish it"),
-        }
+        // What the broker refuses now, the gateway's outbox relay publishes later.
+        kiln_adapters::publish_jobs(self.ctx.store.as_ref(), self.broker.as_ref(), &[notify]).await;
         Ok(())
     }
 }
