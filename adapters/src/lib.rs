@@ -1,54 +1,35 @@
-//! Storage and messaging for Kiln, behind three small traits.
+//! Kiln's backends: implementations of the traits of `kiln-core`.
 //!
-//! * [`BlobStore`]: file bytes, streamed in and out (local disk; GridFS later).
-//! * [`MetaStore`]: files, jobs and extracted metadata (SQLite; MongoDB later).
-//! * [`Broker`]: at-least-once job delivery with retry and dead-lettering
-//!   (an in-process durable queue; RabbitMQ and Kafka later).
+//! * `embedded`: files on disk, SQLite, a durable in-process queue (feature
+//!   `embedded`); the in-process event bus and rate limiter are always here;
+//! * `mongo`: GridFS and MongoDB collections (feature `mongodb`);
+//! * `rabbitmq`, `kafka`: the production brokers (features of those names);
+//! * `redis`: status fan-out and shared rate limits (feature `redis`).
 //!
-//! Gateway and workers only see the traits, so the embedded single-process
-//! mode and the distributed mode run the same code paths.
+//! Only the `kiln` binary depends on this crate: the gateway and the
+//! workers see `kiln-core`'s traits, never a backend.
 
-pub mod accounts;
-pub mod blob;
-pub mod broker;
-#[cfg(any(test, feature = "testing"))]
-pub mod contract;
 pub mod embedded;
-pub mod events;
+#[cfg(feature = "kafka")]
 pub mod kafka;
+#[cfg(feature = "mongodb")]
 pub mod mongo;
-mod outbox;
+#[cfg(feature = "rabbitmq")]
 pub mod rabbitmq;
-pub mod rate_limit;
+#[cfg(feature = "redis")]
 pub mod redis;
-pub mod store;
-#[cfg(any(test, feature = "testing"))]
+#[cfg(feature = "testing")]
 pub mod test_servers;
 
-pub use accounts::{
-    AccountError, AccountStore, ApiKey, Claim, Direction, HistoryEntry, QuotaOverride,
-    StorageUsage, Transfer, User,
+// The traits and records this crate implements, under the paths its modules
+// (and older callers) use.
+#[cfg(feature = "testing")]
+pub use kiln_core::contract;
+pub use kiln_core::{accounts, blob, broker, events, rate_limit, store};
+pub use kiln_core::{
+    AccountError, AccountStore, ApiKey, Attempt, BlobError, BlobInfo, BlobStore, Broker,
+    BrokerError, Bucket, ByteStream, Claim, Completion, Decision, Delivery, Direction, EventBus,
+    EventError, FileRecord, HistoryEntry, JobQuery, JobRecord, MetaStore, QuotaOverride, RateLimit,
+    RateLimitError, RateLimiter, StartOutcome, StorageUsage, StoreError, Subscription, Transfer,
+    User, new_id, output_id, publish_jobs,
 };
-pub use blob::{BlobError, BlobInfo, BlobStore, Bucket, ByteStream};
-pub use broker::{Acker, Broker, BrokerError, Delivery, Subscription};
-pub use events::{EventBus, EventError};
-pub use outbox::publish_jobs;
-pub use rate_limit::{Decision, RateLimit, RateLimitError, RateLimiter};
-pub use store::{
-    Attempt, Completion, FileRecord, JobQuery, JobRecord, MetaStore, StartOutcome, StoreError,
-};
-
-/// A new time-ordered id (UUIDv7), used for files and jobs.
-pub fn new_id() -> String {
-    uuid::Uuid::now_v7().to_string()
-}
-
-/// The deterministic id of a job's output, so that a redelivered job
-/// overwrites its earlier outputs instead of adding duplicates.
-pub fn output_id(job_id: &str, variant: &str) -> String {
-    uuid::Uuid::new_v5(
-        &uuid::Uuid::NAMESPACE_OID,
-        format!("kiln:{job_id}:{variant}").as_bytes(),
-    )
-    .to_string()
-}

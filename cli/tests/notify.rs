@@ -172,7 +172,7 @@ async fn one_email_per_finished_job_with_a_working_link_even_when_delivered_twic
     );
     twin.id = kiln_adapters::new_id();
     assert!(t.app.backends.store.insert_job(&twin).await.unwrap());
-    kiln_gateway::publish_jobs(
+    kiln_core::publish_jobs(
         t.app.backends.store.as_ref(),
         t.app.backends.broker.as_ref(),
         &[twin],

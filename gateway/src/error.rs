@@ -2,7 +2,7 @@
 
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use kiln_adapters::{BlobError, BrokerError, StoreError};
+use kiln_core::{BlobError, BrokerError, StoreError};
 use serde_json::json;
 
 /// An error answer: status, stable machine code, human message.

@@ -5,7 +5,7 @@ use crate::{ApiError, AppState};
 use axum::extract::{Extension, Path, State};
 use axum::response::sse::{Event, KeepAlive, Sse};
 use futures::stream::{BoxStream, Stream, StreamExt};
-use kiln_adapters::JobRecord;
+use kiln_core::JobRecord;
 use kiln_proto::{JobEvent, JobStatus};
 use std::convert::Infallible;
 use std::time::Duration;

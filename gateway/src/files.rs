@@ -7,7 +7,7 @@ use axum::body::Body;
 use axum::extract::{Extension, Path, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use kiln_adapters::FileRecord;
+use kiln_core::FileRecord;
 use serde_json::Value;
 
 /// The file's bytes; a single `Range` answers 206, an unsatisfiable one 416.
@@ -64,7 +64,7 @@ pub async fn download(
             s.blobs.get(file.bucket(), &file.id, None).await?,
         ),
     };
-    crate::usage::count(&s, &caller, kiln_adapters::Direction::Download, len).await;
+    crate::usage::count(&s, &caller, kiln_core::Direction::Download, len).await;
     let mut resp = Response::new(Body::from_stream(stream));
     *resp.status_mut() = status;
     let h = resp.headers_mut();

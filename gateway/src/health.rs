@@ -4,7 +4,7 @@ use crate::AppState;
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
-use kiln_adapters::{BlobStore, Broker, MetaStore};
+use kiln_core::{BlobStore, Broker, MetaStore};
 use serde_json::{Value, json};
 
 /// The process is up.

@@ -7,7 +7,7 @@ use axum::Json;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Extension, Query, State};
 use chrono::Utc;
-use kiln_adapters::{HistoryEntry, new_id};
+use kiln_core::{HistoryEntry, new_id};
 use serde::Deserialize;
 use serde_json::{Value, json};
 

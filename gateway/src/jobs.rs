@@ -6,7 +6,7 @@ use crate::{ApiError, AppState};
 use axum::Json;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Extension, Path, Query, State};
-use kiln_adapters::{JobQuery, JobRecord};
+use kiln_core::{JobQuery, JobRecord};
 use kiln_proto::{JobKind, JobStatus};
 use serde::Deserialize;
 use serde_json::{Value, json};

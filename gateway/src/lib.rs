@@ -18,7 +18,6 @@ mod views;
 
 pub use error::ApiError;
 pub use health::readiness;
-pub use kiln_adapters::publish_jobs;
 pub use outbox::{relay_once, run_outbox_relay};
 pub use usage::QuotaDefaults;
 pub use views::{JobView, OutputView};
@@ -27,7 +26,7 @@ pub use auth::Caller;
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::routing::{delete, get, post};
-use kiln_adapters::{AccountStore, BlobStore, Broker, EventBus, MetaStore, RateLimit, RateLimiter};
+use kiln_core::{AccountStore, BlobStore, Broker, EventBus, MetaStore, RateLimit, RateLimiter};
 use kiln_proto::ImageFormat;
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;

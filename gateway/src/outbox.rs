@@ -5,7 +5,7 @@
 //! the relay hands it over later.
 
 use chrono::Utc;
-use kiln_adapters::{Broker, MetaStore, publish_jobs};
+use kiln_core::{Broker, MetaStore, publish_jobs};
 use std::time::Duration;
 use tokio::sync::watch;
 use tracing::{info, warn};

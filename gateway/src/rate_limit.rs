@@ -6,7 +6,7 @@ use axum::extract::{ConnectInfo, Request, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use kiln_adapters::Decision;
+use kiln_core::Decision;
 use std::net::SocketAddr;
 
 /// Takes a token from the client's bucket before the upload is read.
@@ -32,7 +32,7 @@ async fn limited(
     req: Request,
     next: Next,
     bucket: &str,
-    limit: kiln_adapters::RateLimit,
+    limit: kiln_core::RateLimit,
     what: &str,
 ) -> Response {
     if limit.is_off() {

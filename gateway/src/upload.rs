@@ -4,7 +4,8 @@ use crate::auth::Caller;
 use crate::upload_params::{RawParams, WorkRequest};
 use crate::usage::Allowance;
 use crate::views::file_url;
-use crate::{ApiError, AppState, publish_jobs, sniff};
+use crate::{ApiError, AppState, sniff};
+use kiln_core::publish_jobs;
 use axum::Json;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Extension, FromRequest, Multipart, Query, Request, State};
@@ -12,7 +13,7 @@ use axum::http::{HeaderMap, StatusCode, header};
 use bytes::Bytes;
 use chrono::Utc;
 use futures::{Stream, StreamExt, TryStreamExt};
-use kiln_adapters::{BlobError, Bucket, FileRecord, JobRecord, new_id};
+use kiln_core::{BlobError, Bucket, FileRecord, JobRecord, new_id};
 use kiln_proto::JobKind;
 use serde_json::{Value, json};
 use std::collections::HashMap;
@@ -106,7 +107,7 @@ pub async fn create(
     }
     publish_jobs(s.store.as_ref(), s.broker.as_ref(), &jobs).await;
     tracing::info!(file = %file.id, bytes = file.bytes, content_type = %file.content_type, jobs = jobs.len(), "upload accepted");
-    crate::usage::count(&s, &caller, kiln_adapters::Direction::Upload, file.bytes).await;
+    crate::usage::count(&s, &caller, kiln_core::Direction::Upload, file.bytes).await;
     if let Some(user) = caller.user() {
         let kinds: Vec<&str> = jobs.iter().map(|j| j.kind.as_str()).collect();
         let detail = json!({"filename": file.filename, "bytes": file.bytes, "jobs": kinds});

@@ -9,7 +9,7 @@ use axum::Json;
 use axum::extract::{Extension, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use chrono::{Datelike, NaiveDate, Utc};
-use kiln_adapters::{Direction, User};
+use kiln_core::{Direction, User};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 

@@ -1,7 +1,7 @@
 //! JSON documents the API returns.
 
 use chrono::{DateTime, Utc};
-use kiln_adapters::{Attempt, FileRecord, JobRecord};
+use kiln_core::{Attempt, FileRecord, JobRecord};
 use serde::Serialize;
 
 /// A job as clients see it.

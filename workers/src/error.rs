@@ -1,6 +1,6 @@
 //! How a handler reports failure.
 
-use kiln_adapters::{BlobError, StoreError};
+use kiln_core::{BlobError, StoreError};
 
 /// A job failure, classified by whether trying again can help.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

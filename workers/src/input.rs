@@ -1,8 +1,8 @@
 //! Loading a job's input file, within the byte limit.
 
 use crate::{JobContext, JobError};
-use kiln_adapters::blob::read_all;
-use kiln_adapters::{FileRecord, JobRecord};
+use kiln_core::blob::read_all;
+use kiln_core::{FileRecord, JobRecord};
 use kiln_imaging::ImageLimits;
 
 /// The job's input record and bytes. A missing file or one over

@@ -3,7 +3,7 @@
 
 use crate::{Handler, JobContext, JobError};
 use async_trait::async_trait;
-use kiln_adapters::{FileRecord, JobRecord};
+use kiln_core::{FileRecord, JobRecord};
 use kiln_imaging::{ImageLimits, ImagingError, format_name, probe};
 use kiln_proto::Role;
 use serde_json::{Map, Value, json};

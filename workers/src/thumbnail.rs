@@ -3,8 +3,8 @@
 use crate::{Handler, JobContext, JobError};
 use async_trait::async_trait;
 use chrono::Utc;
-use kiln_adapters::blob::stream_of;
-use kiln_adapters::{Bucket, FileRecord, JobRecord, output_id};
+use kiln_core::blob::stream_of;
+use kiln_core::{Bucket, FileRecord, JobRecord, output_id};
 use kiln_imaging::{ImageLimits, ImagingError, RenderOptions, render_thumbnails};
 use kiln_proto::{Role, ThumbnailParams};
 

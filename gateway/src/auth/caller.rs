@@ -7,7 +7,7 @@ use axum::extract::{Request, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::Response;
-use kiln_adapters::User;
+use kiln_core::User;
 use std::sync::Arc;
 
 /// The caller of a request.

@@ -16,7 +16,7 @@ pub struct Preferences {
     notify_email: Option<bool>,
 }
 
-fn view(u: &kiln_adapters::User) -> Value {
+fn view(u: &kiln_core::User) -> Value {
     json!({"id": u.id, "email": u.email, "name": u.name, "created_at": u.created_at,
            "notify_email": u.notify_email, "quota": u.quota})
 }

@@ -10,7 +10,7 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::{Json, body::Bytes};
 use base64::Engine;
 use chrono::Utc;
-use kiln_adapters::{AccountError, ApiKey, HistoryEntry, QuotaOverride, User, new_id};
+use kiln_core::{AccountError, ApiKey, HistoryEntry, QuotaOverride, User, new_id};
 use serde::Deserialize;
 use serde_json::{Value, json};
 

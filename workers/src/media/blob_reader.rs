@@ -7,7 +7,7 @@
 
 use bytes::Bytes;
 use futures::StreamExt;
-use kiln_adapters::{BlobError, BlobStore, Bucket, ByteStream};
+use kiln_core::{BlobError, BlobStore, Bucket, ByteStream};
 use std::io::{self, Read, Seek, SeekFrom};
 use std::sync::{Arc, Mutex};
 use tokio::runtime::Handle;
@@ -183,7 +183,7 @@ impl Seek for BlobReader {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use kiln_adapters::blob::stream_of;
+    use kiln_core::blob::stream_of;
     use kiln_adapters::embedded::FsBlobStore;
 
     #[test]
@@ -193,7 +193,7 @@ mod tests {
         let store: Arc<dyn BlobStore> =
             Arc::new(rt.block_on(FsBlobStore::open(dir.path())).expect("store"));
         let data: Vec<u8> = (0..3_000_000u32).map(|i| (i % 251) as u8).collect();
-        let id = kiln_adapters::new_id();
+        let id = kiln_core::new_id();
         rt.block_on(store.put(Bucket::Originals, &id, stream_of(data.clone())))
             .expect("put");
         let handle = rt.handle().clone();

@@ -10,7 +10,7 @@ use crate::{Handler, JobContext, JobError};
 use async_trait::async_trait;
 use chrono::Utc;
 use futures::StreamExt;
-use kiln_adapters::{Bucket, FileRecord, JobRecord, output_id};
+use kiln_core::{Bucket, FileRecord, JobRecord, output_id};
 use kiln_media::{MediaError, Mp3Options, convert_to_mp3};
 use kiln_proto::{ConvertParams, Role};
 use std::io::{Seek, SeekFrom};

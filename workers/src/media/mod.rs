@@ -48,7 +48,7 @@ impl Default for MediaSettings {
 /// alone: the demuxers probe the content) and the sniffed type.
 fn open_input(
     ctx: &crate::JobContext,
-    input: &kiln_adapters::FileRecord,
+    input: &kiln_core::FileRecord,
 ) -> (BlobReader, kiln_media::Hint) {
     let reader = BlobReader::new(
         tokio::runtime::Handle::current(),

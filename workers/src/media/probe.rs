@@ -4,7 +4,7 @@
 
 use super::open_input;
 use crate::{JobContext, JobError};
-use kiln_adapters::FileRecord;
+use kiln_core::FileRecord;
 use serde_json::Value;
 
 /// Probes `input` through the blob store (streamed; only the headers and

@@ -2,7 +2,7 @@
 //! give the download links (or the reason it failed), as text and HTML.
 
 use crate::JobError;
-use kiln_adapters::{FileRecord, JobRecord, User};
+use kiln_core::{FileRecord, JobRecord, User};
 use kiln_proto::{JobKind, JobStatus};
 use lettre::Message;
 use lettre::message::header::ContentType;

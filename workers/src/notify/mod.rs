@@ -13,7 +13,7 @@ pub use mailer::{Mailer, NotifySettings};
 
 use crate::{Handler, JobContext, JobError};
 use async_trait::async_trait;
-use kiln_adapters::{Claim, FileRecord, JobRecord};
+use kiln_core::{Claim, FileRecord, JobRecord};
 use kiln_proto::{NotifyParams, Role};
 
 /// Sends job-ended emails through [`Mailer`].

@@ -2,7 +2,7 @@
 //! continuously with bounded concurrency until shutdown.
 
 use super::{Outcome, Worker};
-use kiln_adapters::{BrokerError, Subscription};
+use kiln_core::{BrokerError, Subscription};
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::{Semaphore, watch};

@@ -5,7 +5,7 @@
 
 use super::Worker;
 use chrono::Utc;
-use kiln_adapters::{HistoryEntry, JobRecord, StoreError, new_id};
+use kiln_core::{HistoryEntry, JobRecord, StoreError, new_id};
 use kiln_proto::{JobKind, JobStatus, NOTIFY_PARAM, NotifyParams};
 use serde_json::json;
 use tracing::warn;
@@ -80,7 +80,7 @@ impl Worker {
             return Ok(());
         }
         // What the broker refuses now, the gateway's outbox relay publishes later.
-        kiln_adapters::publish_jobs(self.ctx.store.as_ref(), self.broker.as_ref(), &[notify]).await;
+        kiln_core::publish_jobs(self.ctx.store.as_ref(), self.broker.as_ref(), &[notify]).await;
         Ok(())
     }
 }

@@ -5,7 +5,7 @@ mod finish;
 
 use crate::{JobError, RetryPolicy};
 use async_trait::async_trait;
-use kiln_adapters::{
+use kiln_core::{
     AccountStore, BlobStore, Broker, BrokerError, Completion, Delivery, EventBus, FileRecord,
     JobRecord, MetaStore, StartOutcome,
 };
@@ -34,7 +34,7 @@ pub trait Handler: Send + Sync + 'static {
     fn role(&self) -> Role;
 
     /// Does the job. Outputs must already be in the blob store, under ids from
-    /// [`kiln_adapters::output_id`] so that a repeated attempt overwrites them.
+    /// [`kiln_core::output_id`] so that a repeated attempt overwrites them.
     async fn handle(&self, ctx: &JobContext, job: &JobRecord) -> Result<Vec<FileRecord>, JobError>;
 }
 
@@ -271,7 +271,7 @@ impl Worker {
                     let _ = self
                         .ctx
                         .blobs
-                        .delete(kiln_adapters::Bucket::Derived, &id)
+                        .delete(kiln_core::Bucket::Derived, &id)
                         .await;
                 }
                 info!(
@@ -292,7 +292,7 @@ impl Worker {
                     let _ = self
                         .ctx
                         .blobs
-                        .delete(kiln_adapters::Bucket::Derived, &o.id)
+                        .delete(kiln_core::Bucket::Derived, &o.id)
                         .await;
                 }
             }
