@@ -1,29 +1,24 @@
 //! `kiln quota`: an operator sets or clears one account's quota overrides,
 //! straight in the store (no gateway involved).
 
-use crate::config::Config;
-use anyhow::{Context, bail};
+use crate::config::{Config, StoreConfig};
+use anyhow::Context;
 use kiln_adapters::embedded::SqliteStore;
 use kiln_adapters::{AccountStore, QuotaOverride};
 use std::sync::Arc;
 
 /// The account store the configuration names, without the queues.
 pub async fn open_accounts(config: &Config) -> anyhow::Result<Arc<dyn AccountStore>> {
-    Ok(match config.store.as_str() {
-        "embedded" => Arc::new(
+    Ok(match &config.store {
+        StoreConfig::Embedded {} => Arc::new(
             SqliteStore::open(&config.data_dir.join("kiln.db")).context("opening the database")?,
         ),
-        "mongodb" => {
-            let uri = config
-                .mongodb_uri
-                .as_deref()
-                .context("store = mongodb needs KILN_MONGODB_URI")?;
-            let (_, store) = kiln_adapters::mongo::connect(uri, &config.mongodb_database, false)
+        StoreConfig::Mongodb(m) => {
+            let (_, store) = kiln_adapters::mongo::connect(m.uri.expose(), &m.database, false)
                 .await
                 .context("connecting to MongoDB")?;
             Arc::new(store)
         }
-        other => bail!("unknown store {other:?}: expected embedded or mongodb"),
     })
 }
 

@@ -3,7 +3,7 @@
 
 use crate::backends::{Backends, Scope};
 use crate::config::Config;
-use crate::services::{build_worker, default_concurrency, spawn_gateway};
+use crate::services::{build_worker, spawn_gateway};
 use anyhow::Context;
 use kiln_adapters::embedded::EmbeddedBroker;
 use kiln_gateway::relay_once;
@@ -60,13 +60,13 @@ pub async fn start(config: &Config, workers: Workers) -> anyhow::Result<App> {
     .context("starting the gateway")?;
     let mut all = Vec::new();
     for role in Role::ALL {
-        let w = build_worker(config, &backends, role, default_concurrency(config, role))?;
+        let w = build_worker(config, &backends, role, config.concurrency(role))?;
         if workers == Workers::Background {
             tasks.push(tokio::spawn(w.clone().run(rx.clone())));
         }
         all.push(w);
     }
-    tracing::info!(%addr, store = %config.store, broker = %config.broker, "kiln is serving");
+    tracing::info!(%addr, store = config.store.kind(), broker = config.broker.kind(), "kiln is serving");
     Ok(App {
         addr,
         backends,

@@ -6,6 +6,8 @@ use anyhow::bail;
 use kiln_gateway::auth::AuthConfig;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
+pub use crate::config::Secret;
+
 /// `on`/`off` (also `true`/`false`, `1`/`0`), as `KILN_AUTH` is written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Switch(pub bool);
@@ -40,17 +42,6 @@ impl<'de> Deserialize<'de> for Switch {
 impl Serialize for Switch {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         s.serialize_str(if self.0 { "on" } else { "off" })
-    }
-}
-
-/// A secret setting: printed as `<redacted>`, never its value.
-#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(transparent)]
-pub struct Secret(pub String);
-
-impl std::fmt::Debug for Secret {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("<redacted>")
     }
 }
 

@@ -1,6 +1,6 @@
 //! Opening the configured backends: embedded or production.
 
-use crate::config::Config;
+use crate::config::{BrokerConfig, Config, StoreConfig};
 use anyhow::{Context, bail};
 use kiln_adapters::embedded::{
     EmbeddedBroker, FsBlobStore, LocalEventBus, LocalRateLimiter, SqliteStore,
@@ -44,7 +44,8 @@ impl Backends {
     /// Opens the backends `config` names.
     pub async fn open(config: &Config, scope: Scope) -> anyhow::Result<Backends> {
         let names = Names::new(config.namespace.clone());
-        let needs_dir = config.store == "embedded" || config.broker == "embedded";
+        let needs_dir = matches!(config.store, StoreConfig::Embedded {})
+            || matches!(config.broker, BrokerConfig::Embedded {});
         if needs_dir {
             std::fs::create_dir_all(&config.data_dir).with_context(|| {
                 format!("creating data directory {}", config.data_dir.display())
@@ -56,8 +57,8 @@ impl Backends {
             Arc<dyn MetaStore>,
             Arc<dyn AccountStore>,
         );
-        let (blobs, store, accounts): Stores = match config.store.as_str() {
-            "embedded" => {
+        let (blobs, store, accounts): Stores = match &config.store {
+            StoreConfig::Embedded {} => {
                 let db = SqliteStore::open(&dir.join("kiln.db")).context("opening the database")?;
                 (
                     Arc::new(
@@ -69,28 +70,20 @@ impl Backends {
                     Arc::new(db),
                 )
             }
-            "mongodb" => {
-                let uri = config
-                    .mongodb_uri
-                    .as_deref()
-                    .context("store = mongodb needs KILN_MONGODB_URI")?;
-                let (blobs, store) = kiln_adapters::mongo::connect(
-                    uri,
-                    &config.mongodb_database,
-                    config.mongodb_create_indexes,
-                )
-                .await
-                .context("connecting to MongoDB")?;
+            StoreConfig::Mongodb(m) => {
+                let (blobs, store) =
+                    kiln_adapters::mongo::connect(m.uri.expose(), &m.database, m.create_indexes)
+                        .await
+                        .context("connecting to MongoDB")?;
                 (Arc::new(blobs), Arc::new(store.clone()), Arc::new(store))
             }
-            other => bail!("unknown store {other:?}: expected embedded or mongodb"),
         };
-        let (broker, embedded_broker): (Arc<dyn Broker>, _) = match config.broker.as_str() {
-            "embedded" if scope == Scope::Service => bail!(
+        let (broker, embedded_broker): (Arc<dyn Broker>, _) = match &config.broker {
+            BrokerConfig::Embedded {} if scope == Scope::Service => bail!(
                 "the embedded queue lives inside one process; separate services need \
-                 broker = rabbitmq (KILN_BROKER=rabbitmq, KILN_AMQP_URL=...), or use `kiln serve`"
+                 broker.kind = rabbitmq (KILN_BROKER=rabbitmq, KILN_AMQP_URL=...), or use `kiln serve`"
             ),
-            "embedded" => {
+            BrokerConfig::Embedded {} => {
                 let q = EmbeddedBroker::open(&dir.join("queue.db")).context("opening the queue")?;
                 let recovered = q.recover().await.context("recovering the queue")?;
                 if recovered > 0 {
@@ -98,45 +91,42 @@ impl Backends {
                 }
                 (Arc::new(q.clone()), Some(q))
             }
-            "rabbitmq" => {
-                let url = config
-                    .amqp_url
-                    .as_deref()
-                    .context("broker = rabbitmq needs KILN_AMQP_URL")?;
+            BrokerConfig::Rabbitmq(r) => {
                 // Connects on first use: a gateway must accept uploads (into
                 // the outbox) even while RabbitMQ is away.
-                let b = RabbitBroker::lazy(url, names.clone(), config.rabbitmq.clone());
+                let b = RabbitBroker::lazy(r.url.expose(), names.clone(), r.settings.clone());
                 if let Err(e) = b.ping().await {
                     tracing::warn!(error = %e, "RabbitMQ is not reachable yet; will keep trying");
                 }
                 (Arc::new(b), None)
             }
-            "kafka" => {
-                let brokers = config
-                    .kafka_brokers
-                    .as_deref()
-                    .context("broker = kafka needs KILN_KAFKA_BROKERS")?;
+            BrokerConfig::Kafka(k) => {
                 // Topics are created on first use, for the same reason.
-                let b = KafkaBroker::lazy(brokers, names.clone(), config.kafka.clone())
+                let b = KafkaBroker::lazy(k.brokers.expose(), names.clone(), k.settings.clone())
                     .context("configuring the Kafka clients")?;
                 if let Err(e) = b.ping().await {
                     tracing::warn!(error = %e, "Kafka is not reachable yet; will keep trying");
                 }
                 (Arc::new(b), None)
             }
-            other => bail!("unknown broker {other:?}: expected embedded, rabbitmq or kafka"),
         };
-        let (events, limiter): (Arc<dyn EventBus>, Arc<dyn RateLimiter>) = match &config.redis_url {
-            Some(url) => (
+        let (events, limiter): (Arc<dyn EventBus>, Arc<dyn RateLimiter>) = match &config.redis {
+            Some(redis) => (
                 Arc::new(
-                    kiln_adapters::redis::RedisEventBus::connect(url, names.namespace())
-                        .await
-                        .context("connecting to Redis (events)")?,
+                    kiln_adapters::redis::RedisEventBus::connect(
+                        redis.url.expose(),
+                        names.namespace(),
+                    )
+                    .await
+                    .context("connecting to Redis (events)")?,
                 ),
                 Arc::new(
-                    kiln_adapters::redis::RedisRateLimiter::connect(url, names.namespace())
-                        .await
-                        .context("connecting to Redis (rate limits)")?,
+                    kiln_adapters::redis::RedisRateLimiter::connect(
+                        redis.url.expose(),
+                        names.namespace(),
+                    )
+                    .await
+                    .context("connecting to Redis (rate limits)")?,
                 ),
             ),
             None => (

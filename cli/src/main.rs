@@ -47,6 +47,9 @@ enum Command {
         #[arg(long)]
         health_listen: Option<SocketAddr>,
     },
+    /// Print the effective configuration (defaults, file, environment) as
+    /// TOML, secrets as `***`; fail on an invalid one.
+    Config,
     /// Set (or, without values, clear) one account's quota overrides.
     Quota {
         /// The account's email.
@@ -111,10 +114,21 @@ enum Command {
 async fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
     kiln::telemetry::init();
-    let load = || Config::load(cli.config.as_deref()).context("reading configuration");
+    let load = || {
+        Config::load(cli.config.as_deref()).unwrap_or_else(|e| {
+            // The message names every bad key and where it came from;
+            // anyhow's cause chain would only repeat it.
+            eprintln!("kiln: {e}");
+            std::process::exit(2)
+        })
+    };
     match cli.command {
+        Command::Config => print!(
+            "{}",
+            load().to_toml().context("printing the configuration")?
+        ),
         Command::Serve { listen, data_dir } => {
-            let mut config = load()?;
+            let mut config = load();
             config.listen = listen.unwrap_or(config.listen);
             config.data_dir = data_dir.unwrap_or(config.data_dir);
             let app = kiln::start(&config, Workers::Background).await?;
@@ -128,7 +142,7 @@ async fn main() -> anyhow::Result<()> {
             app.shutdown().await;
         }
         Command::Gateway { listen } => {
-            let mut config = load()?;
+            let mut config = load();
             config.listen = listen.unwrap_or(config.listen);
             let backends = kiln::Backends::open(&config, kiln::Scope::Service).await?;
             let (tx, rx) = tokio::sync::watch::channel(false);
@@ -153,9 +167,8 @@ async fn main() -> anyhow::Result<()> {
             concurrency,
             health_listen,
         } => {
-            let config = load()?;
-            let concurrency =
-                concurrency.unwrap_or_else(|| kiln::services::default_concurrency(&config, role));
+            let config = load();
+            let concurrency = concurrency.unwrap_or_else(|| config.concurrency(role));
             let backends = kiln::Backends::open(&config, kiln::Scope::Service).await?;
             let (tx, rx) = tokio::sync::watch::channel(false);
             let (probe, probes) = kiln::services::spawn_probes(
@@ -210,7 +223,7 @@ async fn main() -> anyhow::Result<()> {
                 storage_bytes,
                 monthly_transfer_bytes,
             };
-            kiln::admin::set_quota(&load()?, &email, quota).await?
+            kiln::admin::set_quota(&load(), &email, quota).await?
         }
         Command::Status {
             job_id,

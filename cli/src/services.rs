@@ -102,12 +102,6 @@ pub fn build_worker(
             Mailer::new(&config.notify_settings()).map_err(anyhow::Error::msg)?,
         )),
     };
-    // The converter enforces its own (permanent) time limit; the runtime's
-    // generic one must not cut it short.
-    let mut job_timeout = config.job_timeout_secs;
-    if role == Role::Convert {
-        job_timeout = job_timeout.max(config.media.timeout_secs + 60);
-    }
     let ctx = JobContext {
         blobs: b.blobs.clone(),
         store: b.store.clone(),
@@ -121,20 +115,10 @@ pub fn build_worker(
         WorkerConfig {
             concurrency,
             retry: config.retry,
-            job_timeout: Duration::from_secs(job_timeout),
+            job_timeout: config.job_timeout(role),
             shutdown_grace: Duration::from_secs(config.shutdown_grace_secs),
         },
     ))
-}
-
-/// The default concurrency of `role` from the configuration.
-pub fn default_concurrency(config: &Config, role: Role) -> usize {
-    match role {
-        Role::Thumbnail => config.thumbnail_concurrency,
-        Role::Metadata => config.metadata_concurrency,
-        Role::Convert => config.convert_concurrency,
-        Role::Notify => config.notify_concurrency,
-    }
 }
 
 /// Serves `/healthz` (the process is up) and `/readyz` (its broker, store

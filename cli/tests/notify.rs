@@ -23,8 +23,8 @@ async fn app(smtp: &Smtp) -> TestApp {
         c.auth = Some(Switch(true));
         c.jwt_secret = Some(Secret("notify-test-secret-notify-test-secret".into()));
         c.gateway.sign_in_rate_limit.burst = 1000;
-        c.smtp_url = Some(Secret(url));
-        c.mail_from = "Kiln <kiln@example.com>".into();
+        c.workers.notify.smtp_url = Some(Secret(url));
+        c.workers.notify.mail_from = "Kiln <kiln@example.com>".into();
         c.public_url = PUBLIC.into();
     })
     .await
@@ -318,7 +318,7 @@ async fn on_production(broker: common::brokers::TestBroker) {
         c.auth = Some(Switch(true));
         c.jwt_secret = Some(Secret("notify-test-secret-notify-test-secret".into()));
         c.gateway.sign_in_rate_limit.burst = 1000;
-        c.smtp_url = Some(Secret(url));
+        c.workers.notify.smtp_url = Some(Secret(url));
     })
     .await;
     let token = account(&t, "ada@example.com").await;

@@ -222,3 +222,64 @@ fn two_hour_conversion_streams_with_bounded_memory() {
         decoded.seconds
     );
 }
+
+fn kiln_config(dir: &std::path::Path, env: &[(&str, &str)]) -> std::process::Output {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_kiln"));
+    cmd.args(["config", "--config"])
+        .arg(dir.join("kiln.toml"))
+        .current_dir(dir);
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    cmd.output().unwrap()
+}
+
+#[test]
+fn kiln_config_prints_the_effective_configuration_and_refuses_unknown_keys() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("kiln.toml");
+    std::fs::write(
+        &file,
+        "[broker]\nkind = \"rabbitmq\"\nurl = \"amqp://kiln:rabbit-secret@mq:5672/%2f\"\n\
+         [thumbnails]\njpeg_quality = 90\n",
+    )
+    .unwrap();
+    let secrets = [
+        ("KILN_JWT_SECRET", "jwt-secret-jwt-secret-jwt-secret-42"),
+        ("KILN_SMTP_URL", "smtp://u:smtp-secret@mail:587"),
+        ("KILN_STORE", "mongodb"),
+        ("KILN_MONGODB_URI", "mongodb://u:mongo-secret@m:27017/"),
+        ("KILN_TOKEN", "client-token"),
+    ];
+    let out = kiln_config(dir.path(), &secrets);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(stdout.contains("jpeg_quality = 90"), "{stdout}");
+    assert!(stdout.contains("amqp://kiln:***@mq:5672/%2f"), "{stdout}");
+    assert!(stdout.contains("mongodb://u:***@m:27017/"), "{stdout}");
+    for secret in ["rabbit-secret", "jwt-secret", "smtp-secret", "mongo-secret"] {
+        assert!(!stdout.contains(secret), "{secret} shown:\n{stdout}");
+    }
+    let shown: toml::Table = stdout.parse().unwrap();
+    assert_eq!(shown["store"]["kind"].as_str(), Some("mongodb"));
+    assert_eq!(shown["workers"]["timeout_secs"].as_integer(), Some(300));
+
+    // A typo in the file: refused, naming the key and the file.
+    std::fs::write(&file, "[thumbnails]\njpeg_qualty = 95\n").unwrap();
+    let out = kiln_config(dir.path(), &[]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success());
+    assert!(stderr.contains("`thumbnails.jpeg_qualty`"), "{stderr}");
+    assert!(stderr.contains(&file.display().to_string()), "{stderr}");
+
+    // And in a variable: refused, naming the variable.
+    std::fs::write(&file, "").unwrap();
+    let out = kiln_config(dir.path(), &[("KILN_LIMITS__MAX_PIXEL", "5")]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success());
+    assert!(stderr.contains("KILN_LIMITS__MAX_PIXEL"), "{stderr}");
+}

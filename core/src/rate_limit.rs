@@ -7,7 +7,7 @@ use std::time::Duration;
 /// A token bucket: `burst` requests at once, refilled at `per_second`.
 /// `per_second = 0` disables the limit.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
+#[serde(default, deny_unknown_fields)]
 pub struct RateLimit {
     /// Sustained requests per second.
     pub per_second: f64,

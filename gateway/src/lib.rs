@@ -34,7 +34,7 @@ use tower_http::trace::TraceLayer;
 
 /// Gateway settings.
 #[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(default)]
+#[serde(default, deny_unknown_fields)]
 pub struct GatewayConfig {
     /// Largest upload accepted, in bytes (default 2 GiB).
     pub max_upload_bytes: u64,

@@ -15,7 +15,7 @@ use serde_json::{Value, json};
 
 /// Quotas of accounts without overrides; `None` is unlimited.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(default)]
+#[serde(default, deny_unknown_fields)]
 pub struct QuotaDefaults {
     /// Bytes of uploads and outputs an account may keep.
     pub storage_bytes: Option<u64>,

@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 
 /// Limits checked from the header, before any pixel is decoded.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(default)]
+#[serde(default, deny_unknown_fields)]
 pub struct ImageLimits {
     /// Largest width × height accepted (default 50 MP).
     pub max_pixels: u64,

@@ -9,7 +9,7 @@ use kiln_proto::ImageFormat;
 
 /// Encoder settings and shortcuts (config section `[thumbnails]`).
 #[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[serde(default, deny_unknown_fields)]
 pub struct RenderOptions {
     /// JPEG quality, 1..=100 (default 80, as libvips and imgproxy).
     pub jpeg_quality: u8,

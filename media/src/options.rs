@@ -65,7 +65,7 @@ impl Mp3Options {
 /// Every field has a default, so a config file may set only the ones it cares
 /// about.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
+#[serde(default, deny_unknown_fields)]
 pub struct MediaLimits {
     /// Longest audio we convert, in seconds (default 4 hours).
     pub max_duration_secs: f64,

@@ -5,7 +5,7 @@ use std::time::Duration;
 
 /// Exponential backoff with a cap and a bounded number of attempts.
 #[derive(Debug, Clone, Copy, PartialEq, Deserialize, serde::Serialize)]
-#[serde(default)]
+#[serde(default, deny_unknown_fields)]
 pub struct RetryPolicy {
     /// Attempts before a retryable failure is dead-lettered (default 5).
     pub max_attempts: u32,

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 /// Kafka settings.
 #[derive(Clone, Serialize, Deserialize)]
-#[serde(default)]
+#[serde(default, deny_unknown_fields)]
 pub struct KafkaConfig {
     /// Partitions of each topic Kiln creates: the most consumers of one role
     /// that can work at once.

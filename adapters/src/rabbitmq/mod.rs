@@ -26,7 +26,7 @@ use tokio::sync::Mutex;
 
 /// RabbitMQ settings.
 #[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(default)]
+#[serde(default, deny_unknown_fields)]
 pub struct RabbitConfig {
     /// `quorum` (replicated, the default) or `classic` work queues.
     pub queue_type: String,

@@ -1,5 +1,6 @@
 //! The production brokers tests run on, and their per-test clean-up.
 
+use kiln::config::{BrokerConfig, KafkaSection, RabbitSection};
 use kiln_adapters::kafka::KafkaBroker;
 use kiln_adapters::rabbitmq::{RabbitBroker, RabbitConfig};
 use kiln_adapters::test_servers;
@@ -55,13 +56,13 @@ impl TestBroker {
     pub fn apply(self, c: &mut kiln::Config) {
         match self {
             TestBroker::RabbitMq => {
-                c.broker = "rabbitmq".into();
-                c.amqp_url = Some(test_servers::amqp_url());
+                c.broker = BrokerConfig::Rabbitmq(RabbitSection::new(test_servers::amqp_url()));
             }
             TestBroker::Kafka => {
-                c.broker = "kafka".into();
-                c.kafka_brokers = Some(test_servers::kafka_brokers());
-                c.kafka = test_servers::kafka_test_config();
+                c.broker = BrokerConfig::Kafka(KafkaSection {
+                    brokers: test_servers::kafka_brokers().into(),
+                    settings: test_servers::kafka_test_config(),
+                });
             }
         }
     }

@@ -3,6 +3,7 @@
 //! each test with its own database, queue namespace and Redis prefix.
 
 use super::brokers::TestBroker;
+use kiln::config::{MongoConfig, RedisConfig, StoreConfig};
 use kiln_adapters::test_servers;
 use kiln_proto::{Names, Role};
 use serde_json::Value;
@@ -326,12 +327,15 @@ pub async fn production_on(broker: TestBroker) -> impl Fn(&mut kiln::Config) + C
         .await
         .unwrap();
     move |c: &mut kiln::Config| {
-        c.store = "mongodb".into();
-        c.mongodb_uri = Some(uri.clone());
-        c.mongodb_database = database.clone();
-        c.mongodb_create_indexes = false;
+        c.store = StoreConfig::Mongodb(MongoConfig {
+            uri: uri.clone().into(),
+            database: database.clone(),
+            create_indexes: false,
+        });
         broker.apply(c);
-        c.redis_url = Some(test_servers::redis_url());
+        c.redis = Some(RedisConfig {
+            url: test_servers::redis_url().into(),
+        });
         c.namespace = format!("t{id}");
     }
 }

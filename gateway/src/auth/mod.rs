@@ -19,7 +19,7 @@ use serde::{Deserialize, Serialize};
 
 /// Authentication settings.
 #[derive(Clone, Serialize, Deserialize)]
-#[serde(default)]
+#[serde(default, deny_unknown_fields)]
 pub struct AuthConfig {
     /// Whether requests must be authenticated (and files have owners).
     pub enabled: bool,

@@ -16,7 +16,7 @@ use std::path::PathBuf;
 
 /// Settings of the media worker (`[media]` in the config file).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
+#[serde(default, deny_unknown_fields)]
 pub struct MediaSettings {
     /// Largest input the converter accepts, in bytes (default 4 GiB).
     pub max_input_bytes: u64,

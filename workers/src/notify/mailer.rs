@@ -10,7 +10,7 @@ use std::time::Duration;
 
 /// Settings of the notifier (`[notify]`).
 #[derive(Clone, Serialize, Deserialize)]
-#[serde(default)]
+#[serde(default, deny_unknown_fields)]
 pub struct NotifySettings {
     /// `smtp://[user:pass@]host[:port][?tls=required|opportunistic]`
     /// (STARTTLS) or `smtps://...` (TLS from the start); credentials are
