@@ -5,6 +5,7 @@
 //! consumer agrees on one shape. This crate does no I/O by design: adapters
 //! and services depend on it, never the other way round.
 
+pub mod api;
 mod convert;
 mod job;
 mod kind;
