@@ -10,13 +10,13 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::routing::get;
 use kiln_gateway::auth::TokenSigner;
-use kiln_gateway::{AppState, readiness, router, run_outbox_relay};
+use kiln_gateway::{AppState, live, readiness, router, run_outbox_relay};
 use kiln_proto::Role;
+use kiln_proto::api::Readiness;
 use kiln_workers::{
     ConvertHandler, Handler, JobContext, Mailer, MetadataHandler, NotifyHandler, ThumbnailHandler,
     Worker, WorkerConfig,
 };
-use serde_json::json;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
@@ -145,10 +145,7 @@ pub async fn spawn_probes(
     mut shutdown: watch::Receiver<bool>,
 ) -> anyhow::Result<(SocketAddr, JoinHandle<()>)> {
     let app = Router::new()
-        .route(
-            "/healthz",
-            get(|| async { axum::Json(json!({"status": "ok"})) }),
-        )
+        .route("/healthz", get(live))
         .route("/readyz", get(ready))
         .with_state(b.clone());
     let listener = tokio::net::TcpListener::bind(listen)
@@ -169,6 +166,6 @@ pub async fn spawn_probes(
     Ok((addr, task))
 }
 
-async fn ready(State(b): State<Backends>) -> (StatusCode, axum::Json<serde_json::Value>) {
+async fn ready(State(b): State<Backends>) -> (StatusCode, axum::Json<Readiness>) {
     readiness(b.blobs.as_ref(), b.store.as_ref(), b.broker.as_ref()).await
 }

@@ -8,8 +8,8 @@ use axum::extract::rejection::QueryRejection;
 use axum::extract::{Extension, Query, State};
 use chrono::Utc;
 use kiln_core::{HistoryEntry, new_id};
-use serde::Deserialize;
-use serde_json::{Value, json};
+use kiln_proto::api::{HistoryItem, HistoryPage, PageQuery};
+use serde_json::Value;
 
 /// Appends to a user's history. Best effort: a history write that fails is
 /// logged, and never fails the action it describes.
@@ -33,20 +33,13 @@ pub async fn record(
     }
 }
 
-/// Paging of the history.
-#[derive(Debug, Deserialize)]
-pub struct Page {
-    limit: Option<String>,
-    cursor: Option<String>,
-}
-
 /// The caller's history, `limit` (1–200, default 50) at a time;
 /// `next_cursor` fetches the next page.
 pub async fn list(
     State(s): State<AppState>,
     Extension(caller): Extension<Caller>,
-    q: Result<Query<Page>, QueryRejection>,
-) -> Result<Json<Value>, ApiError> {
+    q: Result<Query<PageQuery>, QueryRejection>,
+) -> Result<Json<HistoryPage>, ApiError> {
     let Query(q) = q.map_err(|e| ApiError::invalid(e.body_text()))?;
     let user = caller.signed_in()?;
     let limit = crate::jobs::page_limit(q.limit.as_deref())?;
@@ -62,9 +55,18 @@ pub async fn list(
     } else {
         None
     };
-    let items: Vec<Value> = entries
+    let entries = entries
         .into_iter()
-        .map(|e| json!({"id": e.id, "action": e.action, "subject": e.subject, "detail": e.detail, "at": e.at}))
+        .map(|e| HistoryItem {
+            id: e.id,
+            action: e.action.into(),
+            subject: e.subject,
+            detail: e.detail,
+            at: e.at,
+        })
         .collect();
-    Ok(Json(json!({"entries": items, "next_cursor": next_cursor})))
+    Ok(Json(HistoryPage {
+        entries,
+        next_cursor,
+    }))
 }

@@ -17,10 +17,13 @@ mod usage;
 mod views;
 
 pub use error::ApiError;
-pub use health::readiness;
+pub use health::{live, readiness};
+/// A job as clients see it (the API's [`kiln_proto::api::Job`]).
+pub use kiln_proto::api::Job as JobView;
+/// One output file of a job (the API's [`kiln_proto::api::JobOutput`]).
+pub use kiln_proto::api::JobOutput as OutputView;
 pub use outbox::{relay_once, run_outbox_relay};
 pub use usage::QuotaDefaults;
-pub use views::{JobView, OutputView};
 
 pub use auth::Caller;
 use axum::Router;

@@ -3,9 +3,7 @@
 use crate::auth::Caller;
 use crate::upload_params::{RawParams, WorkRequest};
 use crate::usage::Allowance;
-use crate::views::file_url;
 use crate::{ApiError, AppState, sniff};
-use kiln_core::publish_jobs;
 use axum::Json;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Extension, FromRequest, Multipart, Query, Request, State};
@@ -13,9 +11,11 @@ use axum::http::{HeaderMap, StatusCode, header};
 use bytes::Bytes;
 use chrono::Utc;
 use futures::{Stream, StreamExt, TryStreamExt};
+use kiln_core::publish_jobs;
 use kiln_core::{BlobError, Bucket, FileRecord, JobRecord, new_id};
 use kiln_proto::JobKind;
-use serde_json::{Value, json};
+use kiln_proto::api::{ErrorCode, QueuedJob, UploadAccepted, file_url, job_url};
+use serde_json::json;
 use std::collections::HashMap;
 
 #[derive(Debug, thiserror::Error)]
@@ -25,7 +25,7 @@ struct TooLarge(u64);
 fn too_large(limit: u64) -> ApiError {
     ApiError::new(
         StatusCode::PAYLOAD_TOO_LARGE,
-        "too_large",
+        ErrorCode::TooLarge,
         format!("upload exceeds the limit of {limit} bytes"),
     )
 }
@@ -38,7 +38,7 @@ pub async fn create(
     query: Result<Query<HashMap<String, String>>, QueryRejection>,
     headers: HeaderMap,
     req: Request,
-) -> Result<(StatusCode, Json<Value>), ApiError> {
+) -> Result<(StatusCode, Json<UploadAccepted>), ApiError> {
     let Query(query) = query.map_err(|e| ApiError::invalid(e.body_text()))?;
     let mut params = RawParams::for_caller(caller.user().is_some());
     for (k, v) in query {
@@ -82,7 +82,7 @@ pub async fn create(
             let _ = s.blobs.delete(Bucket::Originals, &file.id).await;
             return Err(ApiError::new(
                 StatusCode::UNSUPPORTED_MEDIA_TYPE,
-                "unsupported_media_type",
+                ErrorCode::UnsupportedMediaType,
                 message,
             ));
         }
@@ -114,21 +114,26 @@ pub async fn create(
         crate::history::record(&s, &user.id, "upload", Some(&file.id), detail).await;
     }
 
-    let jobs_json: Vec<Value> = jobs
-        .iter()
-        .map(|j| json!({"id": j.id, "kind": j.kind.as_str(), "status": j.status.as_str(), "url": format!("/v1/jobs/{}", j.id)}))
+    let queued = jobs
+        .into_iter()
+        .map(|j| QueuedJob {
+            url: job_url(&j.id),
+            id: j.id,
+            kind: j.kind,
+            status: j.status,
+        })
         .collect();
     Ok((
         StatusCode::ACCEPTED,
-        Json(json!({
-            "file_id": file.id,
-            "url": file_url(&file.id),
-            "filename": file.filename,
-            "sha256": file.sha256,
-            "bytes": file.bytes,
-            "content_type": file.content_type,
-            "jobs": jobs_json,
-        })),
+        Json(UploadAccepted {
+            url: file_url(&file.id),
+            file_id: file.id,
+            filename: file.filename,
+            sha256: file.sha256,
+            bytes: file.bytes,
+            content_type: file.content_type,
+            jobs: queued,
+        }),
     ))
 }
 
@@ -141,13 +146,17 @@ async fn from_multipart(
     let bad = |e: axum::extract::multipart::MultipartError| {
         ApiError::new(
             StatusCode::BAD_REQUEST,
-            "bad_multipart",
+            ErrorCode::BadMultipart,
             format!("malformed multipart body: {}", e.body_text()),
         )
     };
-    let mut mp = Multipart::from_request(req, s)
-        .await
-        .map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, "bad_multipart", e.body_text()))?;
+    let mut mp = Multipart::from_request(req, s).await.map_err(|e| {
+        ApiError::new(
+            StatusCode::BAD_REQUEST,
+            ErrorCode::BadMultipart,
+            e.body_text(),
+        )
+    })?;
     let mut stored: Option<FileRecord> = None;
     let result = async {
         while let Some(field) = mp.next_field().await.map_err(bad)? {
@@ -216,7 +225,7 @@ where
         } else {
             ApiError::new(
                 StatusCode::BAD_REQUEST,
-                "upload_interrupted",
+                ErrorCode::UploadInterrupted,
                 format!("the upload did not complete: {e}"),
             )
         }

@@ -296,7 +296,7 @@ mod tests {
             ("notify", "pigeon"),
         ] {
             let e = resolve(&[(k, v)]).expect_err(v);
-            assert_eq!(e.code, "invalid_parameter");
+            assert_eq!(e.code.as_str(), "invalid_parameter");
             assert!(e.message.starts_with(k), "{}", e.message);
         }
     }

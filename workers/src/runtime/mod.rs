@@ -268,11 +268,7 @@ impl Worker {
         {
             Ok(Completion::Recorded { stale_outputs }) => {
                 for id in stale_outputs {
-                    let _ = self
-                        .ctx
-                        .blobs
-                        .delete(kiln_core::Bucket::Derived, &id)
-                        .await;
+                    let _ = self.ctx.blobs.delete(kiln_core::Bucket::Derived, &id).await;
                 }
                 info!(
                     outputs = outputs.len(),
