@@ -69,15 +69,94 @@ pub struct HistoryEntry {
     pub id: String,
     /// Whose history.
     pub user_id: String,
-    /// What happened: `sign_in`, `upload`, `delete`, `job_succeeded`,
-    /// `job_dead`, `api_key_created`, `api_key_revoked`, ...
-    pub action: String,
+    /// What happened.
+    pub action: HistoryAction,
     /// What it happened to (a file or job id), if anything.
     pub subject: Option<String>,
     /// Details (file name, bytes, job kind, reason, ...).
     pub detail: serde_json::Value,
     /// When.
     pub at: DateTime<Utc>,
+}
+
+/// What a history entry records. Stored and answered as its snake_case
+/// name; a name this build does not know (written by a newer one) is kept
+/// verbatim.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(from = "String", into = "String")]
+pub enum HistoryAction {
+    /// Signed in (password or HTTP Basic).
+    SignIn,
+    /// Uploaded a file.
+    Upload,
+    /// Deleted a file.
+    Delete,
+    /// Created an API key.
+    ApiKeyCreated,
+    /// Revoked an API key.
+    ApiKeyRevoked,
+    /// One of the account's jobs succeeded.
+    JobSucceeded,
+    /// One of the account's jobs failed for good.
+    JobDead,
+    /// A notification email was sent.
+    EmailSent,
+    /// A notification email could not be sent.
+    EmailFailed,
+    /// An action of a newer build.
+    Other(String),
+}
+
+impl HistoryAction {
+    const NAMES: [(HistoryAction, &'static str); 9] = [
+        (HistoryAction::SignIn, "sign_in"),
+        (HistoryAction::Upload, "upload"),
+        (HistoryAction::Delete, "delete"),
+        (HistoryAction::ApiKeyCreated, "api_key_created"),
+        (HistoryAction::ApiKeyRevoked, "api_key_revoked"),
+        (HistoryAction::JobSucceeded, "job_succeeded"),
+        (HistoryAction::JobDead, "job_dead"),
+        (HistoryAction::EmailSent, "email_sent"),
+        (HistoryAction::EmailFailed, "email_failed"),
+    ];
+
+    /// The stored and answered name.
+    pub fn as_str(&self) -> &str {
+        match self {
+            HistoryAction::Other(s) => s,
+            known => Self::NAMES
+                .iter()
+                .find(|(a, _)| a == known)
+                .map_or("", |(_, name)| name),
+        }
+    }
+}
+
+impl From<String> for HistoryAction {
+    fn from(s: String) -> Self {
+        Self::NAMES
+            .iter()
+            .find(|(_, name)| *name == s)
+            .map_or(HistoryAction::Other(s), |(a, _)| a.clone())
+    }
+}
+
+impl From<&str> for HistoryAction {
+    fn from(s: &str) -> Self {
+        HistoryAction::from(s.to_owned())
+    }
+}
+
+impl From<HistoryAction> for String {
+    fn from(a: HistoryAction) -> String {
+        a.as_str().to_owned()
+    }
+}
+
+impl std::fmt::Display for HistoryAction {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
 }
 
 /// Which way bytes went.

@@ -1,13 +1,10 @@
-//! Parameters of a [`JobKind::Notify`](crate::JobKind::Notify) job, and how
-//! an upload asks for one.
+//! The `notify` job: one email to a job's owner about how the job ended.
+//! An upload asks for it with `notify=email` (see [`NotifyBy`](super::NotifyBy)).
 
+use super::{InvalidParams, JobSpec};
 use crate::JobStatus;
 use serde::{Deserialize, Serialize};
-
-/// The key in a job's parameters that asks for an email when it ends
-/// (`"notify": "email"`), set by the gateway from `notify=email` or the
-/// owner's preference. Handlers ignore it.
-pub const NOTIFY_PARAM: &str = "notify";
+use std::time::Duration;
 
 /// One email about one job reaching one terminal status.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -23,5 +20,23 @@ impl NotifyParams {
     /// event is delivered.
     pub fn key(&self) -> String {
         format!("{}:{}", self.job_id, self.status.as_str())
+    }
+}
+
+impl JobSpec for NotifyParams {
+    const NAME: &'static str = "notify";
+    const TIME_LIMIT: Duration = Duration::from_secs(300);
+    const NOUN: &'static str = "job";
+    const NOTIFIES_OWNER: bool = false;
+
+    fn validate(&self) -> Result<(), InvalidParams> {
+        if self.status.is_terminal() {
+            Ok(())
+        } else {
+            Err(InvalidParams(format!(
+                "status: a notification is for a job that ended, not one {}",
+                self.status.as_str()
+            )))
+        }
     }
 }

@@ -183,8 +183,8 @@ impl Seek for BlobReader {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use kiln_core::blob::stream_of;
     use kiln_adapters::embedded::FsBlobStore;
+    use kiln_core::blob::stream_of;
 
     #[test]
     fn reads_seeks_and_counts_requests() {
