@@ -2,7 +2,7 @@
 
 use anyhow::{Context, bail};
 use kiln_proto::JobStatus;
-use kiln_proto::api::{ErrorBody, Job, UploadAccepted, UploadQuery};
+use kiln_proto::api::{ErrorBody, JobView, UploadAccepted, UploadQuery};
 use serde::de::DeserializeOwned;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -147,7 +147,7 @@ pub fn client(token: Option<&str>) -> anyhow::Result<reqwest::Client> {
 }
 
 /// Fetches one job.
-pub async fn get_job(http: &reqwest::Client, server: &str, id: &str) -> anyhow::Result<Job> {
+pub async fn get_job(http: &reqwest::Client, server: &str, id: &str) -> anyhow::Result<JobView> {
     let resp = http
         .get(format!("{server}{}", kiln_proto::api::job_url(id)))
         .send()
@@ -162,7 +162,7 @@ pub async fn wait_for(
     server: &str,
     id: &str,
     timeout: Duration,
-) -> anyhow::Result<Job> {
+) -> anyhow::Result<JobView> {
     let start = Instant::now();
     let mut pause = Duration::from_millis(50);
     loop {
@@ -179,7 +179,7 @@ pub async fn wait_for(
 }
 
 /// Prints a job and its outputs, one line each.
-pub fn print_job(server: &str, job: &Job) {
+pub fn print_job(server: &str, job: &JobView) {
     print!(
         "  job {} {}: {} after {} attempt(s)",
         job.id, job.kind, job.status, job.attempts

@@ -14,25 +14,25 @@ use kiln_gateway::{AppState, live, readiness, router, run_outbox_relay};
 use kiln_proto::Role;
 use kiln_proto::api::Readiness;
 use kiln_workers::{
-    ConvertHandler, Handler, JobContext, Mailer, MetadataHandler, NotifyHandler, ThumbnailHandler,
-    Worker, WorkerConfig,
+    AnyHandler, ConvertHandler, JobContext, Mailer, MetadataHandler, NotifyHandler,
+    ThumbnailHandler, Worker, WorkerConfig,
 };
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
-use tokio::sync::watch;
 use tokio::task::JoinHandle;
+use tokio_util::sync::CancellationToken;
 
 /// How often the outbox relay looks for jobs the broker did not take.
 const RELAY_INTERVAL: Duration = Duration::from_secs(5);
 
 /// Binds `listen` and spawns the HTTP API and the outbox relay; both stop
-/// when `shutdown` turns true (the server after finishing open requests).
+/// when `shutdown` is cancelled (the server after finishing open requests).
 pub async fn spawn_gateway(
     config: &Config,
     b: &Backends,
     mode: GatewayMode,
-    shutdown: watch::Receiver<bool>,
+    shutdown: CancellationToken,
 ) -> anyhow::Result<(SocketAddr, Vec<JoinHandle<()>>)> {
     let mut gateway = config.gateway.clone();
     gateway.auth = crate::auth_config::resolve(
@@ -66,11 +66,8 @@ pub async fn spawn_gateway(
         .with_context(|| format!("binding {}", config.listen))?;
     let addr = listener.local_addr()?;
     let app = router(state).into_make_service_with_connect_info::<SocketAddr>();
-    let mut stop = shutdown.clone();
+    let stop = shutdown.clone().cancelled_owned();
     let http = tokio::spawn(async move {
-        let stop = async move {
-            let _ = stop.wait_for(|s| *s).await;
-        };
         if let Err(e) = axum::serve(listener, app)
             .with_graceful_shutdown(stop)
             .await
@@ -94,7 +91,7 @@ pub fn build_worker(
     role: Role,
     concurrency: usize,
 ) -> anyhow::Result<Arc<Worker>> {
-    let handler: Arc<dyn Handler> = match role {
+    let handler: Arc<dyn AnyHandler> = match role {
         Role::Thumbnail => Arc::new(ThumbnailHandler::new(config.limits, config.thumbnails)),
         Role::Metadata => Arc::new(MetadataHandler::new(config.limits)),
         Role::Convert => Arc::new(ConvertHandler::new(config.media.clone())),
@@ -121,7 +118,7 @@ pub fn build_worker(
         WorkerConfig {
             concurrency,
             retry: config.retry,
-            job_timeout: Duration::from_secs(job_timeout),
+            job_timeout: Some(Duration::from_secs(job_timeout)),
             shutdown_grace: Duration::from_secs(config.shutdown_grace_secs),
         },
     ))
@@ -142,7 +139,7 @@ pub fn default_concurrency(config: &Config, role: Role) -> usize {
 pub async fn spawn_probes(
     listen: SocketAddr,
     b: &Backends,
-    mut shutdown: watch::Receiver<bool>,
+    shutdown: CancellationToken,
 ) -> anyhow::Result<(SocketAddr, JoinHandle<()>)> {
     let app = Router::new()
         .route("/healthz", get(live))
@@ -153,11 +150,8 @@ pub async fn spawn_probes(
         .with_context(|| format!("binding the probe port {listen}"))?;
     let addr = listener.local_addr()?;
     let task = tokio::spawn(async move {
-        let stop = async move {
-            let _ = shutdown.wait_for(|s| *s).await;
-        };
         if let Err(e) = axum::serve(listener, app)
-            .with_graceful_shutdown(stop)
+            .with_graceful_shutdown(shutdown.cancelled_owned())
             .await
         {
             tracing::error!(error = %e, "probe server failed");

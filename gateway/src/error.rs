@@ -21,6 +21,8 @@ pub struct ApiError {
 impl ApiError {
     /// A new error.
     pub fn new(status: StatusCode, code: ErrorCode, message: impl Into<String>) -> Self {
+        // The documentation promises one status per code.
+        debug_assert_eq!(status.as_u16(), code.http_status(), "{code}");
         ApiError {
             status,
             code,

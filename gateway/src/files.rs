@@ -173,7 +173,14 @@ pub async fn remove(
     }
     if let Some(user) = caller.user() {
         let detail = serde_json::json!({"filename": file.filename, "bytes": file.bytes});
-        crate::history::record(&s, &user.id, "delete", Some(&file.id), detail).await;
+        crate::history::record(
+            &s,
+            &user.id,
+            kiln_core::HistoryAction::Delete,
+            Some(&file.id),
+            detail,
+        )
+        .await;
     }
     Ok(StatusCode::NO_CONTENT)
 }

@@ -7,7 +7,7 @@ use axum::Json;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Extension, Query, State};
 use chrono::Utc;
-use kiln_core::{HistoryEntry, new_id};
+use kiln_core::{HistoryAction, HistoryEntry, new_id};
 use kiln_proto::api::{HistoryItem, HistoryPage, PageQuery};
 use serde_json::Value;
 
@@ -16,20 +16,20 @@ use serde_json::Value;
 pub async fn record(
     s: &AppState,
     user_id: &str,
-    action: &str,
+    action: HistoryAction,
     subject: Option<&str>,
     detail: Value,
 ) {
     let entry = HistoryEntry {
         id: new_id(),
         user_id: user_id.to_owned(),
-        action: action.to_owned(),
+        action,
         subject: subject.map(str::to_owned),
         detail,
         at: Utc::now(),
     };
     if let Err(e) = s.accounts.add_history(&entry).await {
-        tracing::warn!(error = %e, action, "could not record history");
+        tracing::warn!(error = %e, action = %entry.action, "could not record history");
     }
 }
 
@@ -59,7 +59,7 @@ pub async fn list(
         .into_iter()
         .map(|e| HistoryItem {
             id: e.id,
-            action: e.action.into(),
+            action: e.action,
             subject: e.subject,
             detail: e.detail,
             at: e.at,

@@ -6,7 +6,7 @@ use axum::Json;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Extension, Path, Query, State};
 use kiln_core::{JobQuery, JobRecord};
-use kiln_proto::api::{Job, JobList, JobListQuery};
+use kiln_proto::api::{JobList, JobListQuery, JobView};
 use kiln_proto::{JobKind, JobStatus};
 use std::collections::HashMap;
 
@@ -15,7 +15,7 @@ pub async fn get_one(
     State(s): State<AppState>,
     Extension(caller): Extension<Caller>,
     Path(id): Path<String>,
-) -> Result<Json<Job>, ApiError> {
+) -> Result<Json<JobView>, ApiError> {
     let job = visible_job(&s, &caller, &id).await?;
     let outputs = s.store.job_outputs(&job.id).await?;
     Ok(Json(crate::views::job(job, outputs)))

@@ -18,10 +18,8 @@ mod views;
 
 pub use error::ApiError;
 pub use health::{live, readiness};
-/// A job as clients see it (the API's [`kiln_proto::api::Job`]).
-pub use kiln_proto::api::Job as JobView;
-/// One output file of a job (the API's [`kiln_proto::api::JobOutput`]).
-pub use kiln_proto::api::JobOutput as OutputView;
+// The API's documents, under the names the gateway has always exported.
+pub use kiln_proto::api::{JobOutput as OutputView, JobView};
 pub use outbox::{relay_once, run_outbox_relay};
 pub use usage::QuotaDefaults;
 

@@ -13,8 +13,8 @@ use chrono::Utc;
 use futures::{Stream, StreamExt, TryStreamExt};
 use kiln_core::publish_jobs;
 use kiln_core::{BlobError, Bucket, FileRecord, JobRecord, new_id};
-use kiln_proto::JobKind;
 use kiln_proto::api::{ErrorCode, QueuedJob, UploadAccepted, file_url, job_url};
+use kiln_proto::{Job, MetadataParams, NotifyBy, ThumbnailParams};
 use serde_json::json;
 use std::collections::HashMap;
 
@@ -92,14 +92,7 @@ pub async fn create(
     let notify = work
         .notify
         .unwrap_or_else(|| caller.user().is_some_and(|u| u.notify_email));
-    let mut jobs = job_records(&file, &work);
-    if notify {
-        for j in &mut jobs {
-            if let Some(p) = j.params.as_object_mut() {
-                p.insert(kiln_proto::NOTIFY_PARAM.into(), json!("email"));
-            }
-        }
-    }
+    let jobs = job_records(&file, &work, notify.then_some(NotifyBy::Email));
     if let Err(e) = s.store.insert_upload(&file, &jobs).await {
         // Without its record the blob is unreachable: remove it.
         let _ = s.blobs.delete(Bucket::Originals, &file.id).await;
@@ -111,7 +104,14 @@ pub async fn create(
     if let Some(user) = caller.user() {
         let kinds: Vec<&str> = jobs.iter().map(|j| j.kind.as_str()).collect();
         let detail = json!({"filename": file.filename, "bytes": file.bytes, "jobs": kinds});
-        crate::history::record(&s, &user.id, "upload", Some(&file.id), detail).await;
+        crate::history::record(
+            &s,
+            &user.id,
+            kiln_core::HistoryAction::Upload,
+            Some(&file.id),
+            detail,
+        )
+        .await;
     }
 
     let queued = jobs
@@ -253,22 +253,26 @@ where
     })
 }
 
-fn job_records(file: &FileRecord, work: &WorkRequest) -> Vec<JobRecord> {
-    let job = |kind, params| JobRecord::queued(file.owner.clone(), kind, &file.id, params);
-    let mut jobs = Vec::new();
+fn job_records(file: &FileRecord, work: &WorkRequest, notify: Option<NotifyBy>) -> Vec<JobRecord> {
+    let mut jobs: Vec<Job> = Vec::new();
     if !work.sizes.is_empty() {
-        jobs.push(job(
-            JobKind::Thumbnail,
-            json!({"sizes": work.sizes, "formats": work.formats}),
-        ));
+        jobs.push(
+            ThumbnailParams {
+                sizes: work.sizes.clone(),
+                formats: work.formats.clone(),
+            }
+            .into(),
+        );
     }
     if work.metadata {
-        jobs.push(job(JobKind::Metadata, json!({})));
+        jobs.push(MetadataParams {}.into());
     }
     if let Some(c) = &work.convert {
-        jobs.push(job(JobKind::Convert, json!(c)));
+        jobs.push(c.clone().into());
     }
-    jobs
+    jobs.iter()
+        .map(|job| JobRecord::new(file.owner.clone(), job, &file.id, notify))
+        .collect()
 }
 
 /// Keeps the last path component, without control characters, at most 255 bytes.

@@ -2,10 +2,7 @@
 //! `convert` (with `bitrate` or `quality`).
 
 use crate::{ApiError, GatewayConfig};
-use kiln_proto::{AudioFormat, ConvertParams, ImageFormat, is_audio_or_video};
-
-/// Largest thumbnail edge a client may ask for.
-const MAX_EDGE: u32 = 8192;
+use kiln_proto::{AudioFormat, ConvertParams, ImageFormat, JobSpec, MAX_EDGE, is_audio_or_video};
 
 /// Parameters as given, from the query string or form fields.
 #[derive(Debug, Default, Clone)]
@@ -199,7 +196,7 @@ impl RawParams {
             bitrate_kbps,
             quality,
         };
-        params.validate().map_err(ApiError::invalid)?;
+        params.validate().map_err(|e| ApiError::invalid(e.0))?;
         Ok(Some(params))
     }
 }

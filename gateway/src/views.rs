@@ -1,11 +1,11 @@
 //! The API's documents (`kiln_proto::api`) built from the store's records.
 
 use kiln_core::{Attempt, FileRecord, JobRecord};
-use kiln_proto::api::{Job, JobAttempt, JobOutput, file_url};
+use kiln_proto::api::{JobAttempt, JobOutput, JobView, file_url};
 
 /// A job as clients see it, with its outputs.
-pub fn job(job: JobRecord, outputs: Vec<FileRecord>) -> Job {
-    Job {
+pub fn job(job: JobRecord, outputs: Vec<FileRecord>) -> JobView {
+    JobView {
         outputs: outputs.into_iter().map(output).collect(),
         id: job.id,
         kind: job.kind,

@@ -6,18 +6,19 @@
 //! and services depend on it, never the other way round.
 
 pub mod api;
-mod convert;
 mod job;
+pub mod jobs;
 mod kind;
 mod names;
-mod notify;
 mod status;
 
-pub use convert::{AudioFormat, ConvertParams, MP3_BITRATES, is_audio_or_video};
-pub use job::{DecodeError, ImageFormat, JobEvent, JobMessage, ThumbnailParams};
-pub use kind::{JobKind, Role};
+pub use job::{DecodeError, JobEvent, JobMessage};
+pub use jobs::{
+    AudioFormat, ConvertParams, ImageFormat, InvalidParams, Job, JobKind, JobSpec, MAX_EDGE,
+    MP3_BITRATES, MetadataParams, NOTIFY_PARAM, NotifyBy, NotifyParams, Registered, Role,
+    ThumbnailParams, is_audio_or_video, notify_of,
+};
 pub use names::Names;
-pub use notify::{NOTIFY_PARAM, NotifyParams};
 pub use status::JobStatus;
 
 /// Version of the message schema this build writes.

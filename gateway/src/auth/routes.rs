@@ -145,7 +145,7 @@ pub async fn login(
         .add_history(&HistoryEntry {
             id: new_id(),
             user_id: user.id.clone(),
-            action: "sign_in".into(),
+            action: kiln_core::HistoryAction::SignIn,
             subject: None,
             detail: json!({"method": if headers.contains_key(header::AUTHORIZATION) { "basic" } else { "password" }}),
             at: Utc::now(),
@@ -187,7 +187,7 @@ pub async fn create_key(
     crate::history::record(
         &s,
         &user.id,
-        "api_key_created",
+        kiln_core::HistoryAction::ApiKeyCreated,
         Some(&record.id),
         json!({"prefix": record.prefix}),
     )
@@ -236,6 +236,13 @@ pub async fn revoke_key(
     if !s.accounts.revoke_api_key(&user.id, &id).await? {
         return Err(ApiError::not_found("API key"));
     }
-    crate::history::record(&s, &user.id, "api_key_revoked", Some(&id), json!({})).await;
+    crate::history::record(
+        &s,
+        &user.id,
+        kiln_core::HistoryAction::ApiKeyRevoked,
+        Some(&id),
+        json!({}),
+    )
+    .await;
     Ok(StatusCode::NO_CONTENT)
 }

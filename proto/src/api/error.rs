@@ -78,6 +78,22 @@ impl ErrorCode {
         ErrorCode::UploadInterrupted,
     ];
 
+    /// The HTTP status this code is answered with (each code has one).
+    pub fn http_status(self) -> u16 {
+        match self {
+            ErrorCode::AuthDisabled | ErrorCode::BadMultipart | ErrorCode::UploadInterrupted => 400,
+            ErrorCode::Unauthorized => 401,
+            ErrorCode::MetadataNotAvailable | ErrorCode::NoRoute | ErrorCode::NotFound => 404,
+            ErrorCode::EmailTaken => 409,
+            ErrorCode::StorageQuotaExceeded | ErrorCode::TooLarge => 413,
+            ErrorCode::UnsupportedMediaType => 415,
+            ErrorCode::RangeNotSatisfiable => 416,
+            ErrorCode::InvalidParameter => 422,
+            ErrorCode::RateLimited | ErrorCode::TransferQuotaExceeded => 429,
+            ErrorCode::Unavailable => 503,
+        }
+    }
+
     /// The wire form of the code.
     pub fn as_str(self) -> &'static str {
         match self {

@@ -42,9 +42,9 @@ pub struct HistoryItem {
     pub at: DateTime<Utc>,
 }
 
-/// What a history entry records. Serialised as a snake_case string; an
-/// action this build does not know (written by a newer release) reads as
-/// [`HistoryAction::Other`] rather than failing.
+/// What a history entry records. Stored and answered as its snake_case
+/// name; a name this build does not know (written by a newer release) reads
+/// as [`HistoryAction::Other`], kept verbatim, rather than failing.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(from = "String", into = "String")]
 pub enum HistoryAction {
@@ -107,6 +107,12 @@ impl From<String> for HistoryAction {
             .into_iter()
             .find(|a| a.as_str() == s)
             .unwrap_or(HistoryAction::Other(s))
+    }
+}
+
+impl From<&str> for HistoryAction {
+    fn from(s: &str) -> Self {
+        HistoryAction::from(s.to_owned())
     }
 }
 

@@ -4,9 +4,10 @@ use crate::{JobKind, JobStatus};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-/// A job, its attempts and its outputs.
+/// A job as clients see it: its attempts and its outputs. (Named apart
+/// from [`crate::Job`], the parameters a worker receives.)
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Job {
+pub struct JobView {
     /// Job id.
     pub id: String,
     /// What the job does.
@@ -91,7 +92,7 @@ pub struct JobListQuery {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct JobList {
     /// The jobs of this page.
-    pub jobs: Vec<Job>,
+    pub jobs: Vec<JobView>,
     /// Pass as `cursor` for the next page; `null` on the last page.
     pub next_cursor: Option<String>,
 }

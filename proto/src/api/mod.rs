@@ -29,7 +29,7 @@ pub use error::{ErrorBody, ErrorCode, ErrorDetail};
 pub use files::FileMetadata;
 pub use health::{CheckResults, Liveness, LivenessStatus, Readiness, ReadinessStatus};
 pub use history::{HistoryAction, HistoryItem, HistoryPage, PageQuery};
-pub use jobs::{Job, JobAttempt, JobList, JobListQuery, JobOutput};
+pub use jobs::{JobAttempt, JobList, JobListQuery, JobOutput, JobView};
 pub use me::{Me, Preferences, QuotaOverrides};
 pub use uploads::{QueuedJob, UploadAccepted, UploadQuery};
 pub use usage::{Quotas, StorageUsage, TransferTotals, TransferUsage, Usage};

@@ -24,8 +24,8 @@ fn round_trip<T: Serialize + DeserializeOwned + PartialEq + Debug>(value: &T) ->
     json
 }
 
-fn sample_job(status: JobStatus, done: bool) -> Job {
-    Job {
+fn sample_job(status: JobStatus, done: bool) -> JobView {
+    JobView {
         id: "j1".into(),
         kind: JobKind::Thumbnail,
         file_id: "f1".into(),
@@ -327,40 +327,72 @@ fn errors_keep_their_wire_form() {
     );
 }
 
-/// The name the API documentation (README, "HTTP API") and clients use for
-/// each code. The match has no wildcard, so a new code does not compile
-/// until it is named here too. A code is never renamed: add a new one.
-fn documented_name(code: ErrorCode) -> &'static str {
-    match code {
-        ErrorCode::AuthDisabled => "auth_disabled",
-        ErrorCode::BadMultipart => "bad_multipart",
-        ErrorCode::EmailTaken => "email_taken",
-        ErrorCode::InvalidParameter => "invalid_parameter",
-        ErrorCode::MetadataNotAvailable => "metadata_not_available",
-        ErrorCode::NoRoute => "no_route",
-        ErrorCode::NotFound => "not_found",
-        ErrorCode::RangeNotSatisfiable => "range_not_satisfiable",
-        ErrorCode::RateLimited => "rate_limited",
-        ErrorCode::StorageQuotaExceeded => "storage_quota_exceeded",
-        ErrorCode::TooLarge => "too_large",
-        ErrorCode::TransferQuotaExceeded => "transfer_quota_exceeded",
-        ErrorCode::Unauthorized => "unauthorized",
-        ErrorCode::Unavailable => "unavailable",
-        ErrorCode::UnsupportedMediaType => "unsupported_media_type",
-        ErrorCode::UploadInterrupted => "upload_interrupted",
-    }
+/// The error table of the API documentation: `(status, code)` per row.
+fn documented_codes() -> Vec<(u16, String)> {
+    let doc = include_str!("../../../docs/http-api.md");
+    let section = doc
+        .split("\n## ")
+        .find(|s| s.starts_with("Errors"))
+        .expect("docs/http-api.md has an Errors section");
+    section
+        .lines()
+        .filter_map(|line| {
+            let mut cells = line.split('|').map(|c| c.trim().trim_matches('`'));
+            let status = cells.nth(1)?.parse().ok()?;
+            Some((status, cells.next()?.to_owned()))
+        })
+        .collect()
 }
 
+/// Every code is in the documentation's error table under its wire name
+/// and status, and the table names no code the API does not have. The
+/// codes are never renamed: clients match on them.
 #[test]
-fn every_error_code_has_its_documented_name() {
-    let mut names: Vec<&str> = ErrorCode::ALL.into_iter().map(documented_name).collect();
+fn every_error_code_is_documented_with_its_name_and_status() {
+    let documented = documented_codes();
     for code in ErrorCode::ALL {
-        let name = documented_name(code);
-        assert_eq!(round_trip(&code), format!("\"{name}\""));
-        assert_eq!(code.as_str(), name);
-        assert_eq!(code.to_string(), name);
+        assert_eq!(round_trip(&code), format!("\"{code}\""));
+        assert!(
+            documented.contains(&(code.http_status(), code.as_str().to_owned())),
+            "docs/http-api.md lacks `{}` `{code}`",
+            code.http_status()
+        );
     }
+    for (status, name) in &documented {
+        let code: ErrorCode = serde_json::from_value(serde_json::Value::String(name.clone()))
+            .unwrap_or_else(|_| panic!("docs/http-api.md names an unknown code {name}"));
+        assert_eq!(code.http_status(), *status, "{name}");
+    }
+    assert_eq!(documented.len(), ErrorCode::ALL.len());
+    let mut names: Vec<&str> = ErrorCode::ALL.into_iter().map(ErrorCode::as_str).collect();
+    assert!(names.is_sorted(), "ALL is alphabetical");
     names.dedup();
     assert_eq!(names.len(), ErrorCode::ALL.len(), "ALL repeats a code");
-    assert!(names.is_sorted(), "ALL is alphabetical");
+}
+
+/// `ALL` lists every variant: the match has no wildcard, so a new code does
+/// not compile until it is counted here, and the count must match `ALL`.
+#[test]
+fn all_lists_every_error_code() {
+    let index = |code: ErrorCode| match code {
+        ErrorCode::AuthDisabled => 0,
+        ErrorCode::BadMultipart => 1,
+        ErrorCode::EmailTaken => 2,
+        ErrorCode::InvalidParameter => 3,
+        ErrorCode::MetadataNotAvailable => 4,
+        ErrorCode::NoRoute => 5,
+        ErrorCode::NotFound => 6,
+        ErrorCode::RangeNotSatisfiable => 7,
+        ErrorCode::RateLimited => 8,
+        ErrorCode::StorageQuotaExceeded => 9,
+        ErrorCode::TooLarge => 10,
+        ErrorCode::TransferQuotaExceeded => 11,
+        ErrorCode::Unauthorized => 12,
+        ErrorCode::Unavailable => 13,
+        ErrorCode::UnsupportedMediaType => 14,
+        ErrorCode::UploadInterrupted => 15,
+    };
+    for (i, code) in ErrorCode::ALL.into_iter().enumerate() {
+        assert_eq!(index(code), i, "{code}");
+    }
 }
