@@ -2,8 +2,9 @@
 # Fuzzes the image engine with cargo-fuzz (libFuzzer + AddressSanitizer) for
 # a few minutes per target; not part of CI's time budget.
 #   usage: bash fuzz/run.sh [SECONDS_PER_TARGET]   (default 180)
-# Crashes land in fuzz/artifacts/<target>/; copy each into
-# imaging/tests/fuzz-regressions/ so `cargo test` replays it forever.
+# Crashes land in fuzz/artifacts/<target>/ (not committed); when fixing one,
+# add a test that replays it to imaging/tests/. Inputs kept in
+# imaging/tests/fuzz-regressions/ (no such folder yet) join the seeds.
 set -euo pipefail
 cd "$(dirname "$0")"
 SECS=${1:-180}

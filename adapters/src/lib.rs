@@ -28,8 +28,8 @@ pub use kiln_core::contract;
 pub use kiln_core::{
     AccountError, AccountStore, ApiKey, Attempt, BlobError, BlobInfo, BlobStore, Broker,
     BrokerError, Bucket, ByteStream, Claim, Completion, Decision, Delivery, Direction, EventBus,
-    EventError, FileRecord, HistoryEntry, JobQuery, JobRecord, MetaStore, QuotaOverride, RateLimit,
-    RateLimitError, RateLimiter, StartOutcome, StorageUsage, StoreError, Subscription, Transfer,
-    User, new_id, output_id, publish_jobs,
+    EventError, FileRecord, HistoryAction, HistoryEntry, JobQuery, JobRecord, MetaStore,
+    QuotaOverride, RateLimit, RateLimitError, RateLimiter, StartOutcome, StorageUsage, StoreError,
+    Subscription, Transfer, User, new_id, output_id, publish_jobs,
 };
 pub use kiln_core::{accounts, blob, broker, events, rate_limit, store};

@@ -8,8 +8,8 @@
 use anyhow::{Context, Result};
 use image::{DynamicImage, RgbImage};
 use kiln_benches::{median, reference, resize_lanczos3, ssim_luma};
+use kiln_imaging::ImageFormat;
 use kiln_imaging::{ImageLimits, RenderOptions, decode_for, encode, target_size};
-use kiln_proto::ImageFormat;
 use std::path::PathBuf;
 
 const SIZE: u32 = 256;

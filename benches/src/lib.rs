@@ -5,8 +5,8 @@
 use anyhow::{Context, Result, anyhow};
 use fast_image_resize::{FilterType, ResizeAlg, ResizeOptions, Resizer};
 use image::{DynamicImage, ImageDecoder, ImageReader, RgbImage};
+use kiln_imaging::ImageFormat;
 use kiln_imaging::{ImageLimits, RenderOptions, render_thumbnails, target_size};
-use kiln_proto::ImageFormat;
 use std::collections::HashMap;
 use std::path::Path;
 use std::sync::atomic::{AtomicUsize, Ordering};

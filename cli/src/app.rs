@@ -12,8 +12,8 @@ use kiln_workers::Worker;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
-use tokio::sync::watch;
 use tokio::task::JoinHandle;
+use tokio_util::sync::CancellationToken;
 
 /// A running single-process Kiln.
 pub struct App {
@@ -22,7 +22,7 @@ pub struct App {
     /// The backends it runs on.
     pub backends: Backends,
     workers: Vec<Arc<Worker>>,
-    shutdown: watch::Sender<bool>,
+    shutdown: CancellationToken,
     tasks: Vec<JoinHandle<()>>,
 }
 
@@ -49,12 +49,12 @@ pub async fn start(config: &Config, workers: Workers) -> anyhow::Result<App> {
     if relayed > 0 {
         tracing::info!(relayed, "published jobs left over from the previous run");
     }
-    let (shutdown, rx) = watch::channel(false);
+    let shutdown = CancellationToken::new();
     let (addr, mut tasks) = spawn_gateway(
         config,
         &backends,
         crate::auth_config::GatewayMode::SingleProcess,
-        rx.clone(),
+        shutdown.clone(),
     )
     .await
     .context("starting the gateway")?;
@@ -62,7 +62,7 @@ pub async fn start(config: &Config, workers: Workers) -> anyhow::Result<App> {
     for role in Role::ALL {
         let w = build_worker(config, &backends, role, config.concurrency(role))?;
         if workers == Workers::Background {
-            tasks.push(tokio::spawn(w.clone().run(rx.clone())));
+            tasks.push(tokio::spawn(w.clone().run(shutdown.clone())));
         }
         all.push(w);
     }
@@ -97,7 +97,7 @@ impl App {
     /// Stops taking requests and jobs, lets in-flight work finish (within the
     /// grace period) and returns when everything has stopped.
     pub async fn shutdown(self) {
-        let _ = self.shutdown.send(true);
+        self.shutdown.cancel();
         for t in self.tasks {
             let _ = t.await;
         }

@@ -1,7 +1,9 @@
 //! `kiln upload` and `kiln status`: a small client of the HTTP API.
 
 use anyhow::{Context, bail};
-use serde_json::Value;
+use kiln_proto::JobStatus;
+use kiln_proto::api::{ErrorBody, JobView, UploadAccepted, UploadQuery};
+use serde::de::DeserializeOwned;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
@@ -31,17 +33,22 @@ pub struct UploadOptions {
 }
 
 fn api_error(status: reqwest::StatusCode, body: &str) -> anyhow::Error {
-    let msg = serde_json::from_str::<Value>(body)
-        .ok()
-        .and_then(|v| {
-            Some(format!(
-                "{} ({})",
-                v["error"]["message"].as_str()?,
-                v["error"]["code"].as_str()?
-            ))
-        })
-        .unwrap_or_else(|| body.chars().take(200).collect());
+    // Not every answer is the API's (a proxy's error page, a code from a
+    // newer gateway): those are shown as they came.
+    let msg = serde_json::from_str::<ErrorBody>(body)
+        .map(|b| format!("{} ({})", b.error.message, b.error.code))
+        .unwrap_or_else(|_| body.chars().take(200).collect());
     anyhow::anyhow!("server answered {status}: {msg}")
+}
+
+/// The document of a successful answer, or the error it carries.
+async fn document<T: DeserializeOwned>(resp: reqwest::Response) -> anyhow::Result<T> {
+    let status = resp.status();
+    let text = resp.text().await?;
+    if !status.is_success() {
+        return Err(api_error(status, &text));
+    }
+    Ok(serde_json::from_str(&text)?)
 }
 
 /// Uploads each file (streamed, never read whole) and, with `wait`, follows
@@ -56,26 +63,21 @@ pub async fn upload(files: &[PathBuf], opts: &UploadOptions) -> anyhow::Result<(
         println!(
             "{}: file {} ({} bytes, {}) -> {}{}",
             path.display(),
-            doc["file_id"].as_str().unwrap_or("?"),
-            doc["bytes"],
-            doc["content_type"].as_str().unwrap_or("?"),
+            doc.file_id,
+            doc.bytes,
+            doc.content_type,
             opts.server,
-            doc["url"].as_str().unwrap_or("")
+            doc.url
         );
-        let jobs: Vec<String> = doc["jobs"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .filter_map(|j| j["id"].as_str().map(str::to_owned))
-            .collect();
-        for id in jobs {
+        for queued in doc.jobs {
+            let id = queued.id;
             if !opts.wait {
                 println!("  job {id} queued");
                 continue;
             }
             let job = wait_for(&http, &opts.server, &id, opts.timeout).await?;
             print_job(&opts.server, &job);
-            if job["status"] == "dead" {
+            if job.status == JobStatus::Dead {
                 failed += 1;
             }
         }
@@ -90,7 +92,7 @@ async fn upload_one(
     http: &reqwest::Client,
     path: &Path,
     opts: &UploadOptions,
-) -> anyhow::Result<Value> {
+) -> anyhow::Result<UploadAccepted> {
     let file = tokio::fs::File::open(path)
         .await
         .context("opening the file")?;
@@ -99,25 +101,15 @@ async fn upload_one(
         .file_name()
         .and_then(|n| n.to_str())
         .unwrap_or("upload");
-    let mut query: Vec<(&str, String)> = Vec::new();
-    if let Some(t) = &opts.thumbnails {
-        query.push(("thumbnails", t.clone()));
-    }
-    if let Some(f) = &opts.formats {
-        query.push(("formats", f.clone()));
-    }
-    if let Some(m) = opts.metadata {
-        query.push(("metadata", m.to_string()));
-    }
-    if let Some(c) = &opts.convert {
-        query.push(("convert", c.clone()));
-    }
-    if let Some(b) = opts.bitrate {
-        query.push(("bitrate", b.to_string()));
-    }
-    if let Some(q) = opts.quality {
-        query.push(("quality", q.to_string()));
-    }
+    let query = UploadQuery {
+        thumbnails: opts.thumbnails.clone(),
+        formats: opts.formats.clone(),
+        metadata: opts.metadata,
+        convert: opts.convert.clone(),
+        bitrate: opts.bitrate,
+        quality: opts.quality,
+        notify: None,
+    };
     let body = reqwest::Body::wrap_stream(tokio_util::io::ReaderStream::with_capacity(
         file,
         256 * 1024,
@@ -137,12 +129,7 @@ async fn upload_one(
         .send()
         .await
         .with_context(|| format!("cannot reach {}", opts.server))?;
-    let status = resp.status();
-    let text = resp.text().await?;
-    if !status.is_success() {
-        return Err(api_error(status, &text));
-    }
-    Ok(serde_json::from_str(&text)?)
+    document(resp).await
 }
 
 /// An HTTP client sending `Authorization: Bearer TOKEN` when given one.
@@ -160,18 +147,13 @@ pub fn client(token: Option<&str>) -> anyhow::Result<reqwest::Client> {
 }
 
 /// Fetches one job.
-pub async fn get_job(http: &reqwest::Client, server: &str, id: &str) -> anyhow::Result<Value> {
+pub async fn get_job(http: &reqwest::Client, server: &str, id: &str) -> anyhow::Result<JobView> {
     let resp = http
-        .get(format!("{server}/v1/jobs/{id}"))
+        .get(format!("{server}{}", kiln_proto::api::job_url(id)))
         .send()
         .await
         .with_context(|| format!("cannot reach {server}"))?;
-    let status = resp.status();
-    let text = resp.text().await?;
-    if !status.is_success() {
-        return Err(api_error(status, &text));
-    }
-    Ok(serde_json::from_str(&text)?)
+    document(resp).await
 }
 
 /// Polls a job until it is terminal, backing off from 50 ms to 1 s.
@@ -180,16 +162,16 @@ pub async fn wait_for(
     server: &str,
     id: &str,
     timeout: Duration,
-) -> anyhow::Result<Value> {
+) -> anyhow::Result<JobView> {
     let start = Instant::now();
     let mut pause = Duration::from_millis(50);
     loop {
         let job = get_job(http, server, id).await?;
-        if matches!(job["status"].as_str(), Some("succeeded" | "dead")) {
+        if job.status.is_terminal() {
             return Ok(job);
         }
         if start.elapsed() > timeout {
-            bail!("job {id} still {} after {timeout:?}", job["status"]);
+            bail!("job {id} still \"{}\" after {timeout:?}", job.status);
         }
         tokio::time::sleep(pause).await;
         pause = (pause * 2).min(Duration::from_secs(1));
@@ -197,30 +179,26 @@ pub async fn wait_for(
 }
 
 /// Prints a job and its outputs, one line each.
-pub fn print_job(server: &str, job: &Value) {
-    let s = |k: &str| job[k].as_str().unwrap_or("").to_owned();
+pub fn print_job(server: &str, job: &JobView) {
     print!(
         "  job {} {}: {} after {} attempt(s)",
-        s("id"),
-        s("kind"),
-        s("status"),
-        job["attempts"]
+        job.id, job.kind, job.status, job.attempts
     );
-    match job["error"].as_str() {
+    match &job.error {
         Some(e) => println!(": {e}"),
         None => println!(),
     }
-    for o in job["outputs"].as_array().into_iter().flatten() {
-        let size = match (o["width"].as_u64(), o["height"].as_u64()) {
+    for o in &job.outputs {
+        let size = match (o.width, o.height) {
             (Some(w), Some(h)) => format!("{w}x{h} "),
             _ => String::new(),
         };
         println!(
             "    {size}{} {} bytes  {server}{}  {}",
-            o["content_type"].as_str().unwrap_or(""),
-            o["bytes"],
-            o["url"].as_str().unwrap_or(""),
-            o["filename"].as_str().unwrap_or("")
+            o.content_type,
+            o.bytes,
+            o.url,
+            o.filename.as_deref().unwrap_or("")
         );
     }
 }

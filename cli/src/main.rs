@@ -6,6 +6,7 @@ use kiln::{Config, Workers, client};
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
+use tokio_util::sync::CancellationToken;
 
 #[derive(Parser)]
 #[command(name = "kiln", version, about = "Kiln: an event-driven media pipeline")]
@@ -145,18 +146,18 @@ async fn main() -> anyhow::Result<()> {
             let mut config = load();
             config.listen = listen.unwrap_or(config.listen);
             let backends = kiln::Backends::open(&config, kiln::Scope::Service).await?;
-            let (tx, rx) = tokio::sync::watch::channel(false);
+            let shutdown = CancellationToken::new();
             let (addr, tasks) = kiln::services::spawn_gateway(
                 &config,
                 &backends,
                 kiln::auth_config::GatewayMode::Replica,
-                rx,
+                shutdown.clone(),
             )
             .await?;
             eprintln!("kiln gateway listening on http://{addr}");
             shutdown_signal().await;
             eprintln!("shutting down: finishing open requests");
-            let _ = tx.send(true);
+            shutdown.cancel();
             for t in tasks {
                 let _ = t.await;
             }
@@ -170,19 +171,19 @@ async fn main() -> anyhow::Result<()> {
             let config = load();
             let concurrency = concurrency.unwrap_or_else(|| config.concurrency(role));
             let backends = kiln::Backends::open(&config, kiln::Scope::Service).await?;
-            let (tx, rx) = tokio::sync::watch::channel(false);
+            let shutdown = CancellationToken::new();
             let (probe, probes) = kiln::services::spawn_probes(
                 health_listen.unwrap_or(config.health_listen),
                 &backends,
-                rx.clone(),
+                shutdown.clone(),
             )
             .await?;
             let worker = kiln::services::build_worker(&config, &backends, role, concurrency)?;
-            let run = tokio::spawn(worker.run(rx));
+            let run = tokio::spawn(worker.run(shutdown.clone()));
             eprintln!("kiln worker {role} (concurrency {concurrency}) probes on http://{probe}");
             shutdown_signal().await;
             eprintln!("shutting down: finishing jobs in flight");
-            let _ = tx.send(true);
+            shutdown.cancel();
             let _ = run.await;
             backends.broker.close().await;
             let _ = probes.await;

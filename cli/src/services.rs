@@ -10,29 +10,29 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::routing::get;
 use kiln_gateway::auth::TokenSigner;
-use kiln_gateway::{AppState, readiness, router, run_outbox_relay};
+use kiln_gateway::{AppState, live, readiness, router, run_outbox_relay};
 use kiln_proto::Role;
+use kiln_proto::api::Readiness;
 use kiln_workers::{
-    ConvertHandler, Handler, JobContext, Mailer, MetadataHandler, NotifyHandler, ThumbnailHandler,
-    Worker, WorkerConfig,
+    AnyHandler, ConvertHandler, JobContext, Mailer, MetadataHandler, NotifyHandler,
+    ThumbnailHandler, Worker, WorkerConfig,
 };
-use serde_json::json;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
-use tokio::sync::watch;
 use tokio::task::JoinHandle;
+use tokio_util::sync::CancellationToken;
 
 /// How often the outbox relay looks for jobs the broker did not take.
 const RELAY_INTERVAL: Duration = Duration::from_secs(5);
 
 /// Binds `listen` and spawns the HTTP API and the outbox relay; both stop
-/// when `shutdown` turns true (the server after finishing open requests).
+/// when `shutdown` is cancelled (the server after finishing open requests).
 pub async fn spawn_gateway(
     config: &Config,
     b: &Backends,
     mode: GatewayMode,
-    shutdown: watch::Receiver<bool>,
+    shutdown: CancellationToken,
 ) -> anyhow::Result<(SocketAddr, Vec<JoinHandle<()>>)> {
     let mut gateway = config.gateway.clone();
     gateway.auth = crate::auth_config::resolve(
@@ -66,11 +66,8 @@ pub async fn spawn_gateway(
         .with_context(|| format!("binding {}", config.listen))?;
     let addr = listener.local_addr()?;
     let app = router(state).into_make_service_with_connect_info::<SocketAddr>();
-    let mut stop = shutdown.clone();
+    let stop = shutdown.clone().cancelled_owned();
     let http = tokio::spawn(async move {
-        let stop = async move {
-            let _ = stop.wait_for(|s| *s).await;
-        };
         if let Err(e) = axum::serve(listener, app)
             .with_graceful_shutdown(stop)
             .await
@@ -94,7 +91,7 @@ pub fn build_worker(
     role: Role,
     concurrency: usize,
 ) -> anyhow::Result<Arc<Worker>> {
-    let handler: Arc<dyn Handler> = match role {
+    let handler: Arc<dyn AnyHandler> = match role {
         Role::Thumbnail => Arc::new(ThumbnailHandler::new(config.limits, config.thumbnails)),
         Role::Metadata => Arc::new(MetadataHandler::new(config.limits)),
         Role::Convert => Arc::new(ConvertHandler::new(config.media.clone())),
@@ -115,7 +112,7 @@ pub fn build_worker(
         WorkerConfig {
             concurrency,
             retry: config.retry,
-            job_timeout: config.job_timeout(role),
+            job_timeout: Some(config.job_timeout(role)),
             shutdown_grace: Duration::from_secs(config.shutdown_grace_secs),
         },
     ))
@@ -126,13 +123,10 @@ pub fn build_worker(
 pub async fn spawn_probes(
     listen: SocketAddr,
     b: &Backends,
-    mut shutdown: watch::Receiver<bool>,
+    shutdown: CancellationToken,
 ) -> anyhow::Result<(SocketAddr, JoinHandle<()>)> {
     let app = Router::new()
-        .route(
-            "/healthz",
-            get(|| async { axum::Json(json!({"status": "ok"})) }),
-        )
+        .route("/healthz", get(live))
         .route("/readyz", get(ready))
         .with_state(b.clone());
     let listener = tokio::net::TcpListener::bind(listen)
@@ -140,11 +134,8 @@ pub async fn spawn_probes(
         .with_context(|| format!("binding the probe port {listen}"))?;
     let addr = listener.local_addr()?;
     let task = tokio::spawn(async move {
-        let stop = async move {
-            let _ = shutdown.wait_for(|s| *s).await;
-        };
         if let Err(e) = axum::serve(listener, app)
-            .with_graceful_shutdown(stop)
+            .with_graceful_shutdown(shutdown.cancelled_owned())
             .await
         {
             tracing::error!(error = %e, "probe server failed");
@@ -153,6 +144,6 @@ pub async fn spawn_probes(
     Ok((addr, task))
 }
 
-async fn ready(State(b): State<Backends>) -> (StatusCode, axum::Json<serde_json::Value>) {
+async fn ready(State(b): State<Backends>) -> (StatusCode, axum::Json<Readiness>) {
     readiness(b.blobs.as_ref(), b.store.as_ref(), b.broker.as_ref()).await
 }

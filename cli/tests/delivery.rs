@@ -18,10 +18,13 @@ struct Panics;
 
 #[async_trait::async_trait]
 impl Handler for Panics {
-    fn role(&self) -> Role {
-        Role::Thumbnail
-    }
-    async fn handle(&self, _: &JobContext, _: &JobRecord) -> Result<Vec<FileRecord>, JobError> {
+    type Job = kiln_proto::ThumbnailParams;
+    async fn handle(
+        &self,
+        _: &JobContext,
+        _: &JobRecord,
+        _: kiln_proto::ThumbnailParams,
+    ) -> Result<Vec<FileRecord>, JobError> {
         panic!("index out of bounds in a decoder")
     }
 }

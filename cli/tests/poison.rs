@@ -73,10 +73,13 @@ struct AlwaysAway;
 
 #[async_trait]
 impl Handler for AlwaysAway {
-    fn role(&self) -> Role {
-        Role::Metadata
-    }
-    async fn handle(&self, _: &JobContext, _: &JobRecord) -> Result<Vec<FileRecord>, JobError> {
+    type Job = kiln_proto::MetadataParams;
+    async fn handle(
+        &self,
+        _: &JobContext,
+        _: &JobRecord,
+        _: kiln_proto::MetadataParams,
+    ) -> Result<Vec<FileRecord>, JobError> {
         Err(JobError::Retry("dependency unreachable".into()))
     }
 }

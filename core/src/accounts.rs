@@ -10,6 +10,8 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::StoreError;
+/// What a history entry records: the API's type, stored as the same name.
+pub use kiln_proto::api::HistoryAction;
 
 /// An account.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -69,9 +71,8 @@ pub struct HistoryEntry {
     pub id: String,
     /// Whose history.
     pub user_id: String,
-    /// What happened: `sign_in`, `upload`, `delete`, `job_succeeded`,
-    /// `job_dead`, `api_key_created`, `api_key_revoked`, ...
-    pub action: String,
+    /// What happened.
+    pub action: HistoryAction,
     /// What it happened to (a file or job id), if anything.
     pub subject: Option<String>,
     /// Details (file name, bytes, job kind, reason, ...).

@@ -45,10 +45,10 @@ pub enum BlobError {
     NotFound,
     /// The input stream failed; nothing was stored.
     #[error("input stream failed: {0}")]
-    Source(std::io::Error),
+    Source(#[source] std::io::Error),
     /// The store itself failed (disk, network); retrying may help.
     #[error("blob store unavailable: {0}")]
-    Unavailable(String),
+    Unavailable(#[source] crate::Cause),
 }
 
 impl From<std::io::Error> for BlobError {
@@ -56,7 +56,7 @@ impl From<std::io::Error> for BlobError {
         if e.kind() == std::io::ErrorKind::NotFound {
             BlobError::NotFound
         } else {
-            BlobError::Unavailable(e.to_string())
+            BlobError::Unavailable(e.into())
         }
     }
 }

@@ -10,7 +10,7 @@ use std::time::Duration;
 pub enum BrokerError {
     /// The broker cannot be reached or refused the operation; retry later.
     #[error("broker unavailable: {0}")]
-    Unavailable(String),
+    Unavailable(#[source] crate::Cause),
     /// The subscription was closed (shutdown).
     #[error("subscription closed")]
     Closed,

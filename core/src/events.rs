@@ -10,7 +10,7 @@ use kiln_proto::JobEvent;
 pub enum EventError {
     /// The bus cannot be reached; the change is still in the store.
     #[error("event bus unavailable: {0}")]
-    Unavailable(String),
+    Unavailable(#[source] crate::Cause),
 }
 
 /// Publish/subscribe of [`JobEvent`]s.

@@ -25,8 +25,8 @@ pub mod rate_limit;
 pub mod store;
 
 pub use accounts::{
-    AccountError, AccountStore, ApiKey, Claim, Direction, HistoryEntry, QuotaOverride,
-    StorageUsage, Transfer, User,
+    AccountError, AccountStore, ApiKey, Claim, Direction, HistoryAction, HistoryEntry,
+    QuotaOverride, StorageUsage, Transfer, User,
 };
 pub use blob::{BlobError, BlobInfo, BlobStore, Bucket, ByteStream};
 pub use broker::{Acker, Broker, BrokerError, Delivery, Subscription};
@@ -39,6 +39,11 @@ pub use store::{
 };
 
 use std::sync::Arc;
+
+/// What a backend reported, kept as the `source` of the error it caused so
+/// that a log line or an `anyhow` chain shows the whole story. Plain
+/// messages convert too (`"why".into()`, `format!(..).into()`).
+pub type Cause = Box<dyn std::error::Error + Send + Sync + 'static>;
 
 /// The backends a gateway or worker runs on, as traits: one bundle, built
 /// by the `kiln` binary from its configuration and handed to every service.

@@ -48,7 +48,7 @@ pub enum Decision {
 pub enum RateLimitError {
     /// The limiter's backend cannot be reached.
     #[error("rate limiter unavailable: {0}")]
-    Unavailable(String),
+    Unavailable(#[source] crate::Cause),
 }
 
 /// Takes one token from `key`'s bucket, shared by every gateway replica that

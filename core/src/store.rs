@@ -91,7 +91,19 @@ pub struct Attempt {
 }
 
 impl JobRecord {
-    /// A new `queued`, unpublished job with a fresh id.
+    /// A new `queued`, unpublished job for `job` on `file_id`, with a fresh
+    /// id; `notify` asks for an email when it ends.
+    pub fn new(
+        owner: Option<String>,
+        job: &kiln_proto::Job,
+        file_id: &str,
+        notify: Option<kiln_proto::NotifyBy>,
+    ) -> Self {
+        JobRecord::queued(owner, job.kind(), file_id, job.to_params(notify))
+    }
+
+    /// A new `queued`, unpublished job from its stored parts (parameters as
+    /// they travel; see [`JobRecord::new`] for typed ones).
     pub fn queued(
         owner: Option<String>,
         kind: JobKind,
@@ -113,6 +125,13 @@ impl JobRecord {
             published: false,
             history: Vec::new(),
         }
+    }
+}
+
+impl JobRecord {
+    /// Whether the job asked for a notification when it ends.
+    pub fn notify(&self) -> Option<kiln_proto::NotifyBy> {
+        kiln_proto::notify_of(&self.params)
     }
 }
 
@@ -163,10 +182,10 @@ pub enum Completion {
 pub enum StoreError {
     /// The store cannot be reached or failed; retrying may help.
     #[error("store unavailable: {0}")]
-    Unavailable(String),
+    Unavailable(#[source] crate::Cause),
     /// Stored data could not be read back (a bug or a foreign writer).
     #[error("corrupt record: {0}")]
-    Corrupt(String),
+    Corrupt(#[source] crate::Cause),
 }
 
 /// Durable record of files, jobs and metadata.

@@ -2,7 +2,7 @@
 #![no_main]
 
 use kiln_imaging::{ImageLimits, RenderOptions, render_thumbnails};
-use kiln_proto::ImageFormat;
+use kiln_imaging::ImageFormat;
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {

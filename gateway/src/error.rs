@@ -3,7 +3,7 @@
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use kiln_core::{BlobError, BrokerError, StoreError};
-use serde_json::json;
+use kiln_proto::api::{ErrorBody, ErrorCode};
 
 /// An error answer: status, stable machine code, human message.
 #[derive(Debug)]
@@ -11,7 +11,7 @@ pub struct ApiError {
     /// HTTP status.
     pub status: StatusCode,
     /// Stable code clients can match on.
-    pub code: &'static str,
+    pub code: ErrorCode,
     /// What went wrong, for people.
     pub message: String,
     /// Extra headers (e.g. `Content-Range` on a 416).
@@ -20,7 +20,9 @@ pub struct ApiError {
 
 impl ApiError {
     /// A new error.
-    pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
+    pub fn new(status: StatusCode, code: ErrorCode, message: impl Into<String>) -> Self {
+        // The documentation promises one status per code.
+        debug_assert_eq!(status.as_u16(), code.http_status(), "{code}");
         ApiError {
             status,
             code,
@@ -33,7 +35,7 @@ impl ApiError {
     pub fn not_found(what: &str) -> Self {
         ApiError::new(
             StatusCode::NOT_FOUND,
-            "not_found",
+            ErrorCode::NotFound,
             format!("{what} not found"),
         )
     }
@@ -42,7 +44,7 @@ impl ApiError {
     pub fn invalid(message: impl Into<String>) -> Self {
         ApiError::new(
             StatusCode::UNPROCESSABLE_ENTITY,
-            "invalid_parameter",
+            ErrorCode::InvalidParameter,
             message,
         )
     }
@@ -52,7 +54,7 @@ impl ApiError {
         tracing::error!(error = %e, "backend unavailable");
         ApiError::new(
             StatusCode::SERVICE_UNAVAILABLE,
-            "unavailable",
+            ErrorCode::Unavailable,
             "storage is temporarily unavailable; retry later",
         )
     }
@@ -60,7 +62,7 @@ impl ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let body = json!({"error": {"code": self.code, "message": self.message}});
+        let body = ErrorBody::new(self.code, self.message);
         let mut resp = (self.status, axum::Json(body)).into_response();
         if self.status == StatusCode::SERVICE_UNAVAILABLE {
             resp.headers_mut()
@@ -96,5 +98,9 @@ impl From<BrokerError> for ApiError {
 
 /// Unknown routes answer in the same JSON shape.
 pub async fn fallback() -> ApiError {
-    ApiError::new(StatusCode::NOT_FOUND, "no_route", "no such endpoint")
+    ApiError::new(
+        StatusCode::NOT_FOUND,
+        ErrorCode::NoRoute,
+        "no such endpoint",
+    )
 }

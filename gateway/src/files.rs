@@ -8,7 +8,7 @@ use axum::extract::{Extension, Path, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use kiln_core::FileRecord;
-use serde_json::Value;
+use kiln_proto::api::{ErrorCode, FileMetadata};
 
 /// The file's bytes; a single `Range` answers 206, an unsatisfiable one 416.
 pub async fn download(
@@ -38,7 +38,7 @@ pub async fn download(
                 Err(_) => {
                     let mut e = ApiError::new(
                         StatusCode::RANGE_NOT_SATISFIABLE,
-                        "range_not_satisfiable",
+                        ErrorCode::RangeNotSatisfiable,
                         format!("the file has {} bytes", file.bytes),
                     );
                     e.headers.push((
@@ -126,16 +126,16 @@ pub async fn metadata(
     State(s): State<AppState>,
     Extension(caller): Extension<Caller>,
     Path(id): Path<String>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<FileMetadata>, ApiError> {
     visible_file(&s, &caller, &id).await?;
     let doc = s.store.get_metadata(&id).await?.ok_or_else(|| {
         ApiError::new(
             StatusCode::NOT_FOUND,
-            "metadata_not_available",
+            ErrorCode::MetadataNotAvailable,
             "no metadata for this file (yet): see its metadata job",
         )
     })?;
-    Ok(Json(doc))
+    Ok(Json(FileMetadata(doc)))
 }
 
 /// The file, if the caller may see it; `404` alike for missing and for
@@ -173,7 +173,14 @@ pub async fn remove(
     }
     if let Some(user) = caller.user() {
         let detail = serde_json::json!({"filename": file.filename, "bytes": file.bytes});
-        crate::history::record(&s, &user.id, "delete", Some(&file.id), detail).await;
+        crate::history::record(
+            &s,
+            &user.id,
+            kiln_core::HistoryAction::Delete,
+            Some(&file.id),
+            detail,
+        )
+        .await;
     }
     Ok(StatusCode::NO_CONTENT)
 }

@@ -5,15 +5,15 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
 use kiln_core::{BlobStore, Broker, MetaStore};
-use serde_json::{Value, json};
+use kiln_proto::api::{CheckResults, Liveness, Readiness, ReadinessStatus};
 
 /// The process is up.
-pub async fn live() -> Json<Value> {
-    Json(json!({"status": "ok"}))
+pub async fn live() -> Json<Liveness> {
+    Json(Liveness::default())
 }
 
 /// The store, blob store and broker all answer.
-pub async fn ready(State(s): State<AppState>) -> (StatusCode, Json<Value>) {
+pub async fn ready(State(s): State<AppState>) -> (StatusCode, Json<Readiness>) {
     readiness(s.blobs.as_ref(), s.store.as_ref(), s.broker.as_ref()).await
 }
 
@@ -23,21 +23,22 @@ pub async fn readiness(
     blobs: &dyn BlobStore,
     store: &dyn MetaStore,
     broker: &dyn Broker,
-) -> (StatusCode, Json<Value>) {
+) -> (StatusCode, Json<Readiness>) {
     let (store, blobs, broker) = tokio::join!(store.ping(), blobs.ping(), broker.ping());
-    let check = |r: Result<(), String>| match r {
-        Ok(()) => json!("ok"),
-        Err(e) => json!(e),
-    };
     let ok = store.is_ok() && blobs.is_ok() && broker.is_ok();
-    let body = json!({
-        "status": if ok { "ready" } else { "unavailable" },
-        "checks": {
-            "store": check(store.map_err(|e| e.to_string())),
-            "blobs": check(blobs.map_err(|e| e.to_string())),
-            "broker": check(broker.map_err(|e| e.to_string())),
-        }
-    });
+    let check = |r: Result<(), String>| r.map_or_else(|e| e, |()| CheckResults::OK.to_owned());
+    let body = Readiness {
+        status: if ok {
+            ReadinessStatus::Ready
+        } else {
+            ReadinessStatus::Unavailable
+        },
+        checks: CheckResults {
+            store: check(store.map_err(|e| e.to_string())),
+            blobs: check(blobs.map_err(|e| e.to_string())),
+            broker: check(broker.map_err(|e| e.to_string())),
+        },
+    };
     (
         if ok {
             StatusCode::OK

@@ -7,37 +7,30 @@ use axum::Json;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Extension, Query, State};
 use chrono::Utc;
-use kiln_core::{HistoryEntry, new_id};
-use serde::Deserialize;
-use serde_json::{Value, json};
+use kiln_core::{HistoryAction, HistoryEntry, new_id};
+use kiln_proto::api::{HistoryItem, HistoryPage, PageQuery};
+use serde_json::Value;
 
 /// Appends to a user's history. Best effort: a history write that fails is
 /// logged, and never fails the action it describes.
 pub async fn record(
     s: &AppState,
     user_id: &str,
-    action: &str,
+    action: HistoryAction,
     subject: Option<&str>,
     detail: Value,
 ) {
     let entry = HistoryEntry {
         id: new_id(),
         user_id: user_id.to_owned(),
-        action: action.to_owned(),
+        action,
         subject: subject.map(str::to_owned),
         detail,
         at: Utc::now(),
     };
     if let Err(e) = s.accounts.add_history(&entry).await {
-        tracing::warn!(error = %e, action, "could not record history");
+        tracing::warn!(error = %e, action = %entry.action, "could not record history");
     }
-}
-
-/// Paging of the history.
-#[derive(Debug, Deserialize)]
-pub struct Page {
-    limit: Option<String>,
-    cursor: Option<String>,
 }
 
 /// The caller's history, `limit` (1–200, default 50) at a time;
@@ -45,8 +38,8 @@ pub struct Page {
 pub async fn list(
     State(s): State<AppState>,
     Extension(caller): Extension<Caller>,
-    q: Result<Query<Page>, QueryRejection>,
-) -> Result<Json<Value>, ApiError> {
+    q: Result<Query<PageQuery>, QueryRejection>,
+) -> Result<Json<HistoryPage>, ApiError> {
     let Query(q) = q.map_err(|e| ApiError::invalid(e.body_text()))?;
     let user = caller.signed_in()?;
     let limit = crate::jobs::page_limit(q.limit.as_deref())?;
@@ -62,9 +55,18 @@ pub async fn list(
     } else {
         None
     };
-    let items: Vec<Value> = entries
+    let entries = entries
         .into_iter()
-        .map(|e| json!({"id": e.id, "action": e.action, "subject": e.subject, "detail": e.detail, "at": e.at}))
+        .map(|e| HistoryItem {
+            id: e.id,
+            action: e.action,
+            subject: e.subject,
+            detail: e.detail,
+            at: e.at,
+        })
         .collect();
-    Ok(Json(json!({"entries": items, "next_cursor": next_cursor})))
+    Ok(Json(HistoryPage {
+        entries,
+        next_cursor,
+    }))
 }

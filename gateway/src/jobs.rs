@@ -1,15 +1,13 @@
 //! `GET /v1/jobs/{id}` and `GET /v1/jobs`.
 
 use crate::auth::Caller;
-use crate::views::JobView;
 use crate::{ApiError, AppState};
 use axum::Json;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Extension, Path, Query, State};
 use kiln_core::{JobQuery, JobRecord};
+use kiln_proto::api::{JobList, JobListQuery, JobView};
 use kiln_proto::{JobKind, JobStatus};
-use serde::Deserialize;
-use serde_json::{Value, json};
 use std::collections::HashMap;
 
 /// One job with its outputs.
@@ -20,7 +18,7 @@ pub async fn get_one(
 ) -> Result<Json<JobView>, ApiError> {
     let job = visible_job(&s, &caller, &id).await?;
     let outputs = s.store.job_outputs(&job.id).await?;
-    Ok(Json(JobView::new(job, outputs)))
+    Ok(Json(crate::views::job(job, outputs)))
 }
 
 /// The job, if the caller may see it; `404` alike for missing and for
@@ -49,21 +47,12 @@ pub(crate) fn page_limit(limit: Option<&str>) -> Result<u32, ApiError> {
     }
 }
 
-/// Query of the job list.
-#[derive(Debug, Deserialize)]
-pub struct ListQuery {
-    status: Option<String>,
-    kind: Option<String>,
-    limit: Option<String>,
-    cursor: Option<String>,
-}
-
 /// Jobs, newest first, `limit` at a time; `next_cursor` fetches the next page.
 pub async fn list(
     State(s): State<AppState>,
     Extension(caller): Extension<Caller>,
-    q: Result<Query<ListQuery>, QueryRejection>,
-) -> Result<Json<Value>, ApiError> {
+    q: Result<Query<JobListQuery>, QueryRejection>,
+) -> Result<Json<JobList>, ApiError> {
     let Query(q) = q.map_err(|e| ApiError::invalid(e.body_text()))?;
     let status = match q.status.as_deref().filter(|s| !s.is_empty()) {
         Some(st) => Some(
@@ -104,12 +93,12 @@ pub async fn list(
             outputs.entry(job_id).or_default().push(f);
         }
     }
-    let views: Vec<JobView> = jobs
+    let jobs = jobs
         .into_iter()
         .map(|job| {
             let outs = outputs.remove(&job.id).unwrap_or_default();
-            JobView::new(job, outs)
+            crate::views::job(job, outs)
         })
         .collect();
-    Ok(Json(json!({"jobs": views, "next_cursor": next_cursor})))
+    Ok(Json(JobList { jobs, next_cursor }))
 }

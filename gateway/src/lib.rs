@@ -17,10 +17,11 @@ mod usage;
 mod views;
 
 pub use error::ApiError;
-pub use health::readiness;
+pub use health::{live, readiness};
+// The API's documents, under the names the gateway has always exported.
+pub use kiln_proto::api::{JobOutput as OutputView, JobView};
 pub use outbox::{relay_once, run_outbox_relay};
 pub use usage::QuotaDefaults;
-pub use views::{JobView, OutputView};
 
 pub use auth::Caller;
 use axum::Router;

@@ -7,7 +7,7 @@
 use chrono::Utc;
 use kiln_core::{Broker, MetaStore, publish_jobs};
 use std::time::Duration;
-use tokio::sync::watch;
+use tokio_util::sync::CancellationToken;
 use tracing::{info, warn};
 
 /// One relay pass: publishes unpublished jobs older than `min_age` (younger
@@ -37,12 +37,12 @@ pub async fn relay_once(store: &dyn MetaStore, broker: &dyn Broker, min_age: Dur
     }
 }
 
-/// Runs the relay every `interval` until `shutdown` turns true.
+/// Runs the relay every `interval` until `shutdown` is cancelled.
 pub async fn run_outbox_relay(
     store: std::sync::Arc<dyn MetaStore>,
     broker: std::sync::Arc<dyn Broker>,
     interval: Duration,
-    mut shutdown: watch::Receiver<bool>,
+    shutdown: CancellationToken,
 ) {
     loop {
         let n = relay_once(store.as_ref(), broker.as_ref(), interval).await;
@@ -51,7 +51,7 @@ pub async fn run_outbox_relay(
         }
         tokio::select! {
             _ = tokio::time::sleep(interval) => {}
-            _ = shutdown.changed() => return,
+            _ = shutdown.cancelled() => return,
         }
     }
 }

@@ -7,6 +7,7 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use kiln_core::Decision;
+use kiln_proto::api::ErrorCode;
 use std::net::SocketAddr;
 
 /// Takes a token from the client's bucket before the upload is read.
@@ -49,7 +50,7 @@ async fn limited(
             let secs = retry_after.as_secs_f64().ceil().max(1.0) as u64;
             let mut resp = ApiError::new(
                 StatusCode::TOO_MANY_REQUESTS,
-                "rate_limited",
+                ErrorCode::RateLimited,
                 format!("too many {what} from this client; retry in {secs} s"),
             )
             .into_response();

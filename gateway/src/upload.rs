@@ -3,7 +3,6 @@
 use crate::auth::Caller;
 use crate::upload_params::{RawParams, WorkRequest};
 use crate::usage::Allowance;
-use crate::views::file_url;
 use crate::{ApiError, AppState, sniff};
 use axum::Json;
 use axum::extract::rejection::QueryRejection;
@@ -14,8 +13,9 @@ use chrono::Utc;
 use futures::{Stream, StreamExt, TryStreamExt};
 use kiln_core::publish_jobs;
 use kiln_core::{BlobError, Bucket, FileRecord, JobRecord, new_id};
-use kiln_proto::JobKind;
-use serde_json::{Value, json};
+use kiln_proto::api::{ErrorCode, QueuedJob, UploadAccepted, file_url, job_url};
+use kiln_proto::{Job, MetadataParams, NotifyBy, ThumbnailParams};
+use serde_json::json;
 use std::collections::HashMap;
 
 #[derive(Debug, thiserror::Error)]
@@ -25,7 +25,7 @@ struct TooLarge(u64);
 fn too_large(limit: u64) -> ApiError {
     ApiError::new(
         StatusCode::PAYLOAD_TOO_LARGE,
-        "too_large",
+        ErrorCode::TooLarge,
         format!("upload exceeds the limit of {limit} bytes"),
     )
 }
@@ -38,7 +38,7 @@ pub async fn create(
     query: Result<Query<HashMap<String, String>>, QueryRejection>,
     headers: HeaderMap,
     req: Request,
-) -> Result<(StatusCode, Json<Value>), ApiError> {
+) -> Result<(StatusCode, Json<UploadAccepted>), ApiError> {
     let Query(query) = query.map_err(|e| ApiError::invalid(e.body_text()))?;
     let mut params = RawParams::for_caller(caller.user().is_some());
     for (k, v) in query {
@@ -82,7 +82,7 @@ pub async fn create(
             let _ = s.blobs.delete(Bucket::Originals, &file.id).await;
             return Err(ApiError::new(
                 StatusCode::UNSUPPORTED_MEDIA_TYPE,
-                "unsupported_media_type",
+                ErrorCode::UnsupportedMediaType,
                 message,
             ));
         }
@@ -92,14 +92,7 @@ pub async fn create(
     let notify = work
         .notify
         .unwrap_or_else(|| caller.user().is_some_and(|u| u.notify_email));
-    let mut jobs = job_records(&file, &work);
-    if notify {
-        for j in &mut jobs {
-            if let Some(p) = j.params.as_object_mut() {
-                p.insert(kiln_proto::NOTIFY_PARAM.into(), json!("email"));
-            }
-        }
-    }
+    let jobs = job_records(&file, &work, notify.then_some(NotifyBy::Email));
     if let Err(e) = s.store.insert_upload(&file, &jobs).await {
         // Without its record the blob is unreachable: remove it.
         let _ = s.blobs.delete(Bucket::Originals, &file.id).await;
@@ -111,24 +104,36 @@ pub async fn create(
     if let Some(user) = caller.user() {
         let kinds: Vec<&str> = jobs.iter().map(|j| j.kind.as_str()).collect();
         let detail = json!({"filename": file.filename, "bytes": file.bytes, "jobs": kinds});
-        crate::history::record(&s, &user.id, "upload", Some(&file.id), detail).await;
+        crate::history::record(
+            &s,
+            &user.id,
+            kiln_core::HistoryAction::Upload,
+            Some(&file.id),
+            detail,
+        )
+        .await;
     }
 
-    let jobs_json: Vec<Value> = jobs
-        .iter()
-        .map(|j| json!({"id": j.id, "kind": j.kind.as_str(), "status": j.status.as_str(), "url": format!("/v1/jobs/{}", j.id)}))
+    let queued = jobs
+        .into_iter()
+        .map(|j| QueuedJob {
+            url: job_url(&j.id),
+            id: j.id,
+            kind: j.kind,
+            status: j.status,
+        })
         .collect();
     Ok((
         StatusCode::ACCEPTED,
-        Json(json!({
-            "file_id": file.id,
-            "url": file_url(&file.id),
-            "filename": file.filename,
-            "sha256": file.sha256,
-            "bytes": file.bytes,
-            "content_type": file.content_type,
-            "jobs": jobs_json,
-        })),
+        Json(UploadAccepted {
+            url: file_url(&file.id),
+            file_id: file.id,
+            filename: file.filename,
+            sha256: file.sha256,
+            bytes: file.bytes,
+            content_type: file.content_type,
+            jobs: queued,
+        }),
     ))
 }
 
@@ -141,13 +146,17 @@ async fn from_multipart(
     let bad = |e: axum::extract::multipart::MultipartError| {
         ApiError::new(
             StatusCode::BAD_REQUEST,
-            "bad_multipart",
+            ErrorCode::BadMultipart,
             format!("malformed multipart body: {}", e.body_text()),
         )
     };
-    let mut mp = Multipart::from_request(req, s)
-        .await
-        .map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, "bad_multipart", e.body_text()))?;
+    let mut mp = Multipart::from_request(req, s).await.map_err(|e| {
+        ApiError::new(
+            StatusCode::BAD_REQUEST,
+            ErrorCode::BadMultipart,
+            e.body_text(),
+        )
+    })?;
     let mut stored: Option<FileRecord> = None;
     let result = async {
         while let Some(field) = mp.next_field().await.map_err(bad)? {
@@ -216,7 +225,7 @@ where
         } else {
             ApiError::new(
                 StatusCode::BAD_REQUEST,
-                "upload_interrupted",
+                ErrorCode::UploadInterrupted,
                 format!("the upload did not complete: {e}"),
             )
         }
@@ -244,22 +253,26 @@ where
     })
 }
 
-fn job_records(file: &FileRecord, work: &WorkRequest) -> Vec<JobRecord> {
-    let job = |kind, params| JobRecord::queued(file.owner.clone(), kind, &file.id, params);
-    let mut jobs = Vec::new();
+fn job_records(file: &FileRecord, work: &WorkRequest, notify: Option<NotifyBy>) -> Vec<JobRecord> {
+    let mut jobs: Vec<Job> = Vec::new();
     if !work.sizes.is_empty() {
-        jobs.push(job(
-            JobKind::Thumbnail,
-            json!({"sizes": work.sizes, "formats": work.formats}),
-        ));
+        jobs.push(
+            ThumbnailParams {
+                sizes: work.sizes.clone(),
+                formats: work.formats.clone(),
+            }
+            .into(),
+        );
     }
     if work.metadata {
-        jobs.push(job(JobKind::Metadata, json!({})));
+        jobs.push(MetadataParams {}.into());
     }
     if let Some(c) = &work.convert {
-        jobs.push(job(JobKind::Convert, json!(c)));
+        jobs.push(c.clone().into());
     }
-    jobs
+    jobs.iter()
+        .map(|job| JobRecord::new(file.owner.clone(), job, &file.id, notify))
+        .collect()
 }
 
 /// Keeps the last path component, without control characters, at most 255 bytes.

@@ -2,10 +2,7 @@
 //! `convert` (with `bitrate` or `quality`).
 
 use crate::{ApiError, GatewayConfig};
-use kiln_proto::{AudioFormat, ConvertParams, ImageFormat, is_audio_or_video};
-
-/// Largest thumbnail edge a client may ask for.
-const MAX_EDGE: u32 = 8192;
+use kiln_proto::{AudioFormat, ConvertParams, ImageFormat, JobSpec, MAX_EDGE, is_audio_or_video};
 
 /// Parameters as given, from the query string or form fields.
 #[derive(Debug, Default, Clone)]
@@ -199,7 +196,7 @@ impl RawParams {
             bitrate_kbps,
             quality,
         };
-        params.validate().map_err(ApiError::invalid)?;
+        params.validate().map_err(|e| ApiError::invalid(e.0))?;
         Ok(Some(params))
     }
 }
@@ -296,7 +293,7 @@ mod tests {
             ("notify", "pigeon"),
         ] {
             let e = resolve(&[(k, v)]).expect_err(v);
-            assert_eq!(e.code, "invalid_parameter");
+            assert_eq!(e.code.as_str(), "invalid_parameter");
             assert!(e.message.starts_with(k), "{}", e.message);
         }
     }

@@ -9,9 +9,9 @@ use axum::Json;
 use axum::extract::{Extension, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use chrono::{Datelike, NaiveDate, Utc};
-use kiln_core::{Direction, User};
+use kiln_core::{Direction, Transfer, User};
+use kiln_proto::api::{ErrorCode, Quotas, StorageUsage, TransferTotals, TransferUsage, Usage};
 use serde::{Deserialize, Serialize};
-use serde_json::{Value, json};
 
 /// Quotas of accounts without overrides; `None` is unlimited.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -53,7 +53,7 @@ pub struct Allowance {
 pub fn storage_exceeded(used: u64, quota: u64) -> ApiError {
     ApiError::new(
         StatusCode::PAYLOAD_TOO_LARGE,
-        "storage_quota_exceeded",
+        ErrorCode::StorageQuotaExceeded,
         format!(
             "storage quota: {used} of {quota} bytes in use; delete files or ask for a larger quota"
         ),
@@ -63,7 +63,7 @@ pub fn storage_exceeded(used: u64, quota: u64) -> ApiError {
 fn transfer_exceeded(used: u64, quota: u64) -> ApiError {
     let mut e = ApiError::new(
         StatusCode::TOO_MANY_REQUESTS,
-        "transfer_quota_exceeded",
+        ErrorCode::TransferQuotaExceeded,
         format!("monthly transfer quota: {used} of {quota} bytes used this month"),
     );
     let now = Utc::now().date_naive();
@@ -153,7 +153,7 @@ pub async fn count(s: &AppState, caller: &Caller, direction: Direction, bytes: u
 pub async fn get(
     State(s): State<AppState>,
     Extension(caller): Extension<Caller>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<Usage>, ApiError> {
     let user = caller.signed_in()?;
     let today = Utc::now().date_naive();
     let storage = s.accounts.storage_usage(&user.id).await?;
@@ -163,15 +163,25 @@ pub async fn get(
         .transfer(&user.id, month_start(today), today)
         .await?;
     let q = quotas(&s, user);
-    Ok(Json(json!({
-        "storage": {
-            "original_bytes": storage.original_bytes,
-            "output_bytes": storage.output_bytes,
-            "total_bytes": storage.original_bytes + storage.output_bytes,
-            "files": storage.files,
-            "jobs": storage.jobs,
+    let totals = |t: Transfer| TransferTotals {
+        uploaded: t.uploaded,
+        downloaded: t.downloaded,
+    };
+    Ok(Json(Usage {
+        storage: StorageUsage {
+            original_bytes: storage.original_bytes,
+            output_bytes: storage.output_bytes,
+            total_bytes: storage.original_bytes + storage.output_bytes,
+            files: storage.files,
+            jobs: storage.jobs,
         },
-        "transfer": {"today": day, "month": month},
-        "quota": q,
-    })))
+        transfer: TransferUsage {
+            today: totals(day),
+            month: totals(month),
+        },
+        quota: Quotas {
+            storage_bytes: q.storage_bytes,
+            monthly_transfer_bytes: q.monthly_transfer_bytes,
+        },
+    }))
 }

@@ -1,83 +1,44 @@
-//! JSON documents the API returns.
+//! The API's documents (`kiln_proto::api`) built from the store's records.
 
-use chrono::{DateTime, Utc};
 use kiln_core::{Attempt, FileRecord, JobRecord};
-use serde::Serialize;
+use kiln_proto::api::{JobAttempt, JobOutput, JobView, file_url};
 
-/// A job as clients see it.
-#[derive(Debug, Serialize)]
-pub struct JobView {
-    /// Job id.
-    pub id: String,
-    /// Job kind.
-    pub kind: String,
-    /// Input file.
-    pub file_id: String,
-    /// queued, running, succeeded, failed or dead.
-    pub status: String,
-    /// Attempts started.
-    pub attempts: u32,
-    /// Reason of the last failure.
-    pub error: Option<String>,
-    /// Created.
-    pub created_at: DateTime<Utc>,
-    /// Last changed.
-    pub updated_at: DateTime<Utc>,
-    /// Every attempt with its start, end and outcome (shows the backoff).
-    pub history: Vec<Attempt>,
-    /// Files produced.
-    pub outputs: Vec<OutputView>,
+/// A job as clients see it, with its outputs.
+pub fn job(job: JobRecord, outputs: Vec<FileRecord>) -> JobView {
+    JobView {
+        outputs: outputs.into_iter().map(output).collect(),
+        id: job.id,
+        kind: job.kind,
+        file_id: job.file_id,
+        status: job.status,
+        attempts: job.attempts,
+        error: job.error,
+        created_at: job.created_at,
+        updated_at: job.updated_at,
+        history: job.history.into_iter().map(attempt).collect(),
+    }
 }
 
-/// One output file of a job.
-#[derive(Debug, Serialize)]
-pub struct OutputView {
-    /// File id.
-    pub file_id: String,
-    /// Where to download it.
-    pub url: String,
-    /// MIME type.
-    pub content_type: String,
-    /// Size in bytes.
-    pub bytes: u64,
-    /// Pixel width, for images.
-    pub width: Option<u32>,
-    /// Pixel height, for images.
-    pub height: Option<u32>,
-    /// Suggested file name.
-    pub filename: Option<String>,
+fn output(f: FileRecord) -> JobOutput {
+    JobOutput {
+        url: file_url(&f.id),
+        file_id: f.id,
+        content_type: f.content_type,
+        bytes: f.bytes,
+        width: f.width,
+        height: f.height,
+        filename: f.filename,
+    }
 }
 
-/// Download path of a file.
-pub fn file_url(id: &str) -> String {
-    format!("/v1/files/{id}")
-}
-
-impl JobView {
-    /// Builds the view from a job and its outputs.
-    pub fn new(job: JobRecord, outputs: Vec<FileRecord>) -> Self {
-        JobView {
-            outputs: outputs
-                .into_iter()
-                .map(|f| OutputView {
-                    url: file_url(&f.id),
-                    file_id: f.id,
-                    content_type: f.content_type,
-                    bytes: f.bytes,
-                    width: f.width,
-                    height: f.height,
-                    filename: f.filename,
-                })
-                .collect(),
-            id: job.id,
-            kind: job.kind.as_str().to_owned(),
-            file_id: job.file_id,
-            status: job.status.as_str().to_owned(),
-            attempts: job.attempts,
-            error: job.error,
-            created_at: job.created_at,
-            updated_at: job.updated_at,
-            history: job.history,
-        }
+// The stored attempt and the API's have the same shape today; they are two
+// types so that the storage format can change without changing the API.
+fn attempt(a: Attempt) -> JobAttempt {
+    JobAttempt {
+        attempt: a.attempt,
+        started_at: a.started_at,
+        finished_at: a.finished_at,
+        outcome: a.outcome,
+        error: a.error,
     }
 }

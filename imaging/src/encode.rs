@@ -1,9 +1,9 @@
 //! Thumbnail encoders. Outputs carry pixels only: no EXIF, no GPS.
 
+use crate::ImageFormat;
 use crate::{ImagingError, RenderOptions};
 use image::codecs::png::{CompressionType, FilterType, PngEncoder};
 use image::{DynamicImage, RgbImage};
-use kiln_proto::ImageFormat;
 
 /// Encodes an 8-bit RGB or RGBA image.
 pub fn encode(

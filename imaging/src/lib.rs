@@ -4,6 +4,7 @@
 
 mod decode;
 mod encode;
+mod format;
 mod frames;
 mod icc;
 pub mod jpeg;
@@ -14,6 +15,7 @@ mod render;
 
 pub use decode::{DecodePath, Source, decode_for};
 pub use encode::encode;
+pub use format::ImageFormat;
 pub use limits::{ImageLimits, check_limits};
 pub use probe::{Probe, SUPPORTED, format_name, probe, sniff};
 pub use render::{RenderOptions, Rendered, Rendering, render_thumbnails, target_size};

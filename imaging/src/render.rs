@@ -1,11 +1,11 @@
 //! Decode once at the scale the largest size needs, resize down the chain of
 //! sizes, encode each size in each format.
 
+use crate::ImageFormat;
 use crate::decode::{DecodePath, decode_for};
 use crate::{ImageLimits, ImagingError, encode, icc};
 use fast_image_resize::{FilterType, ResizeAlg, ResizeOptions, Resizer};
 use image::DynamicImage;
-use kiln_proto::ImageFormat;
 
 /// Encoder settings and shortcuts (config section `[thumbnails]`).
 #[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]

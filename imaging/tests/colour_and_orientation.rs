@@ -3,9 +3,9 @@
 #![allow(clippy::unwrap_used)]
 
 use image::RgbImage;
+use kiln_imaging::ImageFormat;
 use kiln_imaging::jpeg::JpegPath;
 use kiln_imaging::{DecodePath, ImageLimits, RenderOptions, render_thumbnails};
-use kiln_proto::ImageFormat;
 use turbojpeg::{Compressor, Image, PixelFormat, Subsamp};
 
 fn compress(pixels: &[u8], w: usize, h: usize, format: PixelFormat, progressive: bool) -> Vec<u8> {

@@ -2,8 +2,8 @@
 #![allow(clippy::unwrap_used)]
 
 use image::{Rgba, RgbaImage};
+use kiln_imaging::ImageFormat;
 use kiln_imaging::{ImageLimits, RenderOptions, render_thumbnails};
-use kiln_proto::ImageFormat;
 
 /// The `ispe` (image spatial extents) property of an AVIF file.
 fn avif_dimensions(data: &[u8]) -> (u32, u32) {

@@ -3,9 +3,9 @@
 #![allow(clippy::unwrap_used)]
 
 use image::{DynamicImage, RgbImage};
+use kiln_imaging::ImageFormat;
 use kiln_imaging::jpeg::{self, JpegPath};
 use kiln_imaging::{DecodePath, ImageLimits, RenderOptions, render_thumbnails};
-use kiln_proto::ImageFormat;
 use turbojpeg::{Compressor, Image, PixelFormat, ScalingFactor, Subsamp};
 
 /// A photo-like test card: smooth gradients, hard edges and fine texture.

@@ -4,8 +4,8 @@
 
 use image::codecs::gif::GifEncoder;
 use image::{Frame, RgbImage, RgbaImage};
+use kiln_imaging::ImageFormat;
 use kiln_imaging::{ImageLimits, ImagingError, RenderOptions, render_thumbnails};
-use kiln_proto::ImageFormat;
 
 fn render(data: &[u8], limits: &ImageLimits) -> Result<(), ImagingError> {
     render_thumbnails(

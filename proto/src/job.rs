@@ -1,6 +1,6 @@
 //! The job message that travels through the broker, and the status event.
 
-use crate::{JobKind, JobStatus, SCHEMA_VERSION};
+use crate::{InvalidParams, Job, JobKind, JobStatus, SCHEMA_VERSION};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
@@ -20,7 +20,7 @@ pub struct JobMessage {
     pub kind: JobKind,
     /// The input file's id.
     pub file_id: String,
-    /// Kind-specific parameters (see [`ThumbnailParams`]).
+    /// Kind-specific parameters (see [`Job`]), plus `notify`.
     #[serde(default)]
     pub params: serde_json::Value,
     /// When the job was created.
@@ -38,14 +38,25 @@ pub enum DecodeError {
     /// Not JSON, or missing required fields.
     #[error("malformed job message: {0}")]
     Malformed(#[from] serde_json::Error),
-    /// The parameters do not fit the job kind.
-    #[error("invalid parameters for {kind} job: {source}")]
+    /// The parameters do not have the job kind's shape.
+    #[error("invalid {kind} parameters: {source}")]
     Params {
         /// The job's kind.
         kind: JobKind,
         /// What serde said.
         source: serde_json::Error,
     },
+    /// The parameters have the right shape but values out of range.
+    #[error("invalid {kind} parameters: {source}")]
+    Invalid {
+        /// The job's kind.
+        kind: JobKind,
+        /// Which value, and why.
+        source: InvalidParams,
+    },
+    /// A kind this build does not know.
+    #[error("unknown job kind {0:?}")]
+    UnknownKind(String),
 }
 
 impl JobMessage {
@@ -72,81 +83,10 @@ impl JobMessage {
         Ok(serde_json::from_slice(bytes)?)
     }
 
-    /// The parameters of a thumbnail job.
-    pub fn thumbnail_params(&self) -> Result<ThumbnailParams, DecodeError> {
-        serde_json::from_value(self.params.clone()).map_err(|source| DecodeError::Params {
-            kind: self.kind.clone(),
-            source,
-        })
+    /// The job's typed parameters, validated.
+    pub fn job(&self) -> Result<Job, DecodeError> {
+        Job::parse(&self.kind, &self.params)
     }
-}
-
-/// Output encodings the thumbnailer can write.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum ImageFormat {
-    /// Baseline JPEG (no alpha; composited on white).
-    Jpeg,
-    /// Lossy WebP, alpha preserved.
-    Webp,
-    /// PNG, alpha preserved.
-    Png,
-    /// AVIF (AV1), alpha preserved; smallest files, slowest to encode.
-    Avif,
-}
-
-impl ImageFormat {
-    /// All formats, in the order they are listed to clients.
-    pub const ALL: [ImageFormat; 4] = [
-        ImageFormat::Jpeg,
-        ImageFormat::Webp,
-        ImageFormat::Png,
-        ImageFormat::Avif,
-    ];
-
-    /// Wire name and file extension.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ImageFormat::Jpeg => "jpeg",
-            ImageFormat::Webp => "webp",
-            ImageFormat::Png => "png",
-            ImageFormat::Avif => "avif",
-        }
-    }
-
-    /// The MIME type of files in this format.
-    pub fn mime(self) -> &'static str {
-        match self {
-            ImageFormat::Jpeg => "image/jpeg",
-            ImageFormat::Webp => "image/webp",
-            ImageFormat::Png => "image/png",
-            ImageFormat::Avif => "image/avif",
-        }
-    }
-}
-
-impl std::str::FromStr for ImageFormat {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        match s.trim().to_ascii_lowercase().as_str() {
-            "jpeg" | "jpg" => Ok(ImageFormat::Jpeg),
-            "webp" => Ok(ImageFormat::Webp),
-            "png" => Ok(ImageFormat::Png),
-            "avif" => Ok(ImageFormat::Avif),
-            other => Err(format!(
-                "unknown format {other:?}; expected jpeg, webp, png or avif"
-            )),
-        }
-    }
-}
-
-/// Parameters of a [`JobKind::Thumbnail`] job.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ThumbnailParams {
-    /// Target lengths of the longer edge, in pixels. Never upscaled.
-    pub sizes: Vec<u32>,
-    /// Encodings to write for every size.
-    pub formats: Vec<ImageFormat>,
 }
 
 /// A job's status change, published for live status streams and notifiers.
@@ -175,6 +115,7 @@ pub struct JobEvent {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::{ImageFormat, ThumbnailParams};
     use serde_json::json;
 
     fn sample() -> JobMessage {
@@ -192,11 +133,11 @@ mod tests {
         let back = JobMessage::from_bytes(&m.to_bytes()).expect("decodes");
         assert_eq!(back, m);
         assert_eq!(
-            back.thumbnail_params().expect("params"),
-            ThumbnailParams {
+            back.job().expect("params"),
+            Job::Thumbnail(ThumbnailParams {
                 sizes: vec![256, 1024],
                 formats: vec![ImageFormat::Jpeg, ImageFormat::Webp]
-            }
+            })
         );
     }
 
@@ -239,10 +180,9 @@ mod tests {
         ));
         let mut m = sample();
         m.params = json!({"sizes": "big", "formats": ["gif"]});
-        assert!(matches!(
-            m.thumbnail_params(),
-            Err(DecodeError::Params { .. })
-        ));
+        assert!(matches!(m.job(), Err(DecodeError::Params { .. })));
+        m.params = json!({"sizes": [0], "formats": ["jpeg"]});
+        assert!(matches!(m.job(), Err(DecodeError::Invalid { .. })));
     }
 
     #[test]
@@ -250,7 +190,10 @@ mod tests {
         for k in JobKind::KNOWN {
             let role = k.role().expect("known kinds have roles");
             assert!(role.kinds().contains(&k));
+            assert_eq!(role.as_str(), k.as_str());
+            assert_eq!(JobKind::from(k.as_str().to_owned()), k);
         }
+        assert!(!JobKind::Notify.notifies_owner() && JobKind::Convert.notifies_owner());
     }
 
     #[test]

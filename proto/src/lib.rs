@@ -5,18 +5,20 @@
 //! consumer agrees on one shape. This crate does no I/O by design: adapters
 //! and services depend on it, never the other way round.
 
-mod convert;
+pub mod api;
 mod job;
+pub mod jobs;
 mod kind;
 mod names;
-mod notify;
 mod status;
 
-pub use convert::{AudioFormat, ConvertParams, MP3_BITRATES, is_audio_or_video};
-pub use job::{DecodeError, ImageFormat, JobEvent, JobMessage, ThumbnailParams};
-pub use kind::{JobKind, Role};
+pub use job::{DecodeError, JobEvent, JobMessage};
+pub use jobs::{
+    AudioFormat, ConvertParams, ImageFormat, InvalidParams, Job, JobKind, JobSpec, MAX_EDGE,
+    MP3_BITRATES, MetadataParams, NOTIFY_PARAM, NotifyBy, NotifyParams, Registered, Role,
+    ThumbnailParams, is_audio_or_video, notify_of,
+};
 pub use names::Names;
-pub use notify::{NOTIFY_PARAM, NotifyParams};
 pub use status::JobStatus;
 
 /// Version of the message schema this build writes.

@@ -1,23 +1,25 @@
 //! How a handler reports failure.
 
-use kiln_core::{BlobError, StoreError};
+use kiln_core::{BlobError, Cause, StoreError};
 
-/// A job failure, classified by whether trying again can help.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+/// A job failure, classified by whether trying again can help. Each keeps
+/// what caused it (a store, codec or mail error, or a message) as its
+/// source; the job's recorded `error` is its text.
+#[derive(Debug, thiserror::Error)]
 pub enum JobError {
     /// Transient: retried with backoff, dead-lettered after the last attempt.
     #[error("{0}")]
-    Retry(String),
+    Retry(#[source] Cause),
     /// Permanent: dead-lettered at once.
     #[error("{0}")]
-    Abort(String),
+    Abort(#[source] Cause),
 }
 
 impl From<StoreError> for JobError {
     fn from(e: StoreError) -> Self {
         match e {
-            StoreError::Unavailable(_) => JobError::Retry(e.to_string()),
-            StoreError::Corrupt(_) => JobError::Abort(e.to_string()),
+            StoreError::Unavailable(_) => JobError::Retry(e.into()),
+            StoreError::Corrupt(_) => JobError::Abort(e.into()),
         }
     }
 }
@@ -27,7 +29,7 @@ impl From<BlobError> for JobError {
         match e {
             // The input vanished: its file was deleted, nothing to retry.
             BlobError::NotFound => JobError::Abort("input file no longer exists".into()),
-            BlobError::Source(_) | BlobError::Unavailable(_) => JobError::Retry(e.to_string()),
+            BlobError::Source(_) | BlobError::Unavailable(_) => JobError::Retry(e.into()),
         }
     }
 }

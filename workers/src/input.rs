@@ -32,10 +32,13 @@ pub(crate) async fn read(
     limits: &ImageLimits,
 ) -> Result<Vec<u8>, JobError> {
     if input.bytes > limits.max_input_bytes {
-        return Err(JobError::Abort(format!(
-            "over limit: input is {} bytes; the limit is {} bytes",
-            input.bytes, limits.max_input_bytes
-        )));
+        return Err(JobError::Abort(
+            format!(
+                "over limit: input is {} bytes; the limit is {} bytes",
+                input.bytes, limits.max_input_bytes
+            )
+            .into(),
+        ));
     }
     Ok(read_all(ctx.blobs.as_ref(), input.bucket(), &input.id).await?)
 }

@@ -21,5 +21,5 @@ pub use media::{BlobReader, ConvertHandler, MediaSettings};
 pub use metadata::MetadataHandler;
 pub use notify::{Mailer, NotifyHandler, NotifySettings};
 pub use retry::RetryPolicy;
-pub use runtime::{Handler, JobContext, Outcome, Worker, WorkerConfig};
+pub use runtime::{AnyHandler, Handler, JobContext, Outcome, Worker, WorkerConfig};
 pub use thumbnail::ThumbnailHandler;

@@ -5,7 +5,7 @@ use crate::{Handler, JobContext, JobError};
 use async_trait::async_trait;
 use kiln_core::{FileRecord, JobRecord};
 use kiln_imaging::{ImageLimits, ImagingError, format_name, probe};
-use kiln_proto::Role;
+use kiln_proto::MetadataParams;
 use serde_json::{Map, Value, json};
 
 mod exif_fields;
@@ -51,11 +51,14 @@ pub fn extract(data: &[u8]) -> Result<Value, ImagingError> {
 
 #[async_trait]
 impl Handler for MetadataHandler {
-    fn role(&self) -> Role {
-        Role::Metadata
-    }
+    type Job = MetadataParams;
 
-    async fn handle(&self, ctx: &JobContext, job: &JobRecord) -> Result<Vec<FileRecord>, JobError> {
+    async fn handle(
+        &self,
+        ctx: &JobContext,
+        job: &JobRecord,
+        _: MetadataParams,
+    ) -> Result<Vec<FileRecord>, JobError> {
         let input = crate::input::record(ctx, job).await?;
         // Media is probed from a stream, never loaded whole like an image.
         if kiln_proto::is_audio_or_video(&input.content_type) {
@@ -70,8 +73,8 @@ impl Handler for MetadataHandler {
         let data = crate::input::read(ctx, &input, &self.limits).await?;
         let mut doc = tokio::task::spawn_blocking(move || extract(&data))
             .await
-            .map_err(|e| JobError::Abort(format!("worker crashed reading this input: {e}")))?
-            .map_err(|e| JobError::Abort(e.to_string()))?;
+            .map_err(|e| JobError::Abort(format!("worker crashed reading this input: {e}").into()))?
+            .map_err(|e| JobError::Abort(e.into()))?;
         if let Value::Object(m) = &mut doc {
             m.insert("content_type".into(), json!(input.content_type));
             m.insert("bytes".into(), json!(input.bytes));

@@ -6,10 +6,7 @@ use chrono::Utc;
 use kiln_core::blob::stream_of;
 use kiln_core::{Bucket, FileRecord, JobRecord, output_id};
 use kiln_imaging::{ImageLimits, ImagingError, RenderOptions, render_thumbnails};
-use kiln_proto::{Role, ThumbnailParams};
-
-/// Largest thumbnail edge a client may ask for.
-pub const MAX_EDGE: u32 = 8192;
+use kiln_proto::{ImageFormat, ThumbnailParams};
 
 /// Makes thumbnails with [`render_thumbnails`] and stores each as a file.
 #[derive(Debug, Clone, Default)]
@@ -27,43 +24,32 @@ impl ThumbnailHandler {
 
 impl From<ImagingError> for JobError {
     fn from(e: ImagingError) -> Self {
-        JobError::Abort(e.to_string())
+        JobError::Abort(e.into())
     }
-}
-
-fn params(job: &JobRecord) -> Result<ThumbnailParams, JobError> {
-    let p: ThumbnailParams = serde_json::from_value(job.params.clone())
-        .map_err(|e| JobError::Abort(format!("invalid thumbnail parameters: {e}")))?;
-    if p.sizes.is_empty() || p.formats.is_empty() {
-        return Err(JobError::Abort(
-            "thumbnail job needs at least one size and one format".into(),
-        ));
-    }
-    if let Some(bad) = p.sizes.iter().find(|s| **s == 0 || **s > MAX_EDGE) {
-        return Err(JobError::Abort(format!(
-            "thumbnail size {bad} is outside 1..={MAX_EDGE}"
-        )));
-    }
-    Ok(p)
 }
 
 #[async_trait]
 impl Handler for ThumbnailHandler {
-    fn role(&self) -> Role {
-        Role::Thumbnail
-    }
+    type Job = ThumbnailParams;
 
-    async fn handle(&self, ctx: &JobContext, job: &JobRecord) -> Result<Vec<FileRecord>, JobError> {
-        let p = params(job)?;
+    async fn handle(
+        &self,
+        ctx: &JobContext,
+        job: &JobRecord,
+        p: ThumbnailParams,
+    ) -> Result<Vec<FileRecord>, JobError> {
         let (input, data) = crate::input::load(ctx, job, &self.limits).await?;
         let (limits, options) = (self.limits, self.options);
+        let formats: Vec<_> = p.formats.iter().map(|f| engine_format(*f)).collect();
         // A decoder panic surfaces as a JoinError: this job fails for good and
         // the worker keeps serving (the runtime contains panics, too).
         let rendering = tokio::task::spawn_blocking(move || {
-            render_thumbnails(&data, &p.sizes, &p.formats, &limits, &options)
+            render_thumbnails(&data, &p.sizes, &formats, &limits, &options)
         })
         .await
-        .map_err(|e| JobError::Abort(format!("worker crashed decoding this input: {e}")))??;
+        .map_err(|e| {
+            JobError::Abort(format!("worker crashed decoding this input: {e}").into())
+        })??;
         tracing::debug!(path = ?rendering.path, "decoded");
         if let Some(why) = &rendering.dc_fallback {
             tracing::info!(%why, file = %job.file_id, "DC-only JPEG decode gave up; decoded in full instead");
@@ -99,5 +85,16 @@ impl Handler for ThumbnailHandler {
             });
         }
         Ok(outputs)
+    }
+}
+
+/// The engine's name for a format the job asked for (the engine keeps its
+/// own enum so that it depends on nothing in the workspace).
+fn engine_format(f: ImageFormat) -> kiln_imaging::ImageFormat {
+    match f {
+        ImageFormat::Jpeg => kiln_imaging::ImageFormat::Jpeg,
+        ImageFormat::Webp => kiln_imaging::ImageFormat::Webp,
+        ImageFormat::Png => kiln_imaging::ImageFormat::Png,
+        ImageFormat::Avif => kiln_imaging::ImageFormat::Avif,
     }
 }

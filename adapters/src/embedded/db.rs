@@ -4,6 +4,20 @@ use rusqlite::Connection;
 use std::path::Path;
 use std::sync::{Arc, Mutex};
 
+/// Why a database call failed, with SQLite's error as the source.
+#[derive(Debug, thiserror::Error)]
+pub(crate) enum DbError {
+    /// SQLite refused or failed the statement.
+    #[error(transparent)]
+    Sqlite(#[from] rusqlite::Error),
+    /// A call panicked while holding the connection.
+    #[error("database lock poisoned")]
+    Poisoned,
+    /// The blocking task was cancelled or panicked.
+    #[error("database task failed: {0}")]
+    Task(#[from] tokio::task::JoinError),
+}
+
 /// One SQLite connection behind a mutex; each call runs on the blocking pool.
 ///
 /// A single connection serialises writers, which SQLite does anyway, and keeps
@@ -33,28 +47,22 @@ impl Db {
     pub(crate) fn call_blocking<R>(
         &self,
         f: impl FnOnce(&mut Connection) -> rusqlite::Result<R>,
-    ) -> Result<R, String> {
-        let mut guard = self
-            .conn
-            .lock()
-            .map_err(|_| "database lock poisoned".to_string())?;
-        f(&mut guard).map_err(|e| e.to_string())
+    ) -> Result<R, DbError> {
+        let mut guard = self.conn.lock().map_err(|_| DbError::Poisoned)?;
+        Ok(f(&mut guard)?)
     }
 
     /// Runs `f` with the connection on the blocking thread pool.
-    pub(crate) async fn call<R, F>(&self, f: F) -> Result<R, String>
+    pub(crate) async fn call<R, F>(&self, f: F) -> Result<R, DbError>
     where
         R: Send + 'static,
         F: FnOnce(&mut Connection) -> rusqlite::Result<R> + Send + 'static,
     {
         let conn = self.conn.clone();
         tokio::task::spawn_blocking(move || {
-            let mut guard = conn
-                .lock()
-                .map_err(|_| "database lock poisoned".to_string())?;
-            f(&mut guard).map_err(|e| e.to_string())
+            let mut guard = conn.lock().map_err(|_| DbError::Poisoned)?;
+            Ok(f(&mut guard)?)
         })
-        .await
-        .map_err(|e| format!("database task failed: {e}"))?
+        .await?
     }
 }

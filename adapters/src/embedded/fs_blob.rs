@@ -105,7 +105,7 @@ impl BlobStore for FsBlobStore {
         .await;
         if let Err(e) = result {
             let _ = fs::remove_file(&tmp).await;
-            return Err(BlobError::Unavailable(e.to_string()));
+            return Err(BlobError::Unavailable(e.into()));
         }
         Ok(info)
     }
@@ -136,7 +136,7 @@ impl BlobStore for FsBlobStore {
         match fs::remove_file(self.path(bucket, id)?).await {
             Ok(()) => Ok(()),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
-            Err(e) => Err(BlobError::Unavailable(e.to_string())),
+            Err(e) => Err(BlobError::Unavailable(e.into())),
         }
     }
 

@@ -62,8 +62,8 @@ fn now_ms() -> i64 {
         .unwrap_or(0)
 }
 
-fn unavailable(e: String) -> BrokerError {
-    BrokerError::Unavailable(e)
+fn unavailable(e: impl Into<kiln_core::Cause>) -> BrokerError {
+    BrokerError::Unavailable(e.into())
 }
 
 impl EmbeddedBroker {

@@ -82,7 +82,7 @@ pub(super) fn history_from_row(row: &Row<'_>) -> rusqlite::Result<HistoryEntry> 
     Ok(HistoryEntry {
         id: row.get(0)?,
         user_id: row.get(1)?,
-        action: row.get(2)?,
+        action: row.get::<_, String>(2)?.into(),
         subject: row.get(3)?,
         detail: serde_json::from_str(&detail).map_err(|e| conversion(4, e.to_string()))?,
         at: parse_ts(row, 5)?,

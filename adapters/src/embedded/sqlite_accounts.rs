@@ -149,7 +149,7 @@ impl AccountStore for SqliteStore {
                 params![
                     e.id,
                     e.user_id,
-                    e.action,
+                    e.action.as_str(),
                     e.subject,
                     e.detail.to_string(),
                     ts(e.at)

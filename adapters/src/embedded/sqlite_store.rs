@@ -22,7 +22,7 @@ pub struct SqliteStore {
 impl SqliteStore {
     /// Opens or creates the database at `path`.
     pub fn open(path: &Path) -> Result<Self, StoreError> {
-        let db = Db::open(path, SCHEMA).map_err(|e| StoreError::Unavailable(e.to_string()))?;
+        let db = Db::open(path, SCHEMA).map_err(|e| StoreError::Unavailable(e.into()))?;
         let store = SqliteStore { db };
         store.migrate()?;
         Ok(store)
@@ -42,7 +42,7 @@ impl SqliteStore {
                 }
                 Ok(())
             })
-            .map_err(StoreError::Unavailable)
+            .map_err(|e| StoreError::Unavailable(e.into()))
     }
 
     pub(super) async fn call<R, F>(&self, f: F) -> Result<R, StoreError>
@@ -50,7 +50,10 @@ impl SqliteStore {
         R: Send + 'static,
         F: FnOnce(&mut rusqlite::Connection) -> rusqlite::Result<R> + Send + 'static,
     {
-        self.db.call(f).await.map_err(StoreError::Unavailable)
+        self.db
+            .call(f)
+            .await
+            .map_err(|e| StoreError::Unavailable(e.into()))
     }
 
     /// Records the end of a running attempt, if it still owns the job.
@@ -362,7 +365,7 @@ impl MetaStore for SqliteStore {
                 .optional()
             })
             .await?;
-        doc.map(|d| serde_json::from_str(&d).map_err(|e| StoreError::Corrupt(e.to_string())))
+        doc.map(|d| serde_json::from_str(&d).map_err(|e| StoreError::Corrupt(e.into())))
             .transpose()
     }
 

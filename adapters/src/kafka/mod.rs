@@ -73,8 +73,8 @@ struct Inner {
     consumers: tokio::sync::Mutex<HashMap<Role, Arc<consumer::RoleConsumer>>>,
 }
 
-pub(crate) fn unavailable(e: impl std::fmt::Display) -> BrokerError {
-    BrokerError::Unavailable(e.to_string())
+pub(crate) fn unavailable(e: impl Into<kiln_core::Cause>) -> BrokerError {
+    BrokerError::Unavailable(e.into())
 }
 
 impl KafkaBroker {

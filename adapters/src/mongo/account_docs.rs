@@ -59,7 +59,7 @@ pub(super) fn history_from_doc(d: &Document) -> Result<HistoryEntry, StoreError>
     Ok(HistoryEntry {
         id: string(d, "_id")?,
         user_id: string(d, "user_id")?,
-        action: string(d, "action")?,
+        action: string(d, "action")?.into(),
         subject: opt_string(d, "subject")?,
         detail: d
             .get("detail")
@@ -80,7 +80,7 @@ pub(super) fn sum(d: Option<&Document>, k: &str) -> Result<u64, StoreError> {
     let Some(v) = d.and_then(|d| d.get(k)) else {
         return Ok(0);
     };
-    u64::try_from(int(k, v)?).map_err(|_| StoreError::Corrupt(format!("negative `{k}`")))
+    u64::try_from(int(k, v)?).map_err(|_| StoreError::Corrupt(format!("negative `{k}`").into()))
 }
 
 /// The document of a user.
@@ -114,7 +114,7 @@ pub(super) fn history_to_doc(entry: &HistoryEntry) -> Document {
     doc! {
         "_id": &entry.id,
         "user_id": &entry.user_id,
-        "action": &entry.action,
+        "action": entry.action.as_str(),
         "subject": entry.subject.as_deref(),
         "detail": json_to_bson(&entry.detail),
         "at": date(entry.at),

@@ -211,9 +211,9 @@ impl AccountStore for MongoStore {
                 done => return done.map(|_| ()).map_err(unavailable),
             }
         }
-        Err(StoreError::Unavailable(format!(
-            "transfer counter {id} kept clashing"
-        )))
+        Err(StoreError::Unavailable(
+            format!("transfer counter {id} kept clashing").into(),
+        ))
     }
 
     async fn transfer(
@@ -269,7 +269,7 @@ impl AccountStore for MongoStore {
         let found = notifications.find_one(doc! { "_id": key }).await;
         let state = match found.map_err(unavailable)? {
             Some(d) => string(&d, "state")?,
-            None => return Err(StoreError::Corrupt(format!("claim {key} vanished"))),
+            None => return Err(StoreError::Corrupt(format!("claim {key} vanished").into())),
         };
         Ok(if state == "sent" {
             Claim::Sent

@@ -15,7 +15,7 @@ pub(crate) fn date(t: DateTime<Utc>) -> bson::DateTime {
 }
 
 fn corrupt(field: &str, what: &str) -> StoreError {
-    StoreError::Corrupt(format!("field `{field}`: {what}"))
+    StoreError::Corrupt(format!("field `{field}`: {what}").into())
 }
 
 pub(crate) fn get<'a>(d: &'a Document, k: &str) -> Result<&'a Bson, StoreError> {
@@ -130,10 +130,13 @@ pub(crate) fn bson_to_json(v: &Bson) -> Result<serde_json::Value, StoreError> {
                 .collect::<Result<_, StoreError>>()?,
         ),
         other => {
-            return Err(StoreError::Corrupt(format!(
-                "unexpected BSON {:?} in a JSON document",
-                other.element_type()
-            )));
+            return Err(StoreError::Corrupt(
+                format!(
+                    "unexpected BSON {:?} in a JSON document",
+                    other.element_type()
+                )
+                .into(),
+            ));
         }
     })
 }

@@ -25,8 +25,8 @@ use std::ops::Range;
 /// few chunks (255 KiB each by default) whatever the file's size.
 const CHUNK_BATCH: u32 = 8;
 
-fn unavailable(e: impl std::fmt::Display) -> BlobError {
-    BlobError::Unavailable(e.to_string())
+fn unavailable(e: impl Into<kiln_core::Cause>) -> BlobError {
+    BlobError::Unavailable(e.into())
 }
 
 /// Blobs in GridFS buckets of one MongoDB database.

@@ -143,9 +143,9 @@ impl MongoStore {
                 return Ok(StartOutcome::Started(job_from_doc(&next)?));
             }
         }
-        Err(StoreError::Unavailable(format!(
-            "job {job_id} keeps changing; attempt not started"
-        )))
+        Err(StoreError::Unavailable(
+            format!("job {job_id} keeps changing; attempt not started").into(),
+        ))
     }
 
     /// Records the end of attempt `attempt` if it still owns the job (the
@@ -186,9 +186,9 @@ impl MongoStore {
                 });
             }
         }
-        Err(StoreError::Unavailable(format!(
-            "job {job_id} keeps changing; attempt not recorded"
-        )))
+        Err(StoreError::Unavailable(
+            format!("job {job_id} keeps changing; attempt not recorded").into(),
+        ))
     }
 
     /// Upserts the outputs before the conditional job update (so a crash in

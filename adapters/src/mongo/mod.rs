@@ -35,9 +35,9 @@ pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(3);
 /// not set: short timeouts (an outage surfaces as an error within seconds
 /// instead of a hang) and the application name `kiln`.
 pub async fn client_options(uri: &str) -> Result<ClientOptions, StoreError> {
-    let mut options = ClientOptions::parse(uri)
-        .await
-        .map_err(|e| StoreError::Unavailable(format!("bad MongoDB connection string: {e}")))?;
+    let mut options = ClientOptions::parse(uri).await.map_err(|e| {
+        StoreError::Unavailable(format!("bad MongoDB connection string: {e}").into())
+    })?;
     options
         .server_selection_timeout
         .get_or_insert(DEFAULT_SERVER_SELECTION_TIMEOUT);
@@ -67,7 +67,7 @@ pub async fn connect(
         blobs
             .create_indexes()
             .await
-            .map_err(|e| StoreError::Unavailable(e.to_string()))?;
+            .map_err(|e| StoreError::Unavailable(e.into()))?;
     } else {
         // Still fail fast when the server is away, as index creation would.
         store.ping().await?;

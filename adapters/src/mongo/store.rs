@@ -20,7 +20,7 @@ use mongodb::options::IndexOptions;
 use mongodb::{Collection, Database, IndexModel};
 
 pub(crate) fn unavailable(e: mongodb::error::Error) -> StoreError {
-    StoreError::Unavailable(e.to_string())
+    StoreError::Unavailable(e.into())
 }
 
 /// Files, jobs and extracted metadata in one MongoDB database.

@@ -74,8 +74,8 @@ struct Inner {
     state: Mutex<LinkState>,
 }
 
-pub(crate) fn unavailable(e: impl std::fmt::Display) -> BrokerError {
-    BrokerError::Unavailable(e.to_string())
+pub(crate) fn unavailable(e: impl Into<kiln_core::Cause>) -> BrokerError {
+    BrokerError::Unavailable(e.into())
 }
 
 impl RabbitBroker {

@@ -78,8 +78,8 @@ impl std::fmt::Debug for RedisEventBus {
     }
 }
 
-fn unavailable(e: String) -> EventError {
-    EventError::Unavailable(e)
+fn unavailable(e: impl Into<kiln_core::Cause>) -> EventError {
+    EventError::Unavailable(e.into())
 }
 
 impl RedisEventBus {
@@ -123,7 +123,7 @@ impl RedisEventBus {
 impl EventBus for RedisEventBus {
     async fn publish(&self, event: &JobEvent) -> Result<(), EventError> {
         let payload = serde_json::to_string(event)
-            .map_err(|e| EventError::Unavailable(format!("cannot encode event: {e}")))?;
+            .map_err(|e| EventError::Unavailable(format!("cannot encode event: {e}").into()))?;
         let mut conn = self.inner.conn.clone();
         let mut cmd = ::redis::cmd("PUBLISH");
         cmd.arg(&self.inner.channel).arg(payload);
@@ -143,10 +143,13 @@ impl EventBus for RedisEventBus {
             Ok(Err(_)) => Err(EventError::Unavailable(
                 "the Redis subscription task has stopped".into(),
             )),
-            Err(_) => Err(EventError::Unavailable(format!(
-                "not subscribed to Redis channel {} (reconnecting)",
-                self.inner.channel
-            ))),
+            Err(_) => Err(EventError::Unavailable(
+                format!(
+                    "not subscribed to Redis channel {} (reconnecting)",
+                    self.inner.channel
+                )
+                .into(),
+            )),
         }
     }
 

@@ -76,7 +76,9 @@ impl RedisRateLimiter {
     /// or `rediss://` for TLS), keeping buckets under `{prefix}:rl:`.
     /// Fails if Redis cannot be reached within a few seconds.
     pub async fn connect(url: &str, prefix: &str) -> Result<Self, RateLimitError> {
-        let (_, conn) = connect(url).await.map_err(RateLimitError::Unavailable)?;
+        let (_, conn) = connect(url)
+            .await
+            .map_err(|e| RateLimitError::Unavailable(e.into()))?;
         Ok(RedisRateLimiter {
             conn,
             prefix: prefix.to_owned(),
@@ -102,7 +104,7 @@ impl RateLimiter for RedisRateLimiter {
         let (allowed, wait_ms): (i64, i64) =
             bounded("rate limit script", invocation.invoke_async(&mut conn))
                 .await
-                .map_err(RateLimitError::Unavailable)?;
+                .map_err(|e| RateLimitError::Unavailable(e.into()))?;
         Ok(if allowed == 1 {
             Decision::Allowed
         } else {

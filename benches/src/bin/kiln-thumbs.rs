@@ -32,7 +32,7 @@ struct Args {
     embedded_preview: bool,
     /// Output format: jpeg (default), webp, png or avif.
     #[arg(long, default_value = "jpeg")]
-    format: kiln_proto::ImageFormat,
+    format: kiln_imaging::ImageFormat,
     /// Where `<stem>.jpg` files are written (created if missing).
     out_dir: PathBuf,
     /// Images to thumbnail.
@@ -59,7 +59,7 @@ fn main() -> Result<ExitCode> {
         format: args.format,
     };
     let ext = match args.format {
-        kiln_proto::ImageFormat::Jpeg => "jpg",
+        kiln_imaging::ImageFormat::Jpeg => "jpg",
         other => other.as_str(),
     };
     let start = Instant::now();

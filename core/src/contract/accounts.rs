@@ -39,7 +39,7 @@ fn entry(user_id: &str, n: u32) -> HistoryEntry {
     HistoryEntry {
         id: crate::new_id(),
         user_id: user_id.to_owned(),
-        action: "upload".into(),
+        action: crate::HistoryAction::Upload,
         subject: n.is_multiple_of(2).then(crate::new_id),
         detail: serde_json::json!({ "n": n, "name": "a.jpg", "ratio": 1.5 }),
         at: now(),

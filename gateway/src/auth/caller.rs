@@ -8,6 +8,7 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::Response;
 use kiln_core::User;
+use kiln_proto::api::ErrorCode;
 use std::sync::Arc;
 
 /// The caller of a request.
@@ -55,7 +56,7 @@ impl Caller {
 pub fn auth_disabled() -> ApiError {
     ApiError::new(
         StatusCode::BAD_REQUEST,
-        "auth_disabled",
+        ErrorCode::AuthDisabled,
         "accounts are off in this installation (KILN_AUTH=off)",
     )
 }
@@ -65,7 +66,7 @@ pub fn auth_disabled() -> ApiError {
 pub fn unauthorized() -> ApiError {
     let mut e = ApiError::new(
         StatusCode::UNAUTHORIZED,
-        "unauthorized",
+        ErrorCode::Unauthorized,
         "sign in: send Authorization: Bearer with an access token or an API key",
     );
     e.headers.push((

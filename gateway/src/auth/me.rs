@@ -5,24 +5,24 @@ use crate::{ApiError, AppState};
 use axum::Json;
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{Extension, State};
-use serde::Deserialize;
-use serde_json::{Value, json};
+use kiln_proto::api::{Me, Preferences, QuotaOverrides};
 
-/// Preferences a user may change.
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Preferences {
-    /// Email me when any of my jobs ends (as `notify=email` on every upload).
-    notify_email: Option<bool>,
-}
-
-fn view(u: &kiln_core::User) -> Value {
-    json!({"id": u.id, "email": u.email, "name": u.name, "created_at": u.created_at,
-           "notify_email": u.notify_email, "quota": u.quota})
+fn view(u: &kiln_core::User) -> Me {
+    Me {
+        id: u.id.clone(),
+        email: u.email.clone(),
+        name: u.name.clone(),
+        created_at: u.created_at,
+        notify_email: u.notify_email,
+        quota: QuotaOverrides {
+            storage_bytes: u.quota.storage_bytes,
+            monthly_transfer_bytes: u.quota.monthly_transfer_bytes,
+        },
+    }
 }
 
 /// The caller's account.
-pub async fn get(Extension(caller): Extension<Caller>) -> Result<Json<Value>, ApiError> {
+pub async fn get(Extension(caller): Extension<Caller>) -> Result<Json<Me>, ApiError> {
     Ok(Json(view(caller.signed_in()?)))
 }
 
@@ -31,7 +31,7 @@ pub async fn update(
     State(s): State<AppState>,
     Extension(caller): Extension<Caller>,
     body: Result<Json<Preferences>, JsonRejection>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<Me>, ApiError> {
     let user = caller.signed_in()?;
     let Json(p) = body.map_err(|e| ApiError::invalid(format!("body: {}", e.body_text())))?;
     if let Some(on) = p.notify_email {

@@ -11,16 +11,11 @@ use axum::{Json, body::Bytes};
 use base64::Engine;
 use chrono::Utc;
 use kiln_core::{AccountError, ApiKey, HistoryEntry, QuotaOverride, User, new_id};
-use serde::Deserialize;
-use serde_json::{Value, json};
-
-/// Body of a sign-up.
-#[derive(Debug, Deserialize)]
-pub struct SignUp {
-    email: String,
-    password: String,
-    name: String,
-}
+use kiln_proto::api::{
+    AccessToken, Account, ApiKeyInfo, ApiKeyList, CreatedApiKey, Credentials, ErrorCode, NewApiKey,
+    SignUp, TokenType,
+};
+use serde_json::json;
 
 fn body<T>(parsed: Result<Json<T>, JsonRejection>) -> Result<T, ApiError> {
     parsed
@@ -52,7 +47,7 @@ fn normalise_email(raw: &str) -> Result<String, ApiError> {
 pub async fn signup(
     State(s): State<AppState>,
     parsed: Result<Json<SignUp>, JsonRejection>,
-) -> Result<(StatusCode, Json<Value>), ApiError> {
+) -> Result<(StatusCode, Json<Account>), ApiError> {
     if !s.config.auth.enabled {
         return Err(disabled());
     }
@@ -86,7 +81,7 @@ pub async fn signup(
         Err(AccountError::EmailTaken) => {
             return Err(ApiError::new(
                 StatusCode::CONFLICT,
-                "email_taken",
+                ErrorCode::EmailTaken,
                 "email: an account with this address exists",
             ));
         }
@@ -94,17 +89,13 @@ pub async fn signup(
     }
     Ok((
         StatusCode::CREATED,
-        Json(
-            json!({"id": user.id, "email": user.email, "name": user.name, "created_at": user.created_at}),
-        ),
+        Json(Account {
+            id: user.id,
+            email: user.email,
+            name: user.name,
+            created_at: user.created_at,
+        }),
     ))
-}
-
-/// Credentials of a sign-in.
-#[derive(Debug, Deserialize)]
-struct Credentials {
-    email: String,
-    password: String,
 }
 
 fn basic(headers: &HeaderMap) -> Option<Credentials> {
@@ -129,7 +120,7 @@ pub async fn login(
     State(s): State<AppState>,
     headers: HeaderMap,
     raw: Bytes,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<AccessToken>, ApiError> {
     if !s.config.auth.enabled {
         return Err(disabled());
     }
@@ -154,30 +145,25 @@ pub async fn login(
         .add_history(&HistoryEntry {
             id: new_id(),
             user_id: user.id.clone(),
-            action: "sign_in".into(),
+            action: kiln_core::HistoryAction::SignIn,
             subject: None,
             detail: json!({"method": if headers.contains_key(header::AUTHORIZATION) { "basic" } else { "password" }}),
             at: Utc::now(),
         })
         .await?;
-    Ok(Json(
-        json!({"access_token": token, "token_type": "Bearer", "expires_at": expires_at}),
-    ))
-}
-
-/// Body of a new API key.
-#[derive(Debug, Default, Deserialize)]
-pub struct NewKey {
-    #[serde(default)]
-    name: String,
+    Ok(Json(AccessToken {
+        access_token: token,
+        token_type: TokenType::Bearer,
+        expires_at,
+    }))
 }
 
 /// Makes an API key; the key is in this answer only.
 pub async fn create_key(
     State(s): State<AppState>,
     Extension(caller): Extension<Caller>,
-    parsed: Option<Json<NewKey>>,
-) -> Result<(StatusCode, Json<Value>), ApiError> {
+    parsed: Option<Json<NewApiKey>>,
+) -> Result<(StatusCode, Json<CreatedApiKey>), ApiError> {
     let user = caller.signed_in()?;
     let name = parsed
         .map(|Json(k)| k.name)
@@ -201,16 +187,20 @@ pub async fn create_key(
     crate::history::record(
         &s,
         &user.id,
-        "api_key_created",
+        kiln_core::HistoryAction::ApiKeyCreated,
         Some(&record.id),
         json!({"prefix": record.prefix}),
     )
     .await;
     Ok((
         StatusCode::CREATED,
-        Json(
-            json!({"id": record.id, "name": record.name, "prefix": record.prefix, "key": key, "created_at": record.created_at}),
-        ),
+        Json(CreatedApiKey {
+            id: record.id,
+            name: record.name,
+            prefix: record.prefix,
+            key,
+            created_at: record.created_at,
+        }),
     ))
 }
 
@@ -218,16 +208,22 @@ pub async fn create_key(
 pub async fn list_keys(
     State(s): State<AppState>,
     Extension(caller): Extension<Caller>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<ApiKeyList>, ApiError> {
     let user = caller.signed_in()?;
-    let keys: Vec<Value> = s
+    let keys = s
         .accounts
         .api_keys(&user.id)
         .await?
         .into_iter()
-        .map(|k| json!({"id": k.id, "name": k.name, "prefix": k.prefix, "created_at": k.created_at, "revoked_at": k.revoked_at}))
+        .map(|k| ApiKeyInfo {
+            id: k.id,
+            name: k.name,
+            prefix: k.prefix,
+            created_at: k.created_at,
+            revoked_at: k.revoked_at,
+        })
         .collect();
-    Ok(Json(json!({"keys": keys})))
+    Ok(Json(ApiKeyList { keys }))
 }
 
 /// Revokes one of the caller's keys: `204`, or `404` for any other id.
@@ -240,6 +236,13 @@ pub async fn revoke_key(
     if !s.accounts.revoke_api_key(&user.id, &id).await? {
         return Err(ApiError::not_found("API key"));
     }
-    crate::history::record(&s, &user.id, "api_key_revoked", Some(&id), json!({})).await;
+    crate::history::record(
+        &s,
+        &user.id,
+        kiln_core::HistoryAction::ApiKeyRevoked,
+        Some(&id),
+        json!({}),
+    )
+    .await;
     Ok(StatusCode::NO_CONTENT)
 }

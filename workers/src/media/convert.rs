@@ -12,7 +12,7 @@ use chrono::Utc;
 use futures::StreamExt;
 use kiln_core::{Bucket, FileRecord, JobRecord, output_id};
 use kiln_media::{MediaError, Mp3Options, convert_to_mp3};
-use kiln_proto::{ConvertParams, Role};
+use kiln_proto::ConvertParams;
 use std::io::{Seek, SeekFrom};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -34,9 +34,9 @@ impl ConvertHandler {
 impl From<MediaError> for JobError {
     fn from(e: MediaError) -> Self {
         if e.is_permanent() {
-            JobError::Abort(e.to_string())
+            JobError::Abort(e.into())
         } else {
-            JobError::Retry(e.to_string())
+            JobError::Retry(e.into())
         }
     }
 }
@@ -51,24 +51,20 @@ impl Drop for CancelOnDrop {
     }
 }
 
-fn options(job: &JobRecord) -> Result<Mp3Options, JobError> {
-    let p: ConvertParams = serde_json::from_value(job.params.clone())
-        .map_err(|e| JobError::Abort(format!("invalid convert parameters: {e}")))?;
-    p.validate().map_err(JobError::Abort)?;
-    Ok(Mp3Options {
-        bitrate_kbps: p.bitrate_kbps,
-        vbr_quality: p.quality,
-    })
-}
-
 #[async_trait]
 impl Handler for ConvertHandler {
-    fn role(&self) -> Role {
-        Role::Convert
-    }
+    type Job = ConvertParams;
 
-    async fn handle(&self, ctx: &JobContext, job: &JobRecord) -> Result<Vec<FileRecord>, JobError> {
-        let opts = options(job)?;
+    async fn handle(
+        &self,
+        ctx: &JobContext,
+        job: &JobRecord,
+        p: ConvertParams,
+    ) -> Result<Vec<FileRecord>, JobError> {
+        let opts = Mp3Options {
+            bitrate_kbps: p.bitrate_kbps,
+            vbr_quality: p.quality,
+        };
         let input = ctx
             .store
             .get_file(&job.file_id)
@@ -76,16 +72,19 @@ impl Handler for ConvertHandler {
             .ok_or_else(|| JobError::Abort("input file no longer exists".into()))?;
         let max = self.settings.max_input_bytes;
         if input.bytes > max {
-            return Err(JobError::Abort(format!(
-                "over limit: input is {} bytes; the limit is {max} bytes",
-                input.bytes
-            )));
+            return Err(JobError::Abort(
+                format!(
+                    "over limit: input is {} bytes; the limit is {max} bytes",
+                    input.bytes
+                )
+                .into(),
+            ));
         }
         let scratch = match &self.settings.scratch_dir {
             Some(dir) => tempfile::tempfile_in(dir),
             None => tempfile::tempfile(),
         }
-        .map_err(|e| JobError::Retry(format!("no scratch space for the output: {e}")))?;
+        .map_err(|e| JobError::Retry(format!("no scratch space for the output: {e}").into()))?;
 
         let (reader, hint) = open_input(ctx, &input);
         let limits = self.settings.limits.clone();
@@ -101,16 +100,19 @@ impl Handler for ConvertHandler {
         let (mut out, report) = match tokio::time::timeout(limit, task).await {
             Ok(Ok((out, report))) => (out, report?),
             Ok(Err(join)) => {
-                return Err(JobError::Abort(format!(
-                    "worker crashed converting this input: {join}"
-                )));
+                return Err(JobError::Abort(
+                    format!("worker crashed converting this input: {join}").into(),
+                ));
             }
             Err(_) => {
                 cancel.store(true, Ordering::Relaxed);
-                return Err(JobError::Abort(format!(
-                    "conversion took longer than the limit of {} s",
-                    limit.as_secs()
-                )));
+                return Err(JobError::Abort(
+                    format!(
+                        "conversion took longer than the limit of {} s",
+                        limit.as_secs()
+                    )
+                    .into(),
+                ));
             }
         };
         tracing::info!(
@@ -123,7 +125,7 @@ impl Handler for ConvertHandler {
         );
 
         out.seek(SeekFrom::Start(0))
-            .map_err(|e| JobError::Retry(format!("reading back the output: {e}")))?;
+            .map_err(|e| JobError::Retry(format!("reading back the output: {e}").into()))?;
         let body =
             tokio_util::io::ReaderStream::with_capacity(tokio::fs::File::from_std(out), 256 * 1024)
                 .boxed();

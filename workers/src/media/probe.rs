@@ -16,7 +16,7 @@ pub(crate) async fn media_metadata(
     let (reader, hint) = open_input(ctx, input);
     let info = tokio::task::spawn_blocking(move || kiln_media::probe(Box::new(reader), &hint))
         .await
-        .map_err(|e| JobError::Abort(format!("worker crashed reading this input: {e}")))??;
+        .map_err(|e| JobError::Abort(format!("worker crashed reading this input: {e}").into()))??;
     serde_json::to_value(&info)
-        .map_err(|e| JobError::Abort(format!("could not record the metadata: {e}")))
+        .map_err(|e| JobError::Abort(format!("could not record the metadata: {e}").into()))
 }

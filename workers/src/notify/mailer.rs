@@ -97,13 +97,13 @@ impl Mailer {
         };
         match t.send(message).await {
             Ok(_) => Ok(()),
-            Err(e) if e.is_permanent() => Err(JobError::Abort(format!(
-                "the mail server refused the message: {e}"
-            ))),
+            Err(e) if e.is_permanent() => Err(JobError::Abort(
+                format!("the mail server refused the message: {e}").into(),
+            )),
             // 4xx, a dropped connection, a timeout: another try may pass.
-            Err(e) => Err(JobError::Retry(format!(
-                "could not hand the message to the mail server: {e}"
-            ))),
+            Err(e) => Err(JobError::Retry(
+                format!("could not hand the message to the mail server: {e}").into(),
+            )),
         }
     }
 }

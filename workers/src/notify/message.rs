@@ -3,7 +3,7 @@
 
 use crate::JobError;
 use kiln_core::{FileRecord, JobRecord, User};
-use kiln_proto::{JobKind, JobStatus};
+use kiln_proto::JobStatus;
 use lettre::Message;
 use lettre::message::header::ContentType;
 use lettre::message::{Mailbox, MultiPart, SinglePart};
@@ -19,15 +19,6 @@ pub(crate) struct Email<'a> {
     /// The dedupe key, also the Message-ID, so a mail client folds any
     /// duplicate that slipped through.
     pub key: &'a str,
-}
-
-fn what(kind: &JobKind) -> &'static str {
-    match kind {
-        JobKind::Thumbnail => "thumbnails",
-        JobKind::Metadata => "metadata",
-        JobKind::Convert => "conversion",
-        JobKind::Notify | JobKind::Unknown(_) => "job",
-    }
 }
 
 fn escape(s: &str) -> String {
@@ -54,7 +45,7 @@ impl Email<'_> {
             .file
             .and_then(|f| f.filename.clone())
             .unwrap_or_else(|| self.job.file_id.clone());
-        let what = what(&self.job.kind);
+        let what = self.job.kind.noun();
         let ok = self.status == JobStatus::Succeeded;
         let subject = if ok {
             format!("Kiln: the {what} of {name} is ready")
@@ -94,10 +85,13 @@ impl Email<'_> {
         let to = Mailbox::new(
             Some(self.user.name.clone()),
             self.user.email.parse().map_err(|e| {
-                JobError::Abort(format!(
-                    "the account's address {:?} cannot receive mail: {e}",
-                    self.user.email
-                ))
+                JobError::Abort(
+                    format!(
+                        "the account's address {:?} cannot receive mail: {e}",
+                        self.user.email
+                    )
+                    .into(),
+                )
             })?,
         );
         Message::builder()
@@ -118,6 +112,6 @@ impl Email<'_> {
                             .body(html),
                     ),
             )
-            .map_err(|e| JobError::Abort(format!("could not build the email: {e}")))
+            .map_err(|e| JobError::Abort(format!("could not build the email: {e}").into()))
     }
 }

@@ -14,7 +14,7 @@ pub use mailer::{Mailer, NotifySettings};
 use crate::{Handler, JobContext, JobError};
 use async_trait::async_trait;
 use kiln_core::{Claim, FileRecord, JobRecord};
-use kiln_proto::{NotifyParams, Role};
+use kiln_proto::NotifyParams;
 
 /// Sends job-ended emails through [`Mailer`].
 pub struct NotifyHandler {
@@ -30,13 +30,14 @@ impl NotifyHandler {
 
 #[async_trait]
 impl Handler for NotifyHandler {
-    fn role(&self) -> Role {
-        Role::Notify
-    }
+    type Job = NotifyParams;
 
-    async fn handle(&self, ctx: &JobContext, job: &JobRecord) -> Result<Vec<FileRecord>, JobError> {
-        let p: NotifyParams = serde_json::from_value(job.params.clone())
-            .map_err(|e| JobError::Abort(format!("invalid notify parameters: {e}")))?;
+    async fn handle(
+        &self,
+        ctx: &JobContext,
+        _: &JobRecord,
+        p: NotifyParams,
+    ) -> Result<Vec<FileRecord>, JobError> {
         let key = p.key();
         if ctx.accounts.claim_notification(&key).await? == Claim::Sent {
             tracing::info!(%key, "already sent; nothing to do");

@@ -5,7 +5,8 @@ use super::{Outcome, Worker};
 use kiln_core::{BrokerError, Subscription};
 use std::sync::Arc;
 use std::time::Duration;
-use tokio::sync::{Semaphore, watch};
+use tokio::sync::Semaphore;
+use tokio_util::sync::CancellationToken;
 use tracing::{info, warn};
 
 impl Worker {
@@ -22,10 +23,10 @@ impl Worker {
         }
     }
 
-    /// Consumes until `shutdown` turns true, then stops taking jobs and waits
+    /// Consumes until `shutdown` is cancelled, then stops taking jobs and waits
     /// up to the grace period for the ones in flight. Unfinished ones are left
     /// unsettled, so the broker delivers them again.
-    pub async fn run(self: Arc<Self>, mut shutdown: watch::Receiver<bool>) {
+    pub async fn run(self: Arc<Self>, shutdown: CancellationToken) {
         let role = self.role();
         let concurrency = self.config.concurrency.max(1);
         let slots = Arc::new(Semaphore::new(concurrency));
@@ -39,7 +40,7 @@ impl Worker {
                 None => {
                     let subscribed = tokio::select! {
                         s = self.broker.subscribe(role, concurrency) => s,
-                        _ = shutdown.changed() => break,
+                        _ = shutdown.cancelled() => break,
                     };
                     match subscribed {
                         Ok(s) => {
@@ -50,7 +51,7 @@ impl Worker {
                             warn!(%role, error = %e, ?backoff, "subscribe failed; retrying");
                             tokio::select! {
                                 _ = tokio::time::sleep(backoff) => {}
-                                _ = shutdown.changed() => break,
+                                _ = shutdown.cancelled() => break,
                             }
                             backoff = (backoff * 2).min(Duration::from_secs(5));
                             continue;
@@ -61,11 +62,11 @@ impl Worker {
             loop {
                 let permit = tokio::select! {
                     p = slots.clone().acquire_owned() => p.expect("semaphore is never closed"),
-                    _ = shutdown.changed() => break 'outer,
+                    _ = shutdown.cancelled() => break 'outer,
                 };
                 let delivery = tokio::select! {
                     d = sub.next() => d,
-                    _ = shutdown.changed() => break 'outer,
+                    _ = shutdown.cancelled() => break 'outer,
                 };
                 match delivery {
                     Ok(d) => {
@@ -81,7 +82,7 @@ impl Worker {
                         current = None;
                         tokio::select! {
                             _ = tokio::time::sleep(backoff) => {}
-                            _ = shutdown.changed() => break 'outer,
+                            _ = shutdown.cancelled() => break 'outer,
                         }
                         backoff = (backoff * 2).min(Duration::from_secs(5));
                         continue 'outer;

@@ -5,8 +5,8 @@
 
 use super::Worker;
 use chrono::Utc;
-use kiln_core::{HistoryEntry, JobRecord, StoreError, new_id};
-use kiln_proto::{JobKind, JobStatus, NOTIFY_PARAM, NotifyParams};
+use kiln_core::{HistoryAction, HistoryEntry, JobRecord, StoreError, new_id};
+use kiln_proto::{JobKind, JobStatus, NotifyBy, NotifyParams};
 use serde_json::json;
 use tracing::warn;
 
@@ -21,8 +21,7 @@ fn notify_job_id(job_id: &str, status: JobStatus) -> String {
 }
 
 fn wants_email(job: &JobRecord) -> bool {
-    job.kind != JobKind::Notify
-        && job.params.get(NOTIFY_PARAM).and_then(|v| v.as_str()) == Some("email")
+    job.kind.notifies_owner() && job.notify() == Some(NotifyBy::Email)
 }
 
 impl Worker {
@@ -40,9 +39,11 @@ impl Worker {
                 id: new_id(),
                 user_id: owner.clone(),
                 action: match (&job.kind, status) {
-                    (JobKind::Notify, JobStatus::Succeeded) => "email_sent".into(),
-                    (JobKind::Notify, _) => "email_failed".into(),
-                    _ => format!("job_{}", status.as_str()),
+                    (JobKind::Notify, JobStatus::Succeeded) => HistoryAction::EmailSent,
+                    (JobKind::Notify, _) => HistoryAction::EmailFailed,
+                    (_, JobStatus::Succeeded) => HistoryAction::JobSucceeded,
+                    (_, JobStatus::Dead) => HistoryAction::JobDead,
+                    (_, other) => HistoryAction::from(format!("job_{}", other.as_str())),
                 },
                 subject: Some(job.id.clone()),
                 detail: json!({"kind": job.kind.as_str(), "file_id": job.file_id, "error": error}),
@@ -69,12 +70,7 @@ impl Worker {
             job_id: job.id.clone(),
             status,
         };
-        let mut notify = JobRecord::queued(
-            job.owner.clone(),
-            JobKind::Notify,
-            &job.file_id,
-            json!(params),
-        );
+        let mut notify = JobRecord::new(job.owner.clone(), &params.into(), &job.file_id, None);
         notify.id = notify_job_id(&job.id, status);
         if !self.ctx.store.insert_job(&notify).await? {
             return Ok(());

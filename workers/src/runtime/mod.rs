@@ -9,7 +9,7 @@ use kiln_core::{
     AccountStore, BlobStore, Broker, BrokerError, Completion, Delivery, EventBus, FileRecord,
     JobRecord, MetaStore, StartOutcome,
 };
-use kiln_proto::{JobEvent, JobMessage, JobStatus, Role};
+use kiln_proto::{JobEvent, JobMessage, JobSpec, JobStatus, Registered, Role};
 use std::sync::Arc;
 use std::time::Duration;
 use tracing::{Instrument, error, info, warn};
@@ -27,15 +27,52 @@ pub struct JobContext {
     pub accounts: Arc<dyn AccountStore>,
 }
 
-/// One kind of work.
+/// One kind of work: the handler of the job spec [`Handler::Job`], whose
+/// registration gives the queue it consumes and its default time limit.
 #[async_trait]
 pub trait Handler: Send + Sync + 'static {
+    /// The job kind handled.
+    type Job: Registered;
+
+    /// Does the job, given its parameters (already parsed and validated: a
+    /// job whose parameters do not fit is dead-lettered before this runs).
+    /// Outputs must already be in the blob store, under ids from
+    /// [`kiln_core::output_id`] so that a repeated attempt overwrites them.
+    async fn handle(
+        &self,
+        ctx: &JobContext,
+        job: &JobRecord,
+        params: Self::Job,
+    ) -> Result<Vec<FileRecord>, JobError>;
+}
+
+/// A [`Handler`] with its job type erased, as a [`Worker`] holds it. Every
+/// handler is one; there is nothing to implement.
+#[async_trait]
+pub trait AnyHandler: Send + Sync + 'static {
     /// The role whose queue this handler consumes.
     fn role(&self) -> Role;
+    /// The job kind's default time limit for one attempt.
+    fn time_limit(&self) -> Duration;
+    /// Parses the job's parameters and runs the handler.
+    async fn run(&self, ctx: &JobContext, job: &JobRecord) -> Result<Vec<FileRecord>, JobError>;
+}
 
-    /// Does the job. Outputs must already be in the blob store, under ids from
-    /// [`kiln_core::output_id`] so that a repeated attempt overwrites them.
-    async fn handle(&self, ctx: &JobContext, job: &JobRecord) -> Result<Vec<FileRecord>, JobError>;
+#[async_trait]
+impl<H: Handler> AnyHandler for H {
+    fn role(&self) -> Role {
+        <H::Job as Registered>::ROLE
+    }
+
+    fn time_limit(&self) -> Duration {
+        <H::Job as JobSpec>::TIME_LIMIT
+    }
+
+    async fn run(&self, ctx: &JobContext, job: &JobRecord) -> Result<Vec<FileRecord>, JobError> {
+        let params = kiln_proto::jobs::parse::<H::Job>(&job.params)
+            .map_err(|e| JobError::Abort(e.into()))?;
+        self.handle(ctx, job, params).await
+    }
 }
 
 /// Runtime settings of one worker.
@@ -45,8 +82,9 @@ pub struct WorkerConfig {
     pub concurrency: usize,
     /// Attempts and backoff.
     pub retry: RetryPolicy,
-    /// An attempt running longer than this fails retryably.
-    pub job_timeout: Duration,
+    /// An attempt running longer than this fails retryably; `None` for the
+    /// job kind's own limit ([`JobSpec::TIME_LIMIT`]).
+    pub job_timeout: Option<Duration>,
     /// On shutdown, how long in-flight jobs may take before being abandoned
     /// (they are then redelivered).
     pub shutdown_grace: Duration,
@@ -57,7 +95,7 @@ impl Default for WorkerConfig {
         WorkerConfig {
             concurrency: 2,
             retry: RetryPolicy::default(),
-            job_timeout: Duration::from_secs(300),
+            job_timeout: None,
             shutdown_grace: Duration::from_secs(30),
         }
     }
@@ -94,7 +132,7 @@ pub enum Outcome {
 
 /// A worker for one role.
 pub struct Worker {
-    handler: Arc<dyn Handler>,
+    handler: Arc<dyn AnyHandler>,
     ctx: JobContext,
     broker: Arc<dyn Broker>,
     config: WorkerConfig,
@@ -103,7 +141,7 @@ pub struct Worker {
 impl Worker {
     /// Builds a worker; nothing runs until [`Worker::run`] or [`Worker::process_one`].
     pub fn new(
-        handler: Arc<dyn Handler>,
+        handler: Arc<dyn AnyHandler>,
         ctx: JobContext,
         broker: Arc<dyn Broker>,
         config: WorkerConfig,
@@ -118,7 +156,7 @@ impl Worker {
 
     /// A worker on the same backends and settings running `handler`
     /// instead: for tests and tools that need a different kind of work.
-    pub fn with_handler(&self, handler: Arc<dyn Handler>) -> Arc<Self> {
+    pub fn with_handler(&self, handler: Arc<dyn AnyHandler>) -> Arc<Self> {
         Worker::new(
             handler,
             self.ctx.clone(),
@@ -130,6 +168,14 @@ impl Worker {
     /// The role served.
     pub fn role(&self) -> Role {
         self.handler.role()
+    }
+
+    /// How long one attempt may run: the configured limit, else the job
+    /// kind's own.
+    pub fn time_limit(&self) -> Duration {
+        self.config
+            .job_timeout
+            .unwrap_or_else(|| self.handler.time_limit())
     }
 
     /// Handles one delivery from start to settlement. Never panics.
@@ -194,20 +240,26 @@ impl Worker {
         let result = if known && self.role().kinds().contains(&job.kind) {
             self.run_handler(&job).await
         } else {
-            Err(JobError::Abort(format!(
-                "unknown job kind {:?} for the {} worker",
-                job.kind.as_str(),
-                self.role()
-            )))
+            Err(JobError::Abort(
+                format!(
+                    "unknown job kind {:?} for the {} worker",
+                    job.kind.as_str(),
+                    self.role()
+                )
+                .into(),
+            ))
         };
         match result {
             Ok(outputs) => self.record_success(delivery, &job, outputs).await,
-            Err(JobError::Abort(reason)) => self.record_dead(delivery, &job, reason).await,
+            Err(JobError::Abort(reason)) => {
+                self.record_dead(delivery, &job, reason.to_string()).await
+            }
             Err(JobError::Retry(reason)) if self.config.retry.exhausted(job.attempts) => {
                 let reason = format!("gave up after {} attempts: {reason}", job.attempts);
                 self.record_dead(delivery, &job, reason).await
             }
             Err(JobError::Retry(reason)) => {
+                let reason = reason.to_string();
                 let delay = self.config.retry.delay(job.attempts, jitter_seed(&job.id));
                 if let Err(e) = self
                     .ctx
@@ -232,24 +284,24 @@ impl Worker {
     /// hostile file) fails this job instead of the worker.
     async fn run_handler(&self, job: &JobRecord) -> Result<Vec<FileRecord>, JobError> {
         let (handler, ctx, owned) = (self.handler.clone(), self.ctx.clone(), job.clone());
-        let task = tokio::spawn(async move { handler.handle(&ctx, &owned).await });
+        let task = tokio::spawn(async move { handler.run(&ctx, &owned).await });
         let abort = task.abort_handle();
-        match tokio::time::timeout(self.config.job_timeout, task).await {
+        let limit = self.time_limit();
+        match tokio::time::timeout(limit, task).await {
             Ok(Ok(result)) => result,
             Ok(Err(join)) if join.is_panic() => {
                 let why = panic_message(join.into_panic());
                 error!(%why, "handler panicked");
-                Err(JobError::Abort(format!(
-                    "worker crashed on this input: {why}"
-                )))
+                Err(JobError::Abort(
+                    format!("worker crashed on this input: {why}").into(),
+                ))
             }
-            Ok(Err(join)) => Err(JobError::Retry(format!("handler task cancelled: {join}"))),
+            Ok(Err(join)) => Err(JobError::Retry(
+                format!("handler task cancelled: {join}").into(),
+            )),
             Err(_) => {
                 abort.abort();
-                Err(JobError::Retry(format!(
-                    "timed out after {:?}",
-                    self.config.job_timeout
-                )))
+                Err(JobError::Retry(format!("timed out after {limit:?}").into()))
             }
         }
     }

@@ -1,6 +1,8 @@
-//! Parameters of a [`JobKind::Convert`](crate::JobKind::Convert) job.
+//! The `convert` job: audio or video to an audio file (MP3).
 
+use super::{InvalidParams, JobSpec};
 use serde::{Deserialize, Serialize};
+use std::time::Duration;
 
 /// Audio encodings the converter can write.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -63,10 +65,14 @@ pub struct ConvertParams {
     pub quality: Option<u8>,
 }
 
-impl ConvertParams {
-    /// Checks the values, naming the offending field (as the upload API
-    /// calls it) in the message.
-    pub fn validate(&self) -> Result<(), String> {
+impl JobSpec for ConvertParams {
+    const NAME: &'static str = "convert";
+    /// The converter's own default limit (30 min of decoding) plus a minute
+    /// to store the result.
+    const TIME_LIMIT: Duration = Duration::from_secs(31 * 60);
+    const NOUN: &'static str = "conversion";
+
+    fn validate(&self) -> Result<(), InvalidParams> {
         match (self.bitrate_kbps, self.quality) {
             (Some(_), Some(_)) => Err(
                 "bitrate: give either bitrate (constant) or quality (variable), not both".into(),
@@ -79,6 +85,7 @@ impl ConvertParams {
             }
             _ => Ok(()),
         }
+        .map_err(InvalidParams)
     }
 }
 
@@ -103,7 +110,7 @@ mod tests {
                 bitrate_kbps: b,
                 quality: q,
             };
-            assert!(p.validate().expect_err("invalid").starts_with(field));
+            assert!(p.validate().expect_err("invalid").0.starts_with(field));
         }
         assert!("flac".parse::<AudioFormat>().is_err());
     }

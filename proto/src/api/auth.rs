@@ -1,0 +1,77 @@
+//! `POST /v1/auth/signup` and `POST /v1/auth/login`.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+/// Body of a sign-up.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SignUp {
+    /// Sign-in address; compared case-insensitively.
+    pub email: String,
+    /// At least 10 characters, 5 of them different, and not the email.
+    pub password: String,
+    /// Display name, 1 to 100 printable characters.
+    pub name: String,
+}
+
+// The password never reaches a log line.
+impl fmt::Debug for SignUp {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SignUp")
+            .field("email", &self.email)
+            .field("password", &"<redacted>")
+            .field("name", &self.name)
+            .finish()
+    }
+}
+
+/// `201`: the new account.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Account {
+    /// Account id.
+    pub id: String,
+    /// Sign-in address, lowercased.
+    pub email: String,
+    /// Display name.
+    pub name: String,
+    /// When the account was made.
+    pub created_at: DateTime<Utc>,
+}
+
+/// Body of a sign-in (scripts may send HTTP Basic instead).
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Credentials {
+    /// Sign-in address.
+    pub email: String,
+    /// Password.
+    pub password: String,
+}
+
+// The password never reaches a log line.
+impl fmt::Debug for Credentials {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Credentials")
+            .field("email", &self.email)
+            .field("password", &"<redacted>")
+            .finish()
+    }
+}
+
+/// An access token: send it as `Authorization: Bearer TOKEN`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AccessToken {
+    /// The token (a signed JWT).
+    pub access_token: String,
+    /// How to send it: always `Bearer`.
+    pub token_type: TokenType,
+    /// When it stops working; sign in again then.
+    pub expires_at: DateTime<Utc>,
+}
+
+/// How an access token is sent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum TokenType {
+    /// `Authorization: Bearer TOKEN`.
+    Bearer,
+}

@@ -1,0 +1,55 @@
+//! `GET /healthz` and `GET /readyz` (served by the gateway and by every
+//! worker's probe port).
+
+use serde::{Deserialize, Serialize};
+
+/// `GET /healthz`: the process is up.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Liveness {
+    /// Always `ok`.
+    pub status: LivenessStatus,
+}
+
+/// The only answer of a live process.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LivenessStatus {
+    /// The process answers.
+    #[default]
+    Ok,
+}
+
+/// `GET /readyz`: `200` when every backend answers, else `503`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Readiness {
+    /// The verdict.
+    pub status: ReadinessStatus,
+    /// Each backend's answer.
+    pub checks: CheckResults,
+}
+
+/// Whether a service can do its work.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ReadinessStatus {
+    /// Store, blob store and broker all answer (`200`).
+    Ready,
+    /// At least one does not (`503`).
+    Unavailable,
+}
+
+/// Each backend's answer: `ok`, or why it failed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CheckResults {
+    /// The metadata store (jobs, files).
+    pub store: String,
+    /// The blob store (file bytes).
+    pub blobs: String,
+    /// The broker (job queues).
+    pub broker: String,
+}
+
+impl CheckResults {
+    /// What a check that passed says.
+    pub const OK: &'static str = "ok";
+}

@@ -1,0 +1,132 @@
+//! `GET /v1/history`: what the caller did and how their jobs ended.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+/// Paging of a list (`GET /v1/history`). The values are strings as given,
+/// so that a bad one answers `422` naming the parameter; an empty one counts
+/// as absent.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PageQuery {
+    /// Page size, 1 to 200; default 50.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub limit: Option<String>,
+    /// The previous page's `next_cursor`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cursor: Option<String>,
+}
+
+/// A page of the caller's history, newest first.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HistoryPage {
+    /// The entries of this page.
+    pub entries: Vec<HistoryItem>,
+    /// Pass as `cursor` for the next page; `null` on the last page.
+    pub next_cursor: Option<String>,
+}
+
+/// One thing that happened.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HistoryItem {
+    /// Entry id (time-ordered).
+    pub id: String,
+    /// What happened.
+    pub action: HistoryAction,
+    /// What it happened to (a file, job or API key id); `null` for sign-ins.
+    pub subject: Option<String>,
+    /// Details, which vary by action (file name and bytes, job kind and
+    /// error, sign-in method, key prefix, ...).
+    pub detail: serde_json::Value,
+    /// When.
+    pub at: DateTime<Utc>,
+}
+
+/// What a history entry records. Stored and answered as its snake_case
+/// name; a name this build does not know (written by a newer release) reads
+/// as [`HistoryAction::Other`], kept verbatim, rather than failing.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(from = "String", into = "String")]
+pub enum HistoryAction {
+    /// `sign_in`: a password sign-in (`detail.method`: `password` or `basic`).
+    SignIn,
+    /// `upload`: a file was uploaded (`detail`: `filename`, `bytes`, `jobs`).
+    Upload,
+    /// `delete`: an upload was deleted (`detail`: `filename`, `bytes`).
+    Delete,
+    /// `api_key_created` (`detail.prefix`).
+    ApiKeyCreated,
+    /// `api_key_revoked`.
+    ApiKeyRevoked,
+    /// `job_succeeded` (`detail`: `kind`, `file_id`, `error`).
+    JobSucceeded,
+    /// `job_dead`: a job was given up (`detail`: `kind`, `file_id`, `error`).
+    JobDead,
+    /// `email_sent`: a job-ended email went out.
+    EmailSent,
+    /// `email_failed`: a job-ended email could not be sent.
+    EmailFailed,
+    /// An action this build does not know; carried verbatim.
+    Other(String),
+}
+
+impl HistoryAction {
+    /// Every action this build knows.
+    pub const KNOWN: [HistoryAction; 9] = [
+        HistoryAction::SignIn,
+        HistoryAction::Upload,
+        HistoryAction::Delete,
+        HistoryAction::ApiKeyCreated,
+        HistoryAction::ApiKeyRevoked,
+        HistoryAction::JobSucceeded,
+        HistoryAction::JobDead,
+        HistoryAction::EmailSent,
+        HistoryAction::EmailFailed,
+    ];
+
+    /// The wire form.
+    pub fn as_str(&self) -> &str {
+        match self {
+            HistoryAction::SignIn => "sign_in",
+            HistoryAction::Upload => "upload",
+            HistoryAction::Delete => "delete",
+            HistoryAction::ApiKeyCreated => "api_key_created",
+            HistoryAction::ApiKeyRevoked => "api_key_revoked",
+            HistoryAction::JobSucceeded => "job_succeeded",
+            HistoryAction::JobDead => "job_dead",
+            HistoryAction::EmailSent => "email_sent",
+            HistoryAction::EmailFailed => "email_failed",
+            HistoryAction::Other(s) => s,
+        }
+    }
+}
+
+impl From<String> for HistoryAction {
+    fn from(s: String) -> Self {
+        HistoryAction::KNOWN
+            .into_iter()
+            .find(|a| a.as_str() == s)
+            .unwrap_or(HistoryAction::Other(s))
+    }
+}
+
+impl From<&str> for HistoryAction {
+    fn from(s: &str) -> Self {
+        HistoryAction::from(s.to_owned())
+    }
+}
+
+impl From<HistoryAction> for String {
+    fn from(a: HistoryAction) -> Self {
+        match a {
+            HistoryAction::Other(s) => s,
+            known => known.as_str().to_owned(),
+        }
+    }
+}
+
+impl fmt::Display for HistoryAction {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}

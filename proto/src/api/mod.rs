@@ -1,0 +1,45 @@
+//! The HTTP API's documents: what the gateway answers and the `kiln` client
+//! reads, one file per resource.
+//!
+//! These are plain serde types so that one definition is both the server's
+//! output and the client's input, and so that the OpenAPI document can be
+//! generated from them. Field order is the order on the wire. A field that
+//! may be `null` is an `Option` that always serialises; a field that may be
+//! absent carries `skip_serializing_if`. `serde_json::Value` appears only
+//! where the content is open-ended by design (extracted metadata, history
+//! details).
+
+pub mod api_keys;
+pub mod auth;
+pub mod error;
+pub mod files;
+pub mod health;
+pub mod history;
+pub mod jobs;
+pub mod me;
+pub mod uploads;
+pub mod usage;
+
+#[cfg(test)]
+mod tests;
+
+pub use api_keys::{ApiKeyInfo, ApiKeyList, CreatedApiKey, NewApiKey};
+pub use auth::{AccessToken, Account, Credentials, SignUp, TokenType};
+pub use error::{ErrorBody, ErrorCode, ErrorDetail};
+pub use files::FileMetadata;
+pub use health::{CheckResults, Liveness, LivenessStatus, Readiness, ReadinessStatus};
+pub use history::{HistoryAction, HistoryItem, HistoryPage, PageQuery};
+pub use jobs::{JobAttempt, JobList, JobListQuery, JobOutput, JobView};
+pub use me::{Me, Preferences, QuotaOverrides};
+pub use uploads::{QueuedJob, UploadAccepted, UploadQuery};
+pub use usage::{Quotas, StorageUsage, TransferTotals, TransferUsage, Usage};
+
+/// Path of a file's bytes (`GET`/`DELETE`), as given in `url` fields.
+pub fn file_url(id: &str) -> String {
+    format!("/v1/files/{id}")
+}
+
+/// Path of a job (`GET`), as given in `url` fields.
+pub fn job_url(id: &str) -> String {
+    format!("/v1/jobs/{id}")
+}
