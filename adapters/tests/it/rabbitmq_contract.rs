@@ -6,13 +6,9 @@
 use bytes::Bytes;
 use kiln_adapters::Broker;
 use kiln_adapters::rabbitmq::{RabbitBroker, RabbitConfig};
+use kiln_adapters::test_servers::amqp_url;
 use kiln_proto::{Names, Role};
 use std::time::Duration;
-
-fn amqp_url() -> String {
-    std::env::var("KILN_TEST_AMQP_URL")
-        .unwrap_or_else(|_| "amqp://guest:guest@127.0.0.1:5672/%2f".into())
-}
 
 async fn broker(config: RabbitConfig) -> RabbitBroker {
     let names = Names::new(format!("test-{}", kiln_adapters::new_id()));

@@ -2,24 +2,22 @@
 //! networked backend has to show: replicas seeing each other's events, idle
 //! buckets expiring, and outages surfacing as prompt errors, then healing.
 //!
-//! Needs a Redis at `KILN_TEST_REDIS_URL` (default `redis://127.0.0.1:6379`);
-//! the tests fail, loudly, without one. Every test uses its own key prefix.
+//! Needs a Redis at `KILN_TEST_REDIS_URL` (default `redis://127.0.0.1:6379`,
+//! started with `testing/servers/redis.sh` when it does not answer); the
+//! tests fail, loudly, without one. Every test uses its own key prefix.
 
 #![allow(clippy::unwrap_used)]
 
 use futures::StreamExt;
 use futures::stream::BoxStream;
 use kiln_adapters::redis::{RedisEventBus, RedisRateLimiter};
+use kiln_adapters::test_servers::redis_url;
 use kiln_adapters::{Decision, EventBus, RateLimit, RateLimiter, contract};
 use kiln_proto::{JobEvent, JobKind, JobStatus};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::task::JoinHandle;
-
-fn redis_url() -> String {
-    std::env::var("KILN_TEST_REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379".into())
-}
 
 fn unique_prefix() -> String {
     format!("kiln-test-{}", kiln_adapters::new_id())

@@ -4,7 +4,7 @@
 
 #![allow(clippy::unwrap_used)]
 
-mod common;
+use crate::common;
 
 use common::cluster::Cluster;
 use kiln_adapters::test_servers;

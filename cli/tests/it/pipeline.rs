@@ -2,7 +2,7 @@
 
 #![allow(clippy::unwrap_used)]
 
-mod common;
+use crate::common;
 
 use common::{TestApp, camera_jpeg, plain_jpeg, png_header_only};
 use kiln_proto::Role;

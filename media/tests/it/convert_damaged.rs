@@ -2,7 +2,7 @@
 //! Truncated and garbage inputs end in a clean error (or, where a cut is
 //! invisible, a shorter MP3), promptly and without panicking.
 
-mod common;
+use crate::common;
 
 use std::io::Cursor;
 use std::sync::atomic::AtomicBool;

@@ -2,7 +2,7 @@
 //! Limits, cancellation, encoder options and source failures end in the
 //! right error.
 
-mod common;
+use crate::common;
 
 use std::fs::File;
 use std::io::{self, Cursor, Read, Seek, SeekFrom};

@@ -2,7 +2,7 @@
 //! Every supported container/codec converts to an MP3 that decodes back to
 //! the source's duration (±50 ms), at the expected rate and channel count.
 
-mod common;
+use crate::common;
 
 use common::{
     Fixtures, assert_close, convert, decode_mp3, ffmpeg_decoded_secs, ffprobe_duration,

@@ -1,7 +1,7 @@
 #![allow(clippy::unwrap_used)]
 //! Tags survive into the MP3's ID3v2 tag, and the right track is chosen.
 
-mod common;
+use crate::common;
 
 use std::process::Command;
 

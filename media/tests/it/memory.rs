@@ -10,7 +10,7 @@
 //! nor output accumulates. The sink below deliberately keeps only the head
 //! it needs for the LAME-tag patch, so it cannot hide output growth either.
 
-mod common;
+use crate::common;
 
 use std::fs::File;
 use std::io::{self, Read, Seek, SeekFrom, Write};

@@ -1,7 +1,7 @@
 #![allow(clippy::unwrap_used)]
 //! `probe` reports container, durations, tracks and tags from headers.
 
-mod common;
+use crate::common;
 
 use std::fs::File;
 use std::path::Path;

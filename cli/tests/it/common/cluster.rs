@@ -101,7 +101,7 @@ impl Cluster {
             ("KILN_RETRY__MAX_DELAY_MS", "2000".to_owned()),
             ("KILN_SHUTDOWN_GRACE_SECS", "10".to_owned()),
             // These tests are about delivery; accounts are tested in-process
-            // (cli/tests/accounts.rs). `kiln gateway` defaults to auth on.
+            // (cli/tests/it/accounts.rs). `kiln gateway` defaults to auth on.
             ("KILN_AUTH", "off".to_owned()),
             (
                 "RUST_LOG",

@@ -1,5 +1,5 @@
 //! Real SMTP servers for the notifier's tests: aiosmtpd (PyPI) started with
-//! `shared/smtp/start.sh`, or a flaky variant (`tests/fixtures/flaky_smtp.py`)
+//! `testing/servers/smtp/start.sh`, or a flaky variant (`tests/fixtures/flaky_smtp.py`)
 //! that answers a given code first; both store what they accept in a Maildir.
 
 use std::path::PathBuf;
@@ -23,10 +23,26 @@ impl Drop for Smtp {
     }
 }
 
-fn shared_dir() -> PathBuf {
-    std::env::var_os("KILN_SHARED_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared"))
+/// The repository's SMTP test-server launcher.
+fn start_sh() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../testing/servers/smtp/start.sh")
+}
+
+/// Runs `start.sh` with `args` (it makes its virtualenv on first use,
+/// under a lock); what it printed.
+fn run_start_sh(args: &[String]) -> String {
+    let out = Command::new("bash")
+        .arg(start_sh())
+        .args(args)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "starting aiosmtpd: {}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
 }
 
 fn free_port() -> u16 {
@@ -43,21 +59,7 @@ impl Smtp {
         let dir = tempfile::tempdir().unwrap();
         let maildir = dir.path().join("Maildir");
         let port = free_port();
-        // start.sh makes its virtualenv on first use: not twice at once.
-        static FIRST_USE: std::sync::Mutex<()> = std::sync::Mutex::new(());
-        let _one_at_a_time = FIRST_USE.lock().unwrap_or_else(|p| p.into_inner());
-        let out = Command::new("bash")
-            .arg(shared_dir().join("smtp/start.sh"))
-            .arg(port.to_string())
-            .arg(&maildir)
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "starting aiosmtpd: {}{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        );
+        run_start_sh(&[port.to_string(), maildir.display().to_string()]);
         Smtp {
             url: format!("smtp://127.0.0.1:{port}"),
             maildir,
@@ -67,18 +69,13 @@ impl Smtp {
     }
 
     /// A server answering the first `fails` messages with `code`, then
-    /// accepting. Uses the virtualenv `start.sh` made.
+    /// accepting. Runs with the python of `start.sh`'s virtualenv.
     pub fn flaky(code: u16, fails: u32) -> Smtp {
-        drop(Smtp::start()); // makes sure the virtualenv with aiosmtpd exists
-        let venv = std::env::var_os("SMTP_VENV")
-            .map(PathBuf::from)
-            .unwrap_or_else(|| {
-                PathBuf::from(std::env::var_os("HOME").unwrap()).join(".cache/smtp-test-venv")
-            });
+        let python = PathBuf::from(run_start_sh(&["--python".to_owned()]).trim());
         let dir = tempfile::tempdir().unwrap();
         let maildir = dir.path().join("Maildir");
         let port = free_port();
-        let mut child = Command::new(venv.join("bin/python"))
+        let mut child = Command::new(python)
             .arg(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/flaky_smtp.py"))
             .args([
                 port.to_string(),
