@@ -13,12 +13,9 @@ use std::sync::OnceLock;
 /// The port of the MongoDB test server started by [`mongodb_uri`].
 pub const MONGODB_TEST_PORT: u16 = 27018;
 
-/// The folder holding the test servers: `KILN_SHARED_DIR` (which `.ci/run`
-/// sets), else `shared/` beside the workspace.
-fn shared_dir() -> PathBuf {
-    std::env::var_os("KILN_SHARED_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared"))
+/// The repository's test-server launchers (`testing/servers/`).
+fn servers_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../testing/servers")
 }
 
 fn in_ci() -> bool {
@@ -29,7 +26,7 @@ fn in_ci() -> bool {
 ///
 /// `KILN_TEST_MONGODB_URI` if set; otherwise a local wire-protocol test
 /// server on [`MONGODB_TEST_PORT`], started (once per process, and only if
-/// the port does not answer yet) with `shared/mongo-wire/start.sh`, keeping
+/// the port does not answer yet) with `testing/servers/mongo-wire/start.sh`, keeping
 /// each database in its own file. Tests must use a fresh, uniquely named
 /// database each, set up with [`mongo_wire_fixups`] and removed with
 /// [`drop_test_database`].
@@ -40,10 +37,11 @@ fn in_ci() -> bool {
 pub fn mongodb_uri() -> String {
     match try_mongodb_uri() {
         Ok(uri) => uri,
-        Err(e) if in_ci() => panic!("CI=true and no MongoDB test server: {e}"),
-        Err(e) => panic!(
-            "no MongoDB test server: {e}\n\
-             (set KILN_TEST_MONGODB_URI=mongodb://HOST:PORT/ to test against a running server)"
+        Err(e) => no_server(
+            "MongoDB test server",
+            &e,
+            "KILN_TEST_MONGODB_URI",
+            "mongodb://HOST:PORT/",
         ),
     }
 }
@@ -51,10 +49,7 @@ pub fn mongodb_uri() -> String {
 /// Like [`mongodb_uri`], but returns why no server could be had instead of
 /// panicking.
 pub fn try_mongodb_uri() -> Result<String, String> {
-    if let Some(uri) = std::env::var("KILN_TEST_MONGODB_URI")
-        .ok()
-        .filter(|u| !u.trim().is_empty())
-    {
+    if let Some(uri) = from_env("KILN_TEST_MONGODB_URI") {
         return Ok(uri);
     }
     static STARTED: OnceLock<Result<String, String>> = OnceLock::new();
@@ -72,33 +67,57 @@ pub fn try_mongodb_uri() -> Result<String, String> {
 /// `port` keeping its data in `data`; returns its connection string. Tests
 /// that stop and restart a server use their own port and folder.
 pub fn start_mongo_wire(port: u16, data: &std::path::Path) -> Result<String, String> {
-    let script = shared_dir().join("mongo-wire/start.sh");
+    // The script keeps one SQLite file per database (`DIR/kiln.db/`), so
+    // test databases are isolated like separate MongoDB databases.
+    run_launcher(
+        "mongo-wire/start.sh",
+        &[&port.to_string(), &data.display().to_string()],
+    )?;
+    Ok(format!("mongodb://127.0.0.1:{port}/?directConnection=true"))
+}
+
+/// Runs one of `testing/servers/`'s launchers; on failure, says which and
+/// what it printed.
+fn run_launcher(script: &str, args: &[&str]) -> Result<(), String> {
+    let script = servers_dir().join(script);
     if !script.is_file() {
         return Err(format!("{} does not exist", script.display()));
     }
-    // The server keeps its data in `DIR/kiln.db`. As a file, it would hold
-    // every database in one SQLite file (so databases are not isolated, and
-    // dropping one drops all); as a directory, it holds one file per
-    // database, like separate MongoDB databases.
-    let dbs = data.join("kiln.db");
-    std::fs::create_dir_all(&dbs).map_err(|e| format!("cannot create {}: {e}", dbs.display()))?;
     let out = Command::new("bash")
         .arg(&script)
-        .arg(port.to_string())
-        .arg(data)
+        .args(args)
         .output()
         .map_err(|e| format!("cannot run {}: {e}", script.display()))?;
     if !out.status.success() {
         return Err(format!(
-            "{} {port} {} exited with {}:\n{}{}",
+            "{} {} exited with {}:\n{}{}",
             script.display(),
-            data.display(),
+            args.join(" "),
             out.status,
             String::from_utf8_lossy(&out.stdout),
             String::from_utf8_lossy(&out.stderr)
         ));
     }
-    Ok(format!("mongodb://127.0.0.1:{port}/?directConnection=true"))
+    Ok(())
+}
+
+/// Whether something accepts connections on 127.0.0.1:`port`.
+fn answers(port: u16) -> bool {
+    let addr = std::net::SocketAddr::from(([127, 0, 0, 1], port));
+    std::net::TcpStream::connect_timeout(&addr, std::time::Duration::from_secs(2)).is_ok()
+}
+
+/// The value of the environment variable `var` when set and not blank.
+fn from_env(var: &str) -> Option<String> {
+    std::env::var(var).ok().filter(|v| !v.trim().is_empty())
+}
+
+/// Panics saying that no `what` could be had, why, and how to name one.
+fn no_server(what: &str, why: &str, var: &str, example: &str) -> ! {
+    if in_ci() {
+        panic!("CI=true and no {what}: {why}")
+    }
+    panic!("no {what}: {why}\n(set {var}={example} to test against a running server)")
 }
 
 /// Undoes, in a database of the local wire-protocol test server, what that
@@ -170,21 +189,58 @@ pub async fn drop_test_database(db: &mongodb::Database) -> mongodb::error::Resul
 }
 
 /// The AMQP URL of the RabbitMQ to test against: `KILN_TEST_AMQP_URL`, or
-/// the local server (`.ci/run` starts it when it is not running).
+/// the local server on port 5672, started (once per process, if the port
+/// does not answer) with `testing/servers/rabbitmq.sh`.
+///
+/// # Panics
+///
+/// If the local server cannot be started, with the reason.
 pub fn amqp_url() -> String {
-    std::env::var("KILN_TEST_AMQP_URL")
-        .ok()
-        .filter(|u| !u.trim().is_empty())
-        .unwrap_or_else(|| "amqp://guest:guest@127.0.0.1:5672/%2f".into())
+    if let Some(url) = from_env("KILN_TEST_AMQP_URL") {
+        return url;
+    }
+    static STARTED: OnceLock<Result<(), String>> = OnceLock::new();
+    let started = STARTED.get_or_init(|| {
+        if answers(5672) {
+            Ok(())
+        } else {
+            run_launcher("rabbitmq.sh", &[])
+        }
+    });
+    if let Err(e) = started {
+        no_server(
+            "RabbitMQ",
+            e,
+            "KILN_TEST_AMQP_URL",
+            "amqp://USER:PASS@HOST:PORT/%2f",
+        );
+    }
+    "amqp://guest:guest@127.0.0.1:5672/%2f".into()
 }
 
 /// The URL of the Redis to test against: `KILN_TEST_REDIS_URL`, or the
-/// local server.
+/// local server on port 6379, started (once per process, if the port does
+/// not answer) with `testing/servers/redis.sh`.
+///
+/// # Panics
+///
+/// If the local server cannot be started, with the reason.
 pub fn redis_url() -> String {
-    std::env::var("KILN_TEST_REDIS_URL")
-        .ok()
-        .filter(|u| !u.trim().is_empty())
-        .unwrap_or_else(|| "redis://127.0.0.1:6379".into())
+    if let Some(url) = from_env("KILN_TEST_REDIS_URL") {
+        return url;
+    }
+    static STARTED: OnceLock<Result<(), String>> = OnceLock::new();
+    let started = STARTED.get_or_init(|| {
+        if answers(6379) {
+            Ok(())
+        } else {
+            run_launcher("redis.sh", &["6379"])
+        }
+    });
+    if let Err(e) = started {
+        no_server("Redis", e, "KILN_TEST_REDIS_URL", "redis://HOST:PORT");
+    }
+    "redis://127.0.0.1:6379".into()
 }
 
 /// The port of the Kafka test broker started by [`kafka_brokers`].
@@ -194,49 +250,29 @@ pub const KAFKA_TEST_PORT: u16 = 19092;
 ///
 /// `KILN_TEST_KAFKA_BROKERS` if set; otherwise a local Tansu broker on
 /// [`KAFKA_TEST_PORT`], started (once per process, and only if the port does
-/// not answer yet) with `shared/kafka/start.sh`, which builds Tansu on first
-/// use. Tests must use a fresh namespace each (their own topics and groups).
+/// not answer yet) with `testing/servers/kafka/start.sh`, which builds Tansu
+/// on first use. Tests must use a fresh namespace each (their own topics and
+/// groups).
 ///
 /// # Panics
 ///
 /// If no broker can be had, with the reason.
 pub fn kafka_brokers() -> String {
-    if let Some(b) = std::env::var("KILN_TEST_KAFKA_BROKERS")
-        .ok()
-        .filter(|u| !u.trim().is_empty())
-    {
+    if let Some(b) = from_env("KILN_TEST_KAFKA_BROKERS") {
         return b;
     }
-    static STARTED: OnceLock<Result<String, String>> = OnceLock::new();
-    let started = STARTED.get_or_init(|| {
-        let script = shared_dir().join("kafka/start.sh");
-        if !script.is_file() {
-            return Err(format!("{} does not exist", script.display()));
-        }
-        let out = Command::new("bash")
-            .arg(&script)
-            .arg(KAFKA_TEST_PORT.to_string())
-            .output()
-            .map_err(|e| format!("cannot run {}: {e}", script.display()))?;
-        if !out.status.success() {
-            return Err(format!(
-                "{} {KAFKA_TEST_PORT} exited with {}:\n{}{}",
-                script.display(),
-                out.status,
-                String::from_utf8_lossy(&out.stdout),
-                String::from_utf8_lossy(&out.stderr)
-            ));
-        }
-        Ok(format!("127.0.0.1:{KAFKA_TEST_PORT}"))
-    });
-    match started {
-        Ok(b) => b.clone(),
-        Err(e) if in_ci() => panic!("CI=true and no Kafka test broker: {e}"),
-        Err(e) => panic!(
-            "no Kafka test broker: {e}\n\
-             (set KILN_TEST_KAFKA_BROKERS=HOST:PORT to test against a running broker)"
-        ),
+    static STARTED: OnceLock<Result<(), String>> = OnceLock::new();
+    let started =
+        STARTED.get_or_init(|| run_launcher("kafka/start.sh", &[&KAFKA_TEST_PORT.to_string()]));
+    if let Err(e) = started {
+        no_server(
+            "Kafka test broker",
+            e,
+            "KILN_TEST_KAFKA_BROKERS",
+            "HOST:PORT",
+        );
     }
+    format!("127.0.0.1:{KAFKA_TEST_PORT}")
 }
 
 /// Kafka settings for tests: few partitions, one replica, short delays and

@@ -1,0 +1,253 @@
+//! The HTTP API's contract: errors, paging, ranges, deletion, limits.
+
+#![allow(clippy::unwrap_used)]
+
+use crate::common;
+
+use common::{TestApp, plain_jpeg};
+use kiln_proto::Role;
+use kiln_workers::Outcome;
+
+fn assert_error(body: &serde_json::Value, code: &str) {
+    assert_eq!(body["error"]["code"], code, "{body}");
+    assert!(!body["error"]["message"].as_str().unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn unknown_ids_and_routes_answer_json_404() {
+    let t = TestApp::spawn().await;
+    for path in [
+        "/v1/jobs/nope",
+        "/v1/files/nope",
+        "/v1/files/nope/metadata",
+        "/v1/nothing-here",
+    ] {
+        let (code, body) = t.get_json(path).await;
+        assert_eq!(code, 404, "{path}");
+        assert!(body["error"]["code"].is_string(), "{path}: {body}");
+    }
+    let r = t
+        .http
+        .delete(format!("{}/v1/files/nope", t.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 404);
+}
+
+#[tokio::test]
+async fn bad_parameters_are_422_and_store_nothing() {
+    let t = TestApp::spawn().await;
+    for q in [
+        "thumbnails=0",
+        "thumbnails=abc",
+        "formats=gif",
+        "metadata=perhaps",
+    ] {
+        let (code, body) = t.upload_raw(plain_jpeg(20, 20), "a.jpg", q).await;
+        assert_eq!(code, 422, "{q}");
+        assert_error(&body, "invalid_parameter");
+    }
+    // Multipart: a bad field after the file still stores nothing.
+    let form = reqwest::multipart::Form::new()
+        .part(
+            "file",
+            reqwest::multipart::Part::bytes(plain_jpeg(20, 20)).file_name("a.jpg"),
+        )
+        .text("formats", "bmp");
+    let r = t
+        .http
+        .post(format!("{}/v1/uploads", t.base))
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 422);
+    let form = reqwest::multipart::Form::new().text("thumbnails", "64");
+    let r = t
+        .http
+        .post(format!("{}/v1/uploads", t.base))
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 422, "no file field");
+    for q in ["status=lost", "kind=teleport", "limit=0", "limit=500"] {
+        let (code, body) = t.get_json(&format!("/v1/jobs?{q}")).await;
+        assert_eq!(code, 422, "{q}");
+        assert_error(&body, "invalid_parameter");
+    }
+    assert!(t.blob_files("originals").is_empty());
+    let (_, list) = t.get_json("/v1/jobs").await;
+    assert_eq!(list["jobs"].as_array().unwrap().len(), 0);
+}
+
+#[tokio::test]
+async fn uploads_over_the_limit_are_413_and_leave_nothing() {
+    let t = TestApp::spawn_with(|c| c.gateway.max_upload_bytes = 10_000).await;
+    // Declared too large up front.
+    let (code, body) = t.upload_raw(vec![7u8; 20_000], "big.bin", "").await;
+    assert_eq!(code, 413);
+    assert_error(&body, "too_large");
+    // Streamed without a length: caught while streaming.
+    let chunks = (0..10).map(|_| Ok::<_, std::io::Error>(bytes::Bytes::from(vec![1u8; 4096])));
+    let r = t
+        .http
+        .post(format!("{}/v1/uploads", t.base))
+        .body(reqwest::Body::wrap_stream(futures::stream::iter(chunks)))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 413);
+    assert!(t.blob_files("originals").is_empty() && t.blob_files("tmp").is_empty());
+    let (code, _) = t
+        .upload_raw(
+            vec![7u8; 9_000],
+            "fits.bin",
+            "thumbnails=none&metadata=false",
+        )
+        .await;
+    assert_eq!(code, 202);
+}
+
+#[tokio::test]
+async fn files_support_range_etag_and_delete_removes_everything() {
+    let t = TestApp::spawn().await;
+    let jpeg = plain_jpeg(300, 200);
+    let (_, up) = t.upload_raw(jpeg.clone(), "r.jpg", "thumbnails=64").await;
+    let file = format!("/v1/files/{}", up["file_id"].as_str().unwrap());
+    assert_eq!(t.get_bytes(&file).await, jpeg);
+
+    let r = t
+        .http
+        .get(format!("{}{file}", t.base))
+        .header("range", "bytes=10-19")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 206);
+    assert_eq!(
+        r.headers()["content-range"],
+        format!("bytes 10-19/{}", jpeg.len()).as_str()
+    );
+    assert_eq!(r.headers()["content-type"], "image/jpeg");
+    assert_eq!(r.bytes().await.unwrap().as_ref(), &jpeg[10..20]);
+    let r = t
+        .http
+        .get(format!("{}{file}", t.base))
+        .header("range", "bytes=-5")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.bytes().await.unwrap().as_ref(), &jpeg[jpeg.len() - 5..]);
+    let r = t
+        .http
+        .get(format!("{}{file}", t.base))
+        .header("range", "bytes=999999-")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 416);
+    assert_eq!(
+        r.headers()["content-range"],
+        format!("bytes */{}", jpeg.len()).as_str()
+    );
+
+    let r = t
+        .http
+        .get(format!("{}{file}", t.base))
+        .send()
+        .await
+        .unwrap();
+    let etag = r.headers()["etag"].to_str().unwrap().to_owned();
+    assert_eq!(etag, format!("\"{}\"", up["sha256"].as_str().unwrap()));
+    let r = t
+        .http
+        .get(format!("{}{file}", t.base))
+        .header("if-none-match", &etag)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 304);
+
+    assert!(matches!(
+        t.run_one(Role::Thumbnail).await,
+        Outcome::Succeeded { .. }
+    ));
+    assert!(matches!(
+        t.run_one(Role::Metadata).await,
+        Outcome::Succeeded { .. }
+    ));
+    let job = format!("/v1/jobs/{}", up["jobs"][0]["id"].as_str().unwrap());
+    let (_, j) = t.get_json(&job).await;
+    let output = j["outputs"][0]["url"].as_str().unwrap().to_owned();
+    assert_eq!(t.blob_files("derived").len(), 1);
+
+    let r = t
+        .http
+        .delete(format!("{}{file}", t.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 204);
+    for path in [file.clone(), output, job, format!("{file}/metadata")] {
+        assert_eq!(t.get_json(&path).await.0, 404, "{path}");
+    }
+    assert!(t.blob_files("originals").is_empty() && t.blob_files("derived").is_empty());
+}
+
+#[tokio::test]
+async fn job_list_is_newest_first_filtered_and_paged() {
+    let t = TestApp::spawn().await;
+    let mut ids = Vec::new();
+    for i in 0..5 {
+        let (_, up) = t
+            .upload_raw(plain_jpeg(30, 30), &format!("{i}.jpg"), "thumbnails=none")
+            .await;
+        ids.push(up["jobs"][0]["id"].as_str().unwrap().to_owned());
+    }
+    ids.reverse();
+    let (_, p1) = t.get_json("/v1/jobs?limit=2").await;
+    let got: Vec<&str> = p1["jobs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|j| j["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(got, &ids[..2]);
+    let mut seen: Vec<String> = got.iter().map(|s| s.to_string()).collect();
+    let mut cursor = p1["next_cursor"].as_str().unwrap().to_owned();
+    loop {
+        let (_, p) = t
+            .get_json(&format!("/v1/jobs?limit=2&cursor={cursor}"))
+            .await;
+        seen.extend(
+            p["jobs"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|j| j["id"].as_str().unwrap().to_owned()),
+        );
+        match p["next_cursor"].as_str() {
+            Some(c) => cursor = c.to_owned(),
+            None => break,
+        }
+    }
+    assert_eq!(seen, ids);
+    t.run_one(Role::Metadata).await;
+    let (_, done) = t.get_json("/v1/jobs?status=succeeded&kind=metadata").await;
+    assert_eq!(done["jobs"].as_array().unwrap().len(), 1);
+    let (_, queued) = t.get_json("/v1/jobs?status=queued").await;
+    assert_eq!(queued["jobs"].as_array().unwrap().len(), 4);
+    let (_, thumbs) = t.get_json("/v1/jobs?kind=thumbnail").await;
+    assert_eq!(thumbs["jobs"].as_array().unwrap().len(), 0);
+}
+
+#[tokio::test]
+async fn health_and_readiness() {
+    let t = TestApp::spawn().await;
+    let (code, body) = t.get_json("/healthz").await;
+    assert_eq!((code, body["status"].as_str()), (200, Some("ok")));
+    let (code, body) = t.get_json("/readyz").await;
+    assert_eq!((code, body["checks"]["broker"].as_str()), (200, Some("ok")));
+}

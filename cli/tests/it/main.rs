@@ -1,0 +1,18 @@
+//! The `kiln` crate's integration tests, in one binary so the whole backend
+//! stack is linked once: one module per area. `alone.rs` holds the tests
+//! that need the process, and the shared servers, to themselves.
+
+mod common;
+
+mod accounts;
+mod api;
+mod convert;
+mod delivery;
+mod distributed;
+mod media_backends;
+mod notify;
+mod pipeline;
+mod poison;
+mod process;
+mod quotas;
+mod replicas;

@@ -1,0 +1,6 @@
+//! The image engine's integration tests, in one binary: one module per area.
+
+mod colour_and_orientation;
+mod formats;
+mod jpeg_paths;
+mod limits;

@@ -1,0 +1,10 @@
+//! The media engine's integration tests, in one binary: one module per
+//! area. `alone.rs` holds the memory test, which needs the process to itself.
+
+mod common;
+
+mod convert_damaged;
+mod convert_failures;
+mod convert_formats;
+mod convert_metadata;
+mod probe;
