@@ -1,11 +1,12 @@
 //! The whole pipeline in one process: gateway, outbox relay and a worker per
 //! role, on whatever backends the configuration names (embedded by default).
 
-use crate::backends::{Backends, Scope};
+use crate::backends::{Opened, Scope};
 use crate::config::Config;
 use crate::services::{build_worker, spawn_gateway};
 use anyhow::Context;
 use kiln_adapters::embedded::EmbeddedBroker;
+use kiln_core::Backends;
 use kiln_gateway::relay_once;
 use kiln_proto::Role;
 use kiln_workers::Worker;
@@ -21,6 +22,7 @@ pub struct App {
     pub addr: SocketAddr,
     /// The backends it runs on.
     pub backends: Backends,
+    embedded_broker: Option<EmbeddedBroker>,
     workers: Vec<Arc<Worker>>,
     shutdown: CancellationToken,
     tasks: Vec<JoinHandle<()>>,
@@ -37,7 +39,10 @@ pub enum Workers {
 
 /// Opens the configured backends and starts everything.
 pub async fn start(config: &Config, workers: Workers) -> anyhow::Result<App> {
-    let backends = Backends::open(config, Scope::SingleProcess).await?;
+    let Opened {
+        backends,
+        embedded_broker,
+    } = Opened::open(config, Scope::SingleProcess).await?;
     // Jobs accepted but never handed to the queue (a crash between the two)
     // are published before anything else happens.
     let relayed = relay_once(
@@ -70,6 +75,7 @@ pub async fn start(config: &Config, workers: Workers) -> anyhow::Result<App> {
     Ok(App {
         addr,
         backends,
+        embedded_broker,
         workers: all,
         shutdown,
         tasks,
@@ -88,8 +94,7 @@ impl App {
 
     /// The in-process queue (queue depth, dead letters), when it is the broker.
     pub fn embedded_broker(&self) -> &EmbeddedBroker {
-        self.backends
-            .embedded_broker
+        self.embedded_broker
             .as_ref()
             .expect("this app runs on the embedded broker")
     }

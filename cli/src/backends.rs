@@ -7,25 +7,14 @@ use kiln_adapters::embedded::{
 };
 use kiln_adapters::kafka::KafkaBroker;
 use kiln_adapters::rabbitmq::RabbitBroker;
-use kiln_adapters::{AccountStore, BlobStore, Broker, EventBus, MetaStore, RateLimiter};
+use kiln_core::{AccountStore, Backends, BlobStore, Broker, EventBus, MetaStore, RateLimiter};
 use kiln_proto::Names;
 use std::sync::Arc;
 
-/// Every backend a Kiln service talks to.
-#[derive(Clone)]
-pub struct Backends {
-    /// File bytes.
-    pub blobs: Arc<dyn BlobStore>,
-    /// Files, jobs, metadata.
-    pub store: Arc<dyn MetaStore>,
-    /// Accounts, API keys, history, usage (the same database as `store`).
-    pub accounts: Arc<dyn AccountStore>,
-    /// Job queues.
-    pub broker: Arc<dyn Broker>,
-    /// Status fan-out.
-    pub events: Arc<dyn EventBus>,
-    /// Rate limits.
-    pub limiter: Arc<dyn RateLimiter>,
+/// The backends a configuration names, opened.
+pub struct Opened {
+    /// Every backend, as the traits the gateway and the workers see.
+    pub backends: Backends,
     /// The in-process queue, when that is the broker (for inspection).
     pub embedded_broker: Option<EmbeddedBroker>,
 }
@@ -40,9 +29,9 @@ pub enum Scope {
     Service,
 }
 
-impl Backends {
+impl Opened {
     /// Opens the backends `config` names.
-    pub async fn open(config: &Config, scope: Scope) -> anyhow::Result<Backends> {
+    pub async fn open(config: &Config, scope: Scope) -> anyhow::Result<Opened> {
         let names = Names::new(config.namespace.clone());
         let needs_dir = matches!(config.store, StoreConfig::Embedded {})
             || matches!(config.broker, BrokerConfig::Embedded {});
@@ -134,13 +123,15 @@ impl Backends {
                 Arc::new(LocalRateLimiter::new()),
             ),
         };
-        Ok(Backends {
-            blobs,
-            store,
-            accounts,
-            broker,
-            events,
-            limiter,
+        Ok(Opened {
+            backends: Backends {
+                blobs,
+                store,
+                accounts,
+                broker,
+                events,
+                limiter,
+            },
             embedded_broker,
         })
     }

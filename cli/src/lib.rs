@@ -11,5 +11,6 @@ pub mod services;
 pub mod telemetry;
 
 pub use app::{App, Workers, start};
-pub use backends::{Backends, Scope};
+pub use backends::{Opened, Scope};
 pub use config::Config;
+pub use kiln_core::Backends;

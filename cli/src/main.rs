@@ -145,7 +145,9 @@ async fn main() -> anyhow::Result<()> {
         Command::Gateway { listen } => {
             let mut config = load();
             config.listen = listen.unwrap_or(config.listen);
-            let backends = kiln::Backends::open(&config, kiln::Scope::Service).await?;
+            let backends = kiln::Opened::open(&config, kiln::Scope::Service)
+                .await?
+                .backends;
             let shutdown = CancellationToken::new();
             let (addr, tasks) = kiln::services::spawn_gateway(
                 &config,
@@ -170,7 +172,9 @@ async fn main() -> anyhow::Result<()> {
         } => {
             let config = load();
             let concurrency = concurrency.unwrap_or_else(|| config.concurrency(role));
-            let backends = kiln::Backends::open(&config, kiln::Scope::Service).await?;
+            let backends = kiln::Opened::open(&config, kiln::Scope::Service)
+                .await?
+                .backends;
             let shutdown = CancellationToken::new();
             let (probe, probes) = kiln::services::spawn_probes(
                 health_listen.unwrap_or(config.health_listen),

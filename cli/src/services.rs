@@ -2,20 +2,20 @@
 //! relay), a worker of one role, and the probe server workers expose.
 
 use crate::auth_config::GatewayMode;
-use crate::backends::Backends;
 use crate::config::Config;
 use anyhow::Context;
 use axum::Router;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::routing::get;
+use kiln_core::Backends;
 use kiln_gateway::auth::TokenSigner;
 use kiln_gateway::{AppState, live, readiness, router, run_outbox_relay};
 use kiln_proto::Role;
 use kiln_proto::api::Readiness;
 use kiln_workers::{
-    AnyHandler, ConvertHandler, JobContext, Mailer, MetadataHandler, NotifyHandler,
-    ThumbnailHandler, Worker, WorkerConfig,
+    AnyHandler, ConvertHandler, Mailer, MetadataHandler, NotifyHandler, ThumbnailHandler, Worker,
+    WorkerConfig,
 };
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -52,12 +52,7 @@ pub async fn spawn_gateway(
         gateway.auth.token_ttl_secs,
     );
     let state = AppState {
-        blobs: b.blobs.clone(),
-        store: b.store.clone(),
-        broker: b.broker.clone(),
-        events: b.events.clone(),
-        limiter: b.limiter.clone(),
-        accounts: b.accounts.clone(),
+        backends: b.clone(),
         tokens,
         config: Arc::new(gateway),
     };
@@ -99,16 +94,9 @@ pub fn build_worker(
             Mailer::new(&config.notify_settings()).map_err(anyhow::Error::msg)?,
         )),
     };
-    let ctx = JobContext {
-        blobs: b.blobs.clone(),
-        store: b.store.clone(),
-        events: b.events.clone(),
-        accounts: b.accounts.clone(),
-    };
     Ok(Worker::new(
         handler,
-        ctx,
-        b.broker.clone(),
+        b.clone(),
         WorkerConfig {
             concurrency,
             retry: config.retry,

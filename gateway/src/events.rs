@@ -25,7 +25,7 @@ pub async fn stream(
     Path(id): Path<String>,
 ) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, ApiError> {
     // Subscribe before reading, so no change falls between the two.
-    let live = match s.events.subscribe(&id).await {
+    let live = match s.backends.events.subscribe(&id).await {
         Ok(l) => Some(l),
         Err(e) => {
             tracing::warn!(error = %e, "event bus unavailable; following the job by polling");
@@ -91,7 +91,7 @@ impl Follow {
                     None => self.live = None,
                 },
                 _ = tokio::time::sleep(RECHECK) => {
-                    match self.state.store.get_job(&self.job_id).await {
+                    match self.state.backends.store.get_job(&self.job_id).await {
                         Ok(Some(job)) => self.last = Some(snapshot(&job)),
                         // Deleted while followed: nothing more will happen.
                         Ok(None) => return None,

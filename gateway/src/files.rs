@@ -54,14 +54,15 @@ pub async fn download(
         Some(r) => (
             StatusCode::PARTIAL_CONTENT,
             r.end() - r.start() + 1,
-            s.blobs
+            s.backends
+                .blobs
                 .get(file.bucket(), &file.id, Some(*r.start()..r.end() + 1))
                 .await?,
         ),
         None => (
             StatusCode::OK,
             file.bytes,
-            s.blobs.get(file.bucket(), &file.id, None).await?,
+            s.backends.blobs.get(file.bucket(), &file.id, None).await?,
         ),
     };
     crate::usage::count(&s, &caller, kiln_core::Direction::Download, len).await;
@@ -128,7 +129,7 @@ pub async fn metadata(
     Path(id): Path<String>,
 ) -> Result<Json<FileMetadata>, ApiError> {
     visible_file(&s, &caller, &id).await?;
-    let doc = s.store.get_metadata(&id).await?.ok_or_else(|| {
+    let doc = s.backends.store.get_metadata(&id).await?.ok_or_else(|| {
         ApiError::new(
             StatusCode::NOT_FOUND,
             ErrorCode::MetadataNotAvailable,
@@ -145,7 +146,8 @@ pub(crate) async fn visible_file(
     caller: &Caller,
     id: &str,
 ) -> Result<FileRecord, ApiError> {
-    s.store
+    s.backends
+        .store
         .get_file(id)
         .await?
         .filter(|f| caller.can_see(f.owner.as_deref()))
@@ -160,6 +162,7 @@ pub async fn remove(
 ) -> Result<StatusCode, ApiError> {
     let file = visible_file(&s, &caller, &id).await?;
     let removed = s
+        .backends
         .store
         .delete_file(&id)
         .await?
@@ -167,7 +170,7 @@ pub async fn remove(
     // Records go first, so a failure here leaves only unreachable bytes,
     // never a record pointing at nothing.
     for f in removed {
-        if let Err(e) = s.blobs.delete(f.bucket(), &f.id).await {
+        if let Err(e) = s.backends.blobs.delete(f.bucket(), &f.id).await {
             tracing::warn!(file = %f.id, error = %e, "could not remove blob of a deleted file");
         }
     }

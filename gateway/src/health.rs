@@ -14,7 +14,12 @@ pub async fn live() -> Json<Liveness> {
 
 /// The store, blob store and broker all answer.
 pub async fn ready(State(s): State<AppState>) -> (StatusCode, Json<Readiness>) {
-    readiness(s.blobs.as_ref(), s.store.as_ref(), s.broker.as_ref()).await
+    readiness(
+        s.backends.blobs.as_ref(),
+        s.backends.store.as_ref(),
+        s.backends.broker.as_ref(),
+    )
+    .await
 }
 
 /// The readiness answer of any Kiln service: `200` when the store, blob

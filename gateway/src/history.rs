@@ -28,7 +28,7 @@ pub async fn record(
         detail,
         at: Utc::now(),
     };
-    if let Err(e) = s.accounts.add_history(&entry).await {
+    if let Err(e) = s.backends.accounts.add_history(&entry).await {
         tracing::warn!(error = %e, action = %entry.action, "could not record history");
     }
 }
@@ -45,6 +45,7 @@ pub async fn list(
     let limit = crate::jobs::page_limit(q.limit.as_deref())?;
     let cursor = q.cursor.filter(|c| !c.is_empty());
     let mut entries = s
+        .backends
         .accounts
         .history(&user.id, cursor.as_deref(), limit + 1)
         .await?;

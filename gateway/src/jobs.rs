@@ -17,7 +17,7 @@ pub async fn get_one(
     Path(id): Path<String>,
 ) -> Result<Json<JobView>, ApiError> {
     let job = visible_job(&s, &caller, &id).await?;
-    let outputs = s.store.job_outputs(&job.id).await?;
+    let outputs = s.backends.store.job_outputs(&job.id).await?;
     Ok(Json(crate::views::job(job, outputs)))
 }
 
@@ -28,7 +28,8 @@ pub(crate) async fn visible_job(
     caller: &Caller,
     id: &str,
 ) -> Result<JobRecord, ApiError> {
-    s.store
+    s.backends
+        .store
         .get_job(id)
         .await?
         .filter(|j| caller.can_see(j.owner.as_deref()))
@@ -78,7 +79,7 @@ pub async fn list(
         before: q.cursor.filter(|c| !c.is_empty()),
         limit: limit + 1,
     };
-    let mut jobs = s.store.list_jobs(&query).await?;
+    let mut jobs = s.backends.store.list_jobs(&query).await?;
     let more = jobs.len() > limit as usize;
     jobs.truncate(limit as usize);
     let next_cursor = if more {
@@ -88,7 +89,7 @@ pub async fn list(
     };
     let ids: Vec<String> = jobs.iter().map(|j| j.id.clone()).collect();
     let mut outputs: HashMap<String, Vec<_>> = HashMap::new();
-    for f in s.store.jobs_outputs(&ids).await? {
+    for f in s.backends.store.jobs_outputs(&ids).await? {
         if let Some(job_id) = f.job_id.clone() {
             outputs.entry(job_id).or_default().push(f);
         }

@@ -27,7 +27,7 @@ pub use auth::Caller;
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::routing::{delete, get, post};
-use kiln_core::{AccountStore, BlobStore, Broker, EventBus, MetaStore, RateLimit, RateLimiter};
+use kiln_core::{Backends, RateLimit};
 use kiln_proto::ImageFormat;
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
@@ -80,18 +80,8 @@ impl Default for GatewayConfig {
 /// What every handler shares.
 #[derive(Clone)]
 pub struct AppState {
-    /// File bytes.
-    pub blobs: Arc<dyn BlobStore>,
-    /// Files, jobs, metadata.
-    pub store: Arc<dyn MetaStore>,
-    /// Where jobs are published.
-    pub broker: Arc<dyn Broker>,
-    /// Live job status changes.
-    pub events: Arc<dyn EventBus>,
-    /// Per-client request limits.
-    pub limiter: Arc<dyn RateLimiter>,
-    /// Accounts, API keys, history, usage counters.
-    pub accounts: Arc<dyn AccountStore>,
+    /// Stores, broker, event bus, rate limiter: as traits.
+    pub backends: Backends,
     /// Signs and verifies access tokens.
     pub tokens: auth::TokenSigner,
     /// Settings.

@@ -41,6 +41,7 @@ async fn limited(
     }
     let client = client_key(&req, s.config.trust_forwarded_for);
     match s
+        .backends
         .limiter
         .acquire(&format!("{bucket}:{client}"), limit)
         .await

@@ -79,7 +79,7 @@ pub async fn create(
     let work = match work.fit_to(&file.content_type) {
         Ok(w) => w,
         Err(message) => {
-            let _ = s.blobs.delete(Bucket::Originals, &file.id).await;
+            let _ = s.backends.blobs.delete(Bucket::Originals, &file.id).await;
             return Err(ApiError::new(
                 StatusCode::UNSUPPORTED_MEDIA_TYPE,
                 ErrorCode::UnsupportedMediaType,
@@ -93,12 +93,12 @@ pub async fn create(
         .notify
         .unwrap_or_else(|| caller.user().is_some_and(|u| u.notify_email));
     let jobs = job_records(&file, &work, notify.then_some(NotifyBy::Email));
-    if let Err(e) = s.store.insert_upload(&file, &jobs).await {
+    if let Err(e) = s.backends.store.insert_upload(&file, &jobs).await {
         // Without its record the blob is unreachable: remove it.
-        let _ = s.blobs.delete(Bucket::Originals, &file.id).await;
+        let _ = s.backends.blobs.delete(Bucket::Originals, &file.id).await;
         return Err(e.into());
     }
-    publish_jobs(s.store.as_ref(), s.broker.as_ref(), &jobs).await;
+    publish_jobs(s.backends.store.as_ref(), s.backends.broker.as_ref(), &jobs).await;
     tracing::info!(file = %file.id, bytes = file.bytes, content_type = %file.content_type, jobs = jobs.len(), "upload accepted");
     crate::usage::count(&s, &caller, kiln_core::Direction::Upload, file.bytes).await;
     if let Some(user) = caller.user() {
@@ -187,7 +187,7 @@ async fn from_multipart(
         )),
         (Err(e), stored) => {
             if let Some(f) = stored {
-                let _ = s.blobs.delete(Bucket::Originals, &f.id).await;
+                let _ = s.backends.blobs.delete(Bucket::Originals, &f.id).await;
             }
             Err(e)
         }
@@ -233,7 +233,12 @@ where
     let (head, replay) = sniff::peek(limited).await.map_err(source_error)?;
     let content_type = sniff::content_type(&head);
     let id = new_id();
-    let info = match s.blobs.put(Bucket::Originals, &id, Box::pin(replay)).await {
+    let info = match s
+        .backends
+        .blobs
+        .put(Bucket::Originals, &id, Box::pin(replay))
+        .await
+    {
         Ok(info) => info,
         Err(BlobError::Source(e)) => return Err(source_error(e)),
         Err(e) => return Err(e.into()),

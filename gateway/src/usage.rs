@@ -91,6 +91,7 @@ pub async fn check_transfer(s: &AppState, caller: &Caller) -> Result<(), ApiErro
     };
     let today = Utc::now().date_naive();
     let t = s
+        .backends
         .accounts
         .transfer(&user.id, month_start(today), today)
         .await?;
@@ -120,7 +121,7 @@ pub async fn upload_allowance(
     let Some(quota) = quotas(s, user).storage_bytes else {
         return Ok(whole);
     };
-    let usage = s.accounts.storage_usage(&user.id).await?;
+    let usage = s.backends.accounts.storage_usage(&user.id).await?;
     let used = usage.original_bytes + usage.output_bytes;
     let room = quota.saturating_sub(used);
     if room == 0 || declared.is_some_and(|n| n > room) {
@@ -141,6 +142,7 @@ pub async fn upload_allowance(
 pub async fn count(s: &AppState, caller: &Caller, direction: Direction, bytes: u64) {
     let Some(user) = caller.user() else { return };
     if let Err(e) = s
+        .backends
         .accounts
         .add_transfer(&user.id, direction, bytes, Utc::now().date_naive())
         .await
@@ -156,9 +158,10 @@ pub async fn get(
 ) -> Result<Json<Usage>, ApiError> {
     let user = caller.signed_in()?;
     let today = Utc::now().date_naive();
-    let storage = s.accounts.storage_usage(&user.id).await?;
-    let day = s.accounts.transfer(&user.id, today, today).await?;
+    let storage = s.backends.accounts.storage_usage(&user.id).await?;
+    let day = s.backends.accounts.transfer(&user.id, today, today).await?;
     let month = s
+        .backends
         .accounts
         .transfer(&user.id, month_start(today), today)
         .await?;

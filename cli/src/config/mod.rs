@@ -124,7 +124,8 @@ impl Config {
     }
 
     /// How long one attempt of a `role` job may run before it fails
-    /// retryably: the role's own `timeout_secs`, else `workers.timeout_secs`.
+    /// retryably: the role's own `timeout_secs`, else `workers.timeout_secs`,
+    /// else the job kind's own limit (`JobSpec::TIME_LIMIT`).
     pub fn job_timeout(&self, role: Role) -> Duration {
         let w = &self.workers;
         let own = match role {
@@ -133,13 +134,17 @@ impl Config {
             Role::Convert => w.convert.timeout_secs,
             Role::Notify => w.notify.timeout_secs,
         };
-        let secs = own.unwrap_or(match role {
-            // The converter enforces its own (permanent) time limit; the
-            // runtime's generic one must not cut it short.
-            Role::Convert => w.timeout_secs.max(self.media.timeout_secs + 60),
-            _ => w.timeout_secs,
-        });
-        Duration::from_secs(secs)
+        let limit = own
+            .or(w.timeout_secs)
+            .map_or_else(|| role.time_limit(), Duration::from_secs);
+        match role {
+            // The converter enforces its own (permanent) time limit; unless
+            // the role says otherwise, the runtime's must not cut it short.
+            Role::Convert if own.is_none() => {
+                limit.max(Duration::from_secs(self.media.timeout_secs + 60))
+            }
+            _ => limit,
+        }
     }
 
     /// The configuration as TOML, secrets shown as `***`.

@@ -240,8 +240,9 @@ pub struct RedisConfig {
 #[serde(default, deny_unknown_fields)]
 pub struct WorkersConfig {
     /// Seconds an attempt may run before it fails retryably, for roles
-    /// without their own `timeout_secs`.
-    pub timeout_secs: u64,
+    /// without their own `timeout_secs`; unset, each job kind's own limit
+    /// applies (300 s; the converter's `media.timeout_secs` + 60 s).
+    pub timeout_secs: Option<u64>,
     /// `[workers.thumbnail]`.
     pub thumbnail: RoleConfig,
     /// `[workers.metadata]`.
@@ -258,7 +259,7 @@ impl Default for WorkersConfig {
             .map(|n| n.get())
             .unwrap_or(2);
         WorkersConfig {
-            timeout_secs: 300,
+            timeout_secs: None,
             thumbnail: RoleConfig::with_concurrency(cpus),
             metadata: RoleConfig::with_concurrency(2),
             // Each conversion uses one core.

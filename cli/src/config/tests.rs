@@ -178,7 +178,7 @@ fn time_limits_default_per_role() {
     assert_eq!(c.job_timeout(Role::Notify), Duration::from_secs(300));
     // The converter's own limit (1800 s) plus a margin.
     assert_eq!(c.job_timeout(Role::Convert), Duration::from_secs(1860));
-    c.workers.timeout_secs = 4000;
+    c.workers.timeout_secs = Some(4000);
     assert_eq!(c.job_timeout(Role::Convert), Duration::from_secs(4000));
     c.workers.convert.timeout_secs = Some(30);
     assert_eq!(c.job_timeout(Role::Convert), Duration::from_secs(30));

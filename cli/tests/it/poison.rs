@@ -107,13 +107,7 @@ async fn failing_job_is_retried_then_dead_lettered(broker: TestBroker) {
     let b = &t.app.backends;
     let worker = Worker::new(
         Arc::new(AlwaysAway),
-        JobContext {
-            blobs: b.blobs.clone(),
-            store: b.store.clone(),
-            events: b.events.clone(),
-            accounts: b.accounts.clone(),
-        },
-        b.broker.clone(),
+        b.clone(),
         WorkerConfig {
             retry: t.config.retry,
             ..Default::default()

@@ -266,7 +266,10 @@ fn kiln_config_prints_the_effective_configuration_and_refuses_unknown_keys() {
     }
     let shown: toml::Table = stdout.parse().unwrap();
     assert_eq!(shown["store"]["kind"].as_str(), Some("mongodb"));
-    assert_eq!(shown["workers"]["timeout_secs"].as_integer(), Some(300));
+    assert_eq!(
+        shown["workers"]["notify"]["concurrency"].as_integer(),
+        Some(4)
+    );
 
     // A typo in the file: refused, naming the key and the file.
     std::fs::write(&file, "[thumbnails]\njpeg_qualty = 95\n").unwrap();

@@ -93,13 +93,20 @@ pub async fn authenticate(
             .map(str::trim);
         let user = match bearer {
             Some(key) if key.starts_with(keys::PREFIX) => {
-                match s.accounts.api_key_by_hash(&keys::hash(key)).await? {
-                    Some(k) if k.revoked_at.is_none() => s.accounts.user_by_id(&k.user_id).await?,
+                match s
+                    .backends
+                    .accounts
+                    .api_key_by_hash(&keys::hash(key))
+                    .await?
+                {
+                    Some(k) if k.revoked_at.is_none() => {
+                        s.backends.accounts.user_by_id(&k.user_id).await?
+                    }
                     _ => None,
                 }
             }
             Some(token) => match s.tokens.verify(token) {
-                Some(id) => s.accounts.user_by_id(&id).await?,
+                Some(id) => s.backends.accounts.user_by_id(&id).await?,
                 None => None,
             },
             None => None,

@@ -35,9 +35,10 @@ pub async fn update(
     let user = caller.signed_in()?;
     let Json(p) = body.map_err(|e| ApiError::invalid(format!("body: {}", e.body_text())))?;
     if let Some(on) = p.notify_email {
-        s.accounts.set_notify_email(&user.id, on).await?;
+        s.backends.accounts.set_notify_email(&user.id, on).await?;
     }
     let fresh = s
+        .backends
         .accounts
         .user_by_id(&user.id)
         .await?

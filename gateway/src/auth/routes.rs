@@ -76,7 +76,7 @@ pub async fn signup(
         notify_email: false,
         quota: QuotaOverride::default(),
     };
-    match s.accounts.create_user(&user).await {
+    match s.backends.accounts.create_user(&user).await {
         Ok(()) => {}
         Err(AccountError::EmailTaken) => {
             return Err(ApiError::new(
@@ -130,7 +130,7 @@ pub async fn login(
             .map_err(|e| ApiError::invalid(format!("body: {e}; or use HTTP Basic")))?,
     };
     let email = creds.email.trim().to_lowercase();
-    let user = s.accounts.user_by_email(&email).await?;
+    let user = s.backends.accounts.user_by_email(&email).await?;
     let stored = user.as_ref().map_or_else(
         || password::decoy_hash().to_owned(),
         |u| u.password_hash.clone(),
@@ -141,7 +141,7 @@ pub async fn login(
         .map_err(ApiError::unavailable)?;
     let user = user.filter(|_| matches).ok_or_else(unauthorized)?;
     let (token, expires_at) = s.tokens.issue(&user.id).map_err(ApiError::unavailable)?;
-    s.accounts
+    s.backends.accounts
         .add_history(&HistoryEntry {
             id: new_id(),
             user_id: user.id.clone(),
@@ -183,7 +183,7 @@ pub async fn create_key(
         created_at: Utc::now(),
         revoked_at: None,
     };
-    s.accounts.insert_api_key(&record).await?;
+    s.backends.accounts.insert_api_key(&record).await?;
     crate::history::record(
         &s,
         &user.id,
@@ -211,6 +211,7 @@ pub async fn list_keys(
 ) -> Result<Json<ApiKeyList>, ApiError> {
     let user = caller.signed_in()?;
     let keys = s
+        .backends
         .accounts
         .api_keys(&user.id)
         .await?
@@ -233,7 +234,7 @@ pub async fn revoke_key(
     Path(id): Path<String>,
 ) -> Result<StatusCode, ApiError> {
     let user = caller.signed_in()?;
-    if !s.accounts.revoke_api_key(&user.id, &id).await? {
+    if !s.backends.accounts.revoke_api_key(&user.id, &id).await? {
         return Err(ApiError::not_found("API key"));
     }
     crate::history::record(

@@ -16,7 +16,7 @@ impl Worker {
         self: &Arc<Self>,
         wait: Duration,
     ) -> Result<Option<Outcome>, BrokerError> {
-        let mut sub = self.broker.subscribe(self.role(), 1).await?;
+        let mut sub = self.ctx.broker.subscribe(self.role(), 1).await?;
         match tokio::time::timeout(wait, sub.next()).await {
             Ok(delivery) => Ok(Some(self.process(delivery?).await)),
             Err(_) => Ok(None),
@@ -39,7 +39,7 @@ impl Worker {
                 Some(sub) => sub,
                 None => {
                     let subscribed = tokio::select! {
-                        s = self.broker.subscribe(role, concurrency) => s,
+                        s = self.ctx.broker.subscribe(role, concurrency) => s,
                         _ = shutdown.cancelled() => break,
                     };
                     match subscribed {

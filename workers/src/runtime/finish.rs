@@ -76,7 +76,7 @@ impl Worker {
             return Ok(());
         }
         // What the broker refuses now, the gateway's outbox relay publishes later.
-        kiln_core::publish_jobs(self.ctx.store.as_ref(), self.broker.as_ref(), &[notify]).await;
+        kiln_core::publish_jobs(self.ctx.store.as_ref(), self.ctx.broker.as_ref(), &[notify]).await;
         Ok(())
     }
 }

@@ -5,27 +5,14 @@ mod finish;
 
 use crate::{JobError, RetryPolicy};
 use async_trait::async_trait;
-use kiln_core::{
-    AccountStore, BlobStore, Broker, BrokerError, Completion, Delivery, EventBus, FileRecord,
-    JobRecord, MetaStore, StartOutcome,
-};
+use kiln_core::{BrokerError, Completion, Delivery, FileRecord, JobRecord, StartOutcome};
 use kiln_proto::{JobEvent, JobMessage, JobSpec, JobStatus, Registered, Role};
 use std::sync::Arc;
 use std::time::Duration;
 use tracing::{Instrument, error, info, warn};
 
-/// What a handler may use.
-#[derive(Clone)]
-pub struct JobContext {
-    /// File bytes.
-    pub blobs: Arc<dyn BlobStore>,
-    /// Files, jobs, metadata.
-    pub store: Arc<dyn MetaStore>,
-    /// Where status changes are announced (live updates for clients).
-    pub events: Arc<dyn EventBus>,
-    /// Accounts: owners' addresses, history, notification dedupe.
-    pub accounts: Arc<dyn AccountStore>,
-}
+/// What a handler may use: the backends, as traits.
+pub type JobContext = kiln_core::Backends;
 
 /// One kind of work: the handler of the job spec [`Handler::Job`], whose
 /// registration gives the queue it consumes and its default time limit.
@@ -134,22 +121,15 @@ pub enum Outcome {
 pub struct Worker {
     handler: Arc<dyn AnyHandler>,
     ctx: JobContext,
-    broker: Arc<dyn Broker>,
     config: WorkerConfig,
 }
 
 impl Worker {
     /// Builds a worker; nothing runs until [`Worker::run`] or [`Worker::process_one`].
-    pub fn new(
-        handler: Arc<dyn AnyHandler>,
-        ctx: JobContext,
-        broker: Arc<dyn Broker>,
-        config: WorkerConfig,
-    ) -> Arc<Self> {
+    pub fn new(handler: Arc<dyn AnyHandler>, ctx: JobContext, config: WorkerConfig) -> Arc<Self> {
         Arc::new(Worker {
             handler,
             ctx,
-            broker,
             config,
         })
     }
@@ -157,12 +137,7 @@ impl Worker {
     /// A worker on the same backends and settings running `handler`
     /// instead: for tests and tools that need a different kind of work.
     pub fn with_handler(&self, handler: Arc<dyn AnyHandler>) -> Arc<Self> {
-        Worker::new(
-            handler,
-            self.ctx.clone(),
-            self.broker.clone(),
-            self.config.clone(),
-        )
+        Worker::new(handler, self.ctx.clone(), self.config.clone())
     }
 
     /// The role served.
