@@ -12,20 +12,24 @@ use std::path::Path;
 
 /// `KILN_*` variables that are not configuration: the client's
 /// (`KILN_SERVER`, `KILN_TOKEN`), the file's name (`KILN_CONFIG`), logging
-/// (`KILN_LOG_FORMAT`, read before the configuration), and the tests' and
-/// benchmarks' (`KILN_TEST_*`, `KILN_SHARED_DIR`, `KILN_NEED`). Every other
-/// `KILN_*` variable must name a setting.
-const NOT_CONFIG: &[&str] = &[
+/// (`KILN_LOG_FORMAT`, read before the configuration), the test servers'
+/// launchers (`KILN_TEST_*`, `KILN_SMTP_VENV`, `KILN_MONGO_WIRE_VENV`, and
+/// `KILN_SHARED_DIR` of older set-ups) and the benchmarks' (`KILN_NEED`).
+/// Every other `KILN_*` variable must name a setting; a test checks that
+/// the repository's scripts use no other.
+pub(super) const NOT_CONFIG: &[&str] = &[
     "config",
     "server",
     "token",
     "log_format",
+    "smtp_venv",
+    "mongo_wire_venv",
     "shared_dir",
     "need",
 ];
-const NOT_CONFIG_PREFIXES: &[&str] = &["test_"];
+pub(super) const NOT_CONFIG_PREFIXES: &[&str] = &["test_"];
 
-fn is_config(key: &str) -> bool {
+pub(super) fn is_config(key: &str) -> bool {
     !NOT_CONFIG.contains(&key) && !NOT_CONFIG_PREFIXES.iter().any(|p| key.starts_with(p))
 }
 

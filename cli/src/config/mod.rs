@@ -2,6 +2,8 @@
 //! then command-line flags. Every key is documented in
 //! `docs/configuration.md`; unknown keys are refused.
 
+#[cfg(test)]
+mod known_variables;
 mod load;
 mod renamed;
 mod secret;
