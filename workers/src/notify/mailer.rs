@@ -92,7 +92,7 @@ impl Mailer {
     pub async fn send(&self, message: Message) -> Result<(), JobError> {
         let Some(t) = &self.transport else {
             return Err(JobError::Retry(
-                "no mail server configured (KILN_NOTIFY__SMTP_URL)".into(),
+                "no mail server configured (KILN_SMTP_URL, or workers.notify.smtp_url)".into(),
             ));
         };
         match t.send(message).await {
