@@ -16,7 +16,7 @@
 pub mod accounts;
 pub mod blob;
 pub mod broker;
-#[cfg(any(test, feature = "testing"))]
+#[cfg(feature = "testing")]
 pub mod contract;
 pub mod events;
 mod ids;

@@ -2,65 +2,19 @@
 
 mod consume;
 mod finish;
+mod handler;
+
+pub use handler::{AnyHandler, Handler};
 
 use crate::{JobError, RetryPolicy};
-use async_trait::async_trait;
 use kiln_core::{BrokerError, Completion, Delivery, FileRecord, JobRecord, StartOutcome};
-use kiln_proto::{JobEvent, JobMessage, JobSpec, JobStatus, Registered, Role};
+use kiln_proto::{JobEvent, JobMessage, JobStatus, Role};
 use std::sync::Arc;
 use std::time::Duration;
 use tracing::{Instrument, error, info, warn};
 
 /// What a handler may use: the backends, as traits.
 pub type JobContext = kiln_core::Backends;
-
-/// One kind of work: the handler of the job spec [`Handler::Job`], whose
-/// registration gives the queue it consumes and its default time limit.
-#[async_trait]
-pub trait Handler: Send + Sync + 'static {
-    /// The job kind handled.
-    type Job: Registered;
-
-    /// Does the job, given its parameters (already parsed and validated: a
-    /// job whose parameters do not fit is dead-lettered before this runs).
-    /// Outputs must already be in the blob store, under ids from
-    /// [`kiln_core::output_id`] so that a repeated attempt overwrites them.
-    async fn handle(
-        &self,
-        ctx: &JobContext,
-        job: &JobRecord,
-        params: Self::Job,
-    ) -> Result<Vec<FileRecord>, JobError>;
-}
-
-/// A [`Handler`] with its job type erased, as a [`Worker`] holds it. Every
-/// handler is one; there is nothing to implement.
-#[async_trait]
-pub trait AnyHandler: Send + Sync + 'static {
-    /// The role whose queue this handler consumes.
-    fn role(&self) -> Role;
-    /// The job kind's default time limit for one attempt.
-    fn time_limit(&self) -> Duration;
-    /// Parses the job's parameters and runs the handler.
-    async fn run(&self, ctx: &JobContext, job: &JobRecord) -> Result<Vec<FileRecord>, JobError>;
-}
-
-#[async_trait]
-impl<H: Handler> AnyHandler for H {
-    fn role(&self) -> Role {
-        <H::Job as Registered>::ROLE
-    }
-
-    fn time_limit(&self) -> Duration {
-        <H::Job as JobSpec>::TIME_LIMIT
-    }
-
-    async fn run(&self, ctx: &JobContext, job: &JobRecord) -> Result<Vec<FileRecord>, JobError> {
-        let params = kiln_proto::jobs::parse::<H::Job>(&job.params)
-            .map_err(|e| JobError::Abort(e.into()))?;
-        self.handle(ctx, job, params).await
-    }
-}
 
 /// Runtime settings of one worker.
 #[derive(Debug, Clone)]
