@@ -186,6 +186,13 @@ async fn killed_mid_job(broker: TestBroker) {
     c.start_worker(Role::Metadata, 2).await;
     let (thumbs, all) = upload_many(&c, photos(12, 3000, 2200)).await;
     wait_holding_a_job(&c, victim).await;
+    // With both of its slots busy, the victim cannot finish everything it
+    // holds in the moment between reading its log and the kill (one job
+    // alone sometimes could: a thumbnail takes about 0.3 s).
+    let busy = Instant::now() + Duration::from_secs(3);
+    while c.workers[victim].jobs_in_flight() < 2 && Instant::now() < busy {
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
     c.workers[victim].kill9();
     if broker == TestBroker::Kafka {
         // Test broker gap (README, Tansu #3): it keeps a crashed leader in
