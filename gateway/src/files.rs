@@ -69,7 +69,6 @@ pub async fn download(
     let mut resp = Response::new(Body::from_stream(stream));
     *resp.status_mut() = status;
     let h = resp.headers_mut();
-    h.insert(header::CONTENT_TYPE, hv(&file.content_type));
     h.insert(header::CONTENT_LENGTH, HeaderValue::from(len));
     h.insert(header::ETAG, hv(&etag));
     h.insert(header::ACCEPT_RANGES, HeaderValue::from_static("bytes"));
@@ -77,13 +76,7 @@ pub async fn download(
         header::CACHE_CONTROL,
         HeaderValue::from_static("private, max-age=31536000, immutable"),
     );
-    h.insert(
-        "x-content-type-options",
-        HeaderValue::from_static("nosniff"),
-    );
-    if let Some(name) = &file.filename {
-        h.insert(header::CONTENT_DISPOSITION, hv(&content_disposition(name)));
-    }
+    crate::serve_safely::set_download_headers(h, &file.content_type, file.filename.as_deref());
     if let Some(r) = &range {
         h.insert(
             header::CONTENT_RANGE,
@@ -95,31 +88,6 @@ pub async fn download(
 
 fn hv(s: &str) -> HeaderValue {
     HeaderValue::from_str(s).unwrap_or_else(|_| HeaderValue::from_static("invalid"))
-}
-
-/// `inline` with an ASCII fallback name and the exact UTF-8 name (RFC 6266).
-fn content_disposition(name: &str) -> String {
-    let ascii: String = name
-        .chars()
-        .map(|c| {
-            if c.is_ascii_graphic() && c != '"' && c != '\\' || c == ' ' {
-                c
-            } else {
-                '_'
-            }
-        })
-        .collect();
-    let encoded: String = name
-        .bytes()
-        .map(|b| {
-            if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
-                (b as char).to_string()
-            } else {
-                format!("%{b:02X}")
-            }
-        })
-        .collect();
-    format!("inline; filename=\"{ascii}\"; filename*=UTF-8''{encoded}")
 }
 
 /// What the metadata worker extracted.

@@ -10,6 +10,7 @@ mod history;
 mod jobs;
 mod outbox;
 mod rate_limit;
+mod serve_safely;
 mod sniff;
 mod upload;
 mod upload_params;

@@ -251,3 +251,46 @@ async fn health_and_readiness() {
     let (code, body) = t.get_json("/readyz").await;
     assert_eq!((code, body["checks"]["broker"].as_str()), (200, Some("ok")));
 }
+
+#[tokio::test]
+async fn uploaded_html_is_never_served_as_something_a_browser_runs() {
+    let t = TestApp::spawn().await;
+    let script = b"<script>alert(document.domain)</script>".to_vec();
+    let (code, up) = t
+        .upload_raw(script.clone(), "x.jpg", "thumbnails=none")
+        .await;
+    assert_eq!(code, 202, "{up}");
+    let url = format!("{}/v1/files/{}", t.base, up["file_id"].as_str().unwrap());
+    let r = t.http.get(&url).send().await.unwrap();
+    assert_eq!(r.status(), 200);
+    let h = r.headers().clone();
+    assert_eq!(h["content-type"], "application/octet-stream");
+    assert!(
+        h["content-disposition"]
+            .to_str()
+            .unwrap()
+            .starts_with("attachment;"),
+        "{:?}",
+        h["content-disposition"]
+    );
+    assert_eq!(h["content-security-policy"], "default-src 'none'; sandbox");
+    assert_eq!(h["x-content-type-options"], "nosniff");
+    assert_eq!(r.bytes().await.unwrap().as_ref(), script.as_slice());
+
+    // An image is still shown inline, as itself, under the same policy.
+    let jpeg = plain_jpeg(40, 30);
+    let (_, up) = t.upload_raw(jpeg, "p.jpg", "thumbnails=none").await;
+    let url = format!("{}/v1/files/{}", t.base, up["file_id"].as_str().unwrap());
+    let r = t.http.get(&url).send().await.unwrap();
+    assert_eq!(r.headers()["content-type"], "image/jpeg");
+    assert!(
+        r.headers()["content-disposition"]
+            .to_str()
+            .unwrap()
+            .starts_with("inline;")
+    );
+    assert_eq!(
+        r.headers()["content-security-policy"],
+        "default-src 'none'; sandbox"
+    );
+}
