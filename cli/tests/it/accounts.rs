@@ -349,3 +349,39 @@ async fn single_user_mode_needs_no_account() {
         (StatusCode::BAD_REQUEST, Some("auth_disabled"))
     );
 }
+
+#[tokio::test]
+async fn authorization_schemes_are_case_insensitive() {
+    let t = app_with(|_| {}).await;
+    let token = signup(&t, "case@example.com").await;
+    for scheme in ["Bearer", "bearer", "BEARER"] {
+        let r = t
+            .http
+            .get(format!("{}/v1/me", t.base))
+            .header("authorization", format!("{scheme} {token}"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::OK, "{scheme}");
+    }
+    let r = t
+        .http
+        .post(format!("{}/v1/auth/login", t.base))
+        .header(
+            "authorization",
+            "basic Y2FzZUBleGFtcGxlLmNvbTpjb3JyZWN0IGhvcnNlIGJhdHRlcnk=",
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    // A scheme that is not Bearer is still refused.
+    let r = t
+        .http
+        .get(format!("{}/v1/me", t.base))
+        .header("authorization", format!("Token {token}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+}

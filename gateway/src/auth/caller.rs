@@ -89,8 +89,7 @@ pub async fn authenticate(
             .headers()
             .get(header::AUTHORIZATION)
             .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.strip_prefix("Bearer "))
-            .map(str::trim);
+            .and_then(|v| super::credentials(v, "Bearer"));
         let user = match bearer {
             Some(key) if key.starts_with(keys::PREFIX) => {
                 match s

@@ -53,3 +53,25 @@ impl std::fmt::Debug for AuthConfig {
             .finish()
     }
 }
+
+/// The credentials of an `Authorization` header using `scheme`, which is
+/// matched without regard to case (RFC 9110 §11.1: `bearer` and `BASIC` are
+/// as valid as `Bearer` and `Basic`).
+pub(crate) fn credentials<'a>(value: &'a str, scheme: &str) -> Option<&'a str> {
+    let (given, rest) = value.trim_start().split_once(' ')?;
+    given.eq_ignore_ascii_case(scheme).then(|| rest.trim())
+}
+
+#[cfg(test)]
+mod scheme_tests {
+    use super::credentials;
+
+    #[test]
+    fn schemes_match_in_any_case() {
+        assert_eq!(credentials("Bearer abc", "Bearer"), Some("abc"));
+        assert_eq!(credentials("bearer abc", "Bearer"), Some("abc"));
+        assert_eq!(credentials("BASIC  YWI6Yw== ", "Basic"), Some("YWI6Yw=="));
+        assert_eq!(credentials("Basic abc", "Bearer"), None);
+        assert_eq!(credentials("Bearerabc", "Bearer"), None);
+    }
+}

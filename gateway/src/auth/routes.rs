@@ -99,11 +99,7 @@ pub async fn signup(
 }
 
 fn basic(headers: &HeaderMap) -> Option<Credentials> {
-    let encoded = headers
-        .get(header::AUTHORIZATION)?
-        .to_str()
-        .ok()?
-        .strip_prefix("Basic ")?;
+    let encoded = super::credentials(headers.get(header::AUTHORIZATION)?.to_str().ok()?, "Basic")?;
     let decoded = base64::engine::general_purpose::STANDARD
         .decode(encoded.trim())
         .ok()?;
