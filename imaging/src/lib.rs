@@ -18,9 +18,12 @@ pub use encode::encode;
 pub use format::ImageFormat;
 pub use limits::{ImageLimits, check_limits};
 pub use probe::{Probe, SUPPORTED, format_name, probe, sniff};
-pub use render::{RenderOptions, Rendered, Rendering, render_thumbnails, target_size};
+pub use render::{
+    RenderOptions, RenderSummary, Rendered, Rendering, render_each, render_thumbnails, target_size,
+};
 
-/// Why an image could not be processed. Every variant is permanent.
+/// Why an image could not be processed. Every variant but
+/// [`ImagingError::Stopped`] is permanent: a property of the input.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ImagingError {
     /// Not an image format Kiln reads.
@@ -32,4 +35,8 @@ pub enum ImagingError {
     /// The data is damaged or truncated.
     #[error("corrupt image: {0}")]
     Corrupt(String),
+    /// The caller asked the rendering to stop (time limit, deleted input,
+    /// shutdown, a budget): says nothing about the image.
+    #[error("stopped before it finished")]
+    Stopped,
 }

@@ -96,6 +96,16 @@ fn resize(
     Ok(dst)
 }
 
+/// How a rendering went, when its outputs were handed out one by one by
+/// [`render_each`].
+#[derive(Debug, Clone)]
+pub struct RenderSummary {
+    /// The decoder that ran.
+    pub path: DecodePath,
+    /// Why the DC-only path gave up on this file, if it did.
+    pub dc_fallback: Option<ImagingError>,
+}
+
 /// Makes every (size, format) thumbnail of `data`, largest size first.
 pub fn render_thumbnails(
     data: &[u8],
@@ -104,21 +114,55 @@ pub fn render_thumbnails(
     limits: &ImageLimits,
     opts: &RenderOptions,
 ) -> Result<Rendering, ImagingError> {
+    let mut outputs = Vec::with_capacity(sizes.len() * formats.len());
+    let summary = render_each(data, sizes, formats, limits, opts, &|| false, &mut |r| {
+        outputs.push(r);
+        Ok(())
+    })?;
+    Ok(Rendering {
+        outputs,
+        path: summary.path,
+        dc_fallback: summary.dc_fallback,
+    })
+}
+
+/// Like [`render_thumbnails`], but hands each output to `emit` as soon as it
+/// is encoded (so at most one is held in memory) and asks `stop` before
+/// every decode, resize and encode: once it answers true, or `emit` fails,
+/// the rendering ends with that error ([`ImagingError::Stopped`] for `stop`)
+/// after at most the one step in progress.
+pub fn render_each(
+    data: &[u8],
+    sizes: &[u32],
+    formats: &[ImageFormat],
+    limits: &ImageLimits,
+    opts: &RenderOptions,
+    stop: &dyn Fn() -> bool,
+    emit: &mut dyn FnMut(Rendered) -> Result<(), ImagingError>,
+) -> Result<RenderSummary, ImagingError> {
+    let check = || {
+        if stop() {
+            Err(ImagingError::Stopped)
+        } else {
+            Ok(())
+        }
+    };
     let mut sizes = sizes.to_vec();
     sizes.sort_unstable_by(|a, b| b.cmp(a));
     sizes.dedup();
     let need = sizes.first().copied().unwrap_or(0);
+    check()?;
     let src = decode_for(data, need, limits, opts.embedded_preview)?;
     let alpha = matches!(src.image, DynamicImage::ImageRgba8(_));
     let colour = src.icc.as_deref().and_then(|p| icc::to_srgb(p, alpha));
     let mut resizer = Resizer::new();
-    let mut outputs = Vec::with_capacity(sizes.len() * formats.len());
     // Each size is resized from the previous (larger) result: each step reads
     // far fewer pixels than the source.
     let mut current = src.image;
     for &size in &sizes {
         let (w, h) = target_size(src.full_width, src.full_height, size);
         if (w, h) != (current.width(), current.height()) {
+            check()?;
             current = resize(&mut resizer, &current, w, h)?;
         }
         // The chain goes on from `current`, so only a converted copy is made.
@@ -129,17 +173,17 @@ pub fn render_thumbnails(
         });
         let img = converted.as_ref().unwrap_or(&current);
         for &format in formats {
-            outputs.push(Rendered {
+            check()?;
+            emit(Rendered {
                 size,
                 format,
                 width: w,
                 height: h,
                 bytes: encode(img, format, opts)?,
-            });
+            })?;
         }
     }
-    Ok(Rendering {
-        outputs,
+    Ok(RenderSummary {
         path: src.path,
         dc_fallback: src.dc_fallback,
     })

@@ -7,6 +7,7 @@
 //! failure that may pass (I/O, a server away) or [`JobError::Abort`] for one
 //! that will not (corrupt input, over a limit).
 
+mod budget;
 mod error;
 mod input;
 mod media;
@@ -16,10 +17,11 @@ mod retry;
 mod runtime;
 mod thumbnail;
 
+pub use budget::{OutputMeter, WorkBudget};
 pub use error::JobError;
 pub use media::{BlobReader, ConvertHandler, MediaSettings};
 pub use metadata::MetadataHandler;
 pub use notify::{Mailer, NotifyHandler, NotifySettings};
 pub use retry::RetryPolicy;
-pub use runtime::{AnyHandler, Handler, JobContext, Outcome, Worker, WorkerConfig};
+pub use runtime::{AnyHandler, Handler, JobContext, Outcome, STOP_WAIT, Worker, WorkerConfig};
 pub use thumbnail::ThumbnailHandler;

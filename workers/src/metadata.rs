@@ -7,6 +7,7 @@ use kiln_core::{FileRecord, JobRecord};
 use kiln_imaging::{ImageLimits, ImagingError, format_name, probe};
 use kiln_proto::MetadataParams;
 use serde_json::{Map, Value, json};
+use tokio_util::sync::CancellationToken;
 
 mod exif_fields;
 
@@ -58,6 +59,7 @@ impl Handler for MetadataHandler {
         ctx: &JobContext,
         job: &JobRecord,
         _: MetadataParams,
+        _: &CancellationToken,
     ) -> Result<Vec<FileRecord>, JobError> {
         let input = crate::input::record(ctx, job).await?;
         // Media is probed from a stream, never loaded whole like an image.

@@ -17,6 +17,7 @@ use std::io::{Seek, SeekFrom};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
+use tokio_util::sync::CancellationToken;
 
 /// Converts audio and video uploads to MP3 with [`convert_to_mp3`].
 #[derive(Debug, Clone, Default)]
@@ -60,6 +61,7 @@ impl Handler for ConvertHandler {
         ctx: &JobContext,
         job: &JobRecord,
         p: ConvertParams,
+        stop: &CancellationToken,
     ) -> Result<Vec<FileRecord>, JobError> {
         let opts = Mp3Options {
             bitrate_kbps: p.bitrate_kbps,
@@ -91,13 +93,23 @@ impl Handler for ConvertHandler {
         let cancel = Arc::new(AtomicBool::new(false));
         let _guard = CancelOnDrop(cancel.clone());
         let flag = cancel.clone();
-        let task = tokio::task::spawn_blocking(move || {
+        let mut task = tokio::task::spawn_blocking(move || {
             let mut out = scratch;
             let report = convert_to_mp3(Box::new(reader), &hint, &mut out, &opts, &limits, &flag);
             (out, report)
         });
         let limit = Duration::from_secs(self.settings.timeout_secs);
-        let (mut out, report) = match tokio::time::timeout(limit, task).await {
+        let finished = tokio::select! {
+            r = tokio::time::timeout(limit, &mut task) => r,
+            _ = stop.cancelled() => {
+                // The encoder checks the flag between packets: wait for it to
+                // let go, so no conversion overlaps the next attempt.
+                cancel.store(true, Ordering::Relaxed);
+                let _ = task.await;
+                return Err(JobError::Retry(MediaError::Cancelled.into()));
+            }
+        };
+        let (mut out, report) = match finished {
             Ok(Ok((out, report))) => (out, report?),
             Ok(Err(join)) => {
                 return Err(JobError::Abort(
@@ -106,6 +118,7 @@ impl Handler for ConvertHandler {
             }
             Err(_) => {
                 cancel.store(true, Ordering::Relaxed);
+                let _ = task.await;
                 return Err(JobError::Abort(
                     format!(
                         "conversion took longer than the limit of {} s",

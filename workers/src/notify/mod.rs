@@ -15,6 +15,7 @@ use crate::{Handler, JobContext, JobError};
 use async_trait::async_trait;
 use kiln_core::{Claim, FileRecord, JobRecord};
 use kiln_proto::NotifyParams;
+use tokio_util::sync::CancellationToken;
 
 /// Sends job-ended emails through [`Mailer`].
 pub struct NotifyHandler {
@@ -37,6 +38,7 @@ impl Handler for NotifyHandler {
         ctx: &JobContext,
         _: &JobRecord,
         p: NotifyParams,
+        _: &CancellationToken,
     ) -> Result<Vec<FileRecord>, JobError> {
         let key = p.key();
         if ctx.accounts.claim_notification(&key).await? == Claim::Sent {

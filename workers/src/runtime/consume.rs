@@ -91,11 +91,17 @@ impl Worker {
             }
         }
         let all = self.config.concurrency.max(1) as u32;
-        if tokio::time::timeout(self.config.shutdown_grace, slots.acquire_many(all))
+        // The last part of the grace is for jobs told to stop to do so
+        // (each checks between steps), so the worker ends within the grace.
+        let grace = self.config.shutdown_grace;
+        let stop_wait = super::STOP_WAIT.min(grace / 2);
+        if tokio::time::timeout(grace - stop_wait, slots.acquire_many(all))
             .await
             .is_err()
         {
-            warn!(%role, "shutdown grace period over; unfinished jobs will be redelivered");
+            warn!(%role, "shutdown grace period over; stopping unfinished jobs, which will be redelivered");
+            self.abandon.cancel();
+            let _ = tokio::time::timeout(stop_wait, slots.acquire_many(all)).await;
         }
         drop(current);
         info!(%role, "worker stopped");

@@ -7,6 +7,7 @@ use async_trait::async_trait;
 use kiln_core::{FileRecord, JobRecord};
 use kiln_proto::{JobSpec, Registered, Role};
 use std::time::Duration;
+use tokio_util::sync::CancellationToken;
 
 /// One kind of work: the handler of the job spec [`Handler::Job`], whose
 /// registration gives the queue it consumes and its default time limit.
@@ -19,11 +20,17 @@ pub trait Handler: Send + Sync + 'static {
     /// job whose parameters do not fit is dead-lettered before this runs).
     /// Outputs must already be in the blob store, under ids from
     /// [`kiln_core::output_id`] so that a repeated attempt overwrites them.
+    ///
+    /// `stop` is cancelled when the attempt must end early (its time limit
+    /// passed, its file was deleted, the process is stopping): work on
+    /// blocking threads must check it between steps and give up, because
+    /// the runtime waits for the attempt to end before another may start.
     async fn handle(
         &self,
         ctx: &JobContext,
         job: &JobRecord,
         params: Self::Job,
+        stop: &CancellationToken,
     ) -> Result<Vec<FileRecord>, JobError>;
 }
 
@@ -36,7 +43,12 @@ pub trait AnyHandler: Send + Sync + 'static {
     /// The job kind's default time limit for one attempt.
     fn time_limit(&self) -> Duration;
     /// Parses the job's parameters and runs the handler.
-    async fn run(&self, ctx: &JobContext, job: &JobRecord) -> Result<Vec<FileRecord>, JobError>;
+    async fn run(
+        &self,
+        ctx: &JobContext,
+        job: &JobRecord,
+        stop: &CancellationToken,
+    ) -> Result<Vec<FileRecord>, JobError>;
 }
 
 #[async_trait]
@@ -49,9 +61,14 @@ impl<H: Handler> AnyHandler for H {
         <H::Job as JobSpec>::TIME_LIMIT
     }
 
-    async fn run(&self, ctx: &JobContext, job: &JobRecord) -> Result<Vec<FileRecord>, JobError> {
+    async fn run(
+        &self,
+        ctx: &JobContext,
+        job: &JobRecord,
+        stop: &CancellationToken,
+    ) -> Result<Vec<FileRecord>, JobError> {
         let params = kiln_proto::jobs::parse::<H::Job>(&job.params)
             .map_err(|e| JobError::Abort(e.into()))?;
-        self.handle(ctx, job, params).await
+        self.handle(ctx, job, params, stop).await
     }
 }

@@ -11,6 +11,7 @@ use kiln_core::{BrokerError, Completion, Delivery, FileRecord, JobRecord, StartO
 use kiln_proto::{JobEvent, JobMessage, JobStatus, Role};
 use std::sync::Arc;
 use std::time::Duration;
+use tokio_util::sync::CancellationToken;
 use tracing::{Instrument, error, info, warn};
 
 /// What a handler may use: the backends, as traits.
@@ -76,6 +77,9 @@ pub struct Worker {
     handler: Arc<dyn AnyHandler>,
     ctx: JobContext,
     config: WorkerConfig,
+    /// Cancelled when the shutdown grace is over: jobs still running are
+    /// told to stop and left for the broker to deliver again.
+    abandon: CancellationToken,
 }
 
 impl Worker {
@@ -85,6 +89,7 @@ impl Worker {
             handler,
             ctx,
             config,
+            abandon: CancellationToken::new(),
         })
     }
 
@@ -178,6 +183,16 @@ impl Worker {
                 .into(),
             ))
         };
+        if result.is_err() && self.abandon.is_cancelled() {
+            // Left unsettled on purpose: the broker hands the message to
+            // another worker once this one's connection closes.
+            warn!("job abandoned at shutdown; it will be delivered again");
+            drop(delivery);
+            return Outcome::Retrying {
+                job_id: job.id.clone(),
+                error: "worker stopped".into(),
+            };
+        }
         match result {
             Ok(outputs) => self.record_success(delivery, &job, outputs).await,
             Err(JobError::Abort(reason)) => {
@@ -210,29 +225,39 @@ impl Worker {
     }
 
     /// Runs the handler in its own task so that a panic (a decoder bug on a
-    /// hostile file) fails this job instead of the worker.
+    /// hostile file) fails this job instead of the worker. The attempt is
+    /// told to stop when its time limit passes, when its file is deleted, or
+    /// when the worker gives up on in-flight work at shutdown; the runtime
+    /// then waits (up to [`STOP_WAIT`]) for it to end, so that a retry never
+    /// runs beside the attempt it replaces.
     async fn run_handler(&self, job: &JobRecord) -> Result<Vec<FileRecord>, JobError> {
-        let (handler, ctx, owned) = (self.handler.clone(), self.ctx.clone(), job.clone());
-        let task = tokio::spawn(async move { handler.run(&ctx, &owned).await });
-        let abort = task.abort_handle();
+        let stop = CancellationToken::new();
+        let (handler, ctx, owned, token) = (
+            self.handler.clone(),
+            self.ctx.clone(),
+            job.clone(),
+            stop.clone(),
+        );
+        let mut task = tokio::spawn(async move { handler.run(&ctx, &owned, &token).await });
         let limit = self.time_limit();
-        match tokio::time::timeout(limit, task).await {
-            Ok(Ok(result)) => result,
-            Ok(Err(join)) if join.is_panic() => {
-                let why = panic_message(join.into_panic());
-                error!(%why, "handler panicked");
-                Err(JobError::Abort(
-                    format!("worker crashed on this input: {why}").into(),
-                ))
+        let why = tokio::select! {
+            joined = &mut task => return joined_result(joined),
+            _ = tokio::time::sleep(limit) => {
+                JobError::Retry(format!("timed out after {limit:?}").into())
             }
-            Ok(Err(join)) => Err(JobError::Retry(
-                format!("handler task cancelled: {join}").into(),
-            )),
-            Err(_) => {
-                abort.abort();
-                Err(JobError::Retry(format!("timed out after {limit:?}").into()))
+            _ = file_deleted(&self.ctx, &job.file_id) => {
+                JobError::Abort("the input file was deleted while the job ran".into())
             }
+            _ = self.abandon.cancelled() => {
+                JobError::Retry("the worker stopped before the job finished".into())
+            }
+        };
+        stop.cancel();
+        if tokio::time::timeout(STOP_WAIT, &mut task).await.is_err() {
+            task.abort();
+            error!(?STOP_WAIT, "the job did not stop when asked; abandoned");
         }
+        Err(why)
     }
 
     async fn record_success(
@@ -353,6 +378,41 @@ fn settle(result: Result<(), BrokerError>) {
     // again; the job store then turns the repeat into a no-op.
     if let Err(e) = result {
         warn!(error = %e, "could not settle delivery; it will be redelivered");
+    }
+}
+
+/// How long a job told to stop may take to do so before it is abandoned.
+pub const STOP_WAIT: Duration = Duration::from_secs(10);
+
+/// How often a running job checks that its file still exists.
+const FILE_CHECK_INTERVAL: Duration = Duration::from_secs(2);
+
+/// Resolves once the file is gone from the store (never on store errors:
+/// an outage is not a deletion).
+async fn file_deleted(ctx: &JobContext, file_id: &str) {
+    loop {
+        tokio::time::sleep(FILE_CHECK_INTERVAL).await;
+        if let Ok(None) = ctx.store.get_file(file_id).await {
+            return;
+        }
+    }
+}
+
+fn joined_result(
+    joined: Result<Result<Vec<FileRecord>, JobError>, tokio::task::JoinError>,
+) -> Result<Vec<FileRecord>, JobError> {
+    match joined {
+        Ok(result) => result,
+        Err(join) if join.is_panic() => {
+            let why = panic_message(join.into_panic());
+            error!(%why, "handler panicked");
+            Err(JobError::Abort(
+                format!("worker crashed on this input: {why}").into(),
+            ))
+        }
+        Err(join) => Err(JobError::Retry(
+            format!("handler task cancelled: {join}").into(),
+        )),
     }
 }
 
