@@ -111,10 +111,19 @@ enum Command {
     },
 }
 
-#[tokio::main]
-async fn main() -> anyhow::Result<()> {
+fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
     kiln::telemetry::init();
+    let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
+    let result = runtime.block_on(run(cli));
+    // Work on blocking threads was told to stop and checks between steps;
+    // one stuck inside a single step must not keep the process alive past
+    // its shutdown grace (dropping the runtime would wait for it).
+    runtime.shutdown_timeout(Duration::from_secs(1));
+    result
+}
+
+async fn run(cli: Cli) -> anyhow::Result<()> {
     let load = || {
         Config::load(cli.config.as_deref()).unwrap_or_else(|e| {
             // The message names every bad key and where it came from;
@@ -179,6 +188,7 @@ async fn main() -> anyhow::Result<()> {
             let (probe, probes) = kiln::services::spawn_probes(
                 health_listen.unwrap_or(config.health_listen),
                 &backends,
+                config.gateway.min_free_bytes,
                 shutdown.clone(),
             )
             .await?;

@@ -91,11 +91,26 @@ impl RawParams {
                 .map(|s| match s.trim().parse::<u32>() {
                     Ok(n) if (1..=MAX_EDGE).contains(&n) => Ok(n),
                     _ => Err(ApiError::invalid(format!(
-                        "thumbnails: {s:?} is not a size; give comma-separated edge lengths from 1 to {MAX_EDGE}"
+                        "thumbnails: {:?} is not a size; give comma-separated edge lengths from 1 to {MAX_EDGE}",
+                        kiln_proto::api::excerpt(s)
                     ))),
                 })
-                .collect::<Result<_, _>>()?,
+                .collect::<Result<Vec<_>, _>>()?,
         };
+        let mut sizes_dedup: Vec<u32> = Vec::with_capacity(sizes.len());
+        for s in sizes {
+            if !sizes_dedup.contains(&s) {
+                sizes_dedup.push(s);
+            }
+        }
+        let sizes = sizes_dedup;
+        if sizes.len() > cfg.max_thumbnail_sizes {
+            return Err(ApiError::invalid(format!(
+                "thumbnails: {} sizes asked for; at most {} per upload",
+                sizes.len(),
+                cfg.max_thumbnail_sizes
+            )));
+        }
         let formats = match self.formats.as_deref().map(str::trim) {
             None | Some("") => cfg.default_formats.clone(),
             Some(list) => list
@@ -116,7 +131,8 @@ impl RawParams {
             Some(v) if ["false", "0", "no", "off"].contains(&v.as_str()) => false,
             Some(v) => {
                 return Err(ApiError::invalid(format!(
-                    "metadata: {v:?} is not true or false"
+                    "metadata: {:?} is not true or false",
+                    kiln_proto::api::excerpt(&v)
                 )));
             }
         };
@@ -136,7 +152,8 @@ impl RawParams {
             Some(v) if ["none", "off", "false", ""].contains(&v.as_str()) => Some(false),
             Some(v) => {
                 return Err(ApiError::invalid(format!(
-                    "notify: {v:?} is not email or none"
+                    "notify: {:?} is not email or none",
+                    kiln_proto::api::excerpt(&v)
                 )));
             }
         };
@@ -158,9 +175,12 @@ impl RawParams {
 
     fn resolve_convert(&self) -> Result<Option<ConvertParams>, ApiError> {
         let number = |name: &str, v: &str| {
-            v.trim()
-                .parse::<u32>()
-                .map_err(|_| ApiError::invalid(format!("{name}: {v:?} is not a whole number")))
+            v.trim().parse::<u32>().map_err(|_| {
+                ApiError::invalid(format!(
+                    "{name}: {:?} is not a whole number",
+                    kiln_proto::api::excerpt(v)
+                ))
+            })
         };
         let bitrate_kbps = self
             .bitrate
@@ -285,6 +305,7 @@ mod tests {
             ("thumbnails", "0"),
             ("thumbnails", "big"),
             ("thumbnails", "99999"),
+            ("thumbnails", "1,2,3,4,5,6,7,8,9"),
             ("formats", "gif"),
             ("metadata", "maybe"),
             ("convert", "flac"),

@@ -243,6 +243,13 @@ pub struct WorkersConfig {
     /// without their own `timeout_secs`; unset, each job kind's own limit
     /// applies (300 s; the converter's `media.timeout_secs` + 60 s).
     pub timeout_secs: Option<u64>,
+    /// Bytes of output one job may write (default 1 GiB); a job that would
+    /// write more dies with a reason naming this limit.
+    pub max_output_bytes_per_job: u64,
+    /// Bytes of decoded pixels all image decodes of the process may hold at
+    /// once (default 1 GiB): large images wait for room rather than run
+    /// together. One image over it still runs, alone.
+    pub decode_memory_bytes: u64,
     /// `[workers.thumbnail]`.
     pub thumbnail: RoleConfig,
     /// `[workers.metadata]`.
@@ -260,6 +267,8 @@ impl Default for WorkersConfig {
             .unwrap_or(2);
         WorkersConfig {
             timeout_secs: None,
+            max_output_bytes_per_job: 1 << 30,
+            decode_memory_bytes: 1 << 30,
             thumbnail: RoleConfig::with_concurrency(cpus),
             metadata: RoleConfig::with_concurrency(2),
             // Each conversion uses one core.

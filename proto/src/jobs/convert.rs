@@ -36,7 +36,10 @@ impl std::str::FromStr for AudioFormat {
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         match s.trim().to_ascii_lowercase().as_str() {
             "mp3" => Ok(AudioFormat::Mp3),
-            other => Err(format!("unknown target {other:?}; expected mp3")),
+            other => Err(format!(
+                "unknown target {:?}; expected mp3",
+                crate::api::excerpt(other)
+            )),
         }
     }
 }

@@ -7,6 +7,11 @@ use std::time::Duration;
 /// Largest thumbnail edge a client may ask for.
 pub const MAX_EDGE: u32 = 8192;
 
+/// Most sizes one thumbnail job may carry, whatever a gateway allows
+/// (its own limit, 8 by default, is lower): a message over it is refused by
+/// the worker before any work.
+pub const MAX_SIZES: usize = 32;
+
 /// Output encodings the thumbnailer can write.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -60,7 +65,8 @@ impl std::str::FromStr for ImageFormat {
             "png" => Ok(ImageFormat::Png),
             "avif" => Ok(ImageFormat::Avif),
             other => Err(format!(
-                "unknown format {other:?}; expected jpeg, webp, png or avif"
+                "unknown format {:?}; expected jpeg, webp, png or avif",
+                crate::api::excerpt(other)
             )),
         }
     }
@@ -85,6 +91,14 @@ impl JobSpec for ThumbnailParams {
             return Err(InvalidParams(
                 "thumbnails: a thumbnail job needs at least one size and one format".into(),
             ));
+        }
+        if self.sizes.len() > MAX_SIZES || self.formats.len() > ImageFormat::ALL.len() {
+            return Err(InvalidParams(format!(
+                "thumbnails: {} sizes in {} formats; at most {MAX_SIZES} sizes in {} formats",
+                self.sizes.len(),
+                self.formats.len(),
+                ImageFormat::ALL.len()
+            )));
         }
         match self.sizes.iter().find(|s| **s == 0 || **s > MAX_EDGE) {
             Some(bad) => Err(InvalidParams(format!(
