@@ -148,6 +148,10 @@ pub trait AccountStore: Send + Sync + 'static {
     /// The account with this id.
     async fn user_by_id(&self, id: &str) -> Result<Option<User>, StoreError>;
 
+    /// Whether any account exists (so that starting with accounts off can
+    /// be refused on data that has owners).
+    async fn has_users(&self) -> Result<bool, StoreError>;
+
     /// Sets the per-user email preference; false if there is no such user.
     async fn set_notify_email(&self, user_id: &str, on: bool) -> Result<bool, StoreError>;
 

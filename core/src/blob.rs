@@ -90,6 +90,19 @@ pub trait BlobStore: Send + Sync + 'static {
 
     /// Checks the store is usable (for readiness probes).
     async fn ping(&self) -> Result<(), BlobError>;
+
+    /// Ids of the blobs in `bucket` last written before `before`, for the
+    /// sweep that removes blobs no record points to (left by a crash
+    /// between writing the bytes and the record).
+    async fn written_before(
+        &self,
+        bucket: Bucket,
+        before: chrono::DateTime<chrono::Utc>,
+    ) -> Result<Vec<String>, BlobError>;
+
+    /// Bytes free on the volume the store writes to, where the store can
+    /// tell (a local disk); `None` where the server manages its own space.
+    async fn free_bytes(&self) -> Result<Option<u64>, BlobError>;
 }
 
 /// Reads a whole blob into memory. For workers whose decoders need a slice;

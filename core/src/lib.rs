@@ -23,6 +23,7 @@ mod ids;
 mod outbox;
 pub mod rate_limit;
 pub mod store;
+mod sweep;
 
 pub use accounts::{
     AccountError, AccountStore, ApiKey, Claim, Direction, HistoryAction, HistoryEntry,
@@ -37,6 +38,7 @@ pub use rate_limit::{Decision, RateLimit, RateLimitError, RateLimiter};
 pub use store::{
     Attempt, Completion, FileRecord, JobQuery, JobRecord, MetaStore, StartOutcome, StoreError,
 };
+pub use sweep::{Swept, sweep_orphans};
 
 use std::sync::Arc;
 

@@ -251,6 +251,18 @@ pub trait MetaStore: Send + Sync + 'static {
     /// Marks jobs as handed to the broker.
     async fn mark_published(&self, job_ids: &[String]) -> Result<(), StoreError>;
 
+    /// The lease on started work: jobs `running` or `failed` (a retry
+    /// pending) whose last change is older than `before` go back to
+    /// `queued` and unpublished, for the outbox relay to hand to the broker
+    /// again. A worker that lost its job (a write error it could not
+    /// record, a crash the broker did not notice) thus never leaves it
+    /// stuck; `before` must be further back than any attempt may run.
+    /// Returns how many jobs were requeued.
+    async fn requeue_stalled(
+        &self,
+        before: chrono::DateTime<chrono::Utc>,
+    ) -> Result<u64, StoreError>;
+
     /// Stores the metadata extracted from a file, replacing any earlier.
     async fn put_metadata(
         &self,

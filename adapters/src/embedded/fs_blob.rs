@@ -140,6 +140,46 @@ impl BlobStore for FsBlobStore {
         }
     }
 
+    async fn written_before(
+        &self,
+        bucket: Bucket,
+        before: chrono::DateTime<chrono::Utc>,
+    ) -> Result<Vec<String>, BlobError> {
+        let dir = self.root.join(bucket.as_str());
+        let cutoff = std::time::SystemTime::from(before);
+        // A directory walk on the blocking pool: the sweep is rare and the
+        // async API would cost a task switch per entry.
+        let ids = tokio::task::spawn_blocking(move || -> std::io::Result<Vec<String>> {
+            let mut ids = Vec::new();
+            for shard in std::fs::read_dir(&dir)? {
+                let shard = shard?;
+                if !shard.file_type()?.is_dir() {
+                    continue;
+                }
+                for e in std::fs::read_dir(shard.path())? {
+                    let e = e?;
+                    if e.metadata()?.modified()? < cutoff {
+                        ids.extend(e.file_name().to_str().map(str::to_owned));
+                    }
+                }
+            }
+            Ok(ids)
+        })
+        .await
+        .map_err(|e| BlobError::Unavailable(e.into()))??;
+        Ok(ids)
+    }
+
+    async fn free_bytes(&self) -> Result<Option<u64>, BlobError> {
+        let root = self.root.clone();
+        let stat = tokio::task::spawn_blocking(move || rustix::fs::statvfs(&root))
+            .await
+            .map_err(|e| BlobError::Unavailable(e.into()))?
+            .map_err(|e| BlobError::Unavailable(std::io::Error::from(e).into()))?;
+        // Blocks an unprivileged process may use, as `df` shows them.
+        Ok(Some(stat.f_bavail.saturating_mul(stat.f_frsize)))
+    }
+
     async fn ping(&self) -> Result<(), BlobError> {
         let meta = fs::metadata(self.root.join("tmp")).await?;
         if meta.permissions().readonly() {

@@ -64,6 +64,11 @@ impl AccountStore for SqliteStore {
         self.one_user(USER_BY_ID, id.to_owned()).await
     }
 
+    async fn has_users(&self) -> Result<bool, StoreError> {
+        self.call(|conn| conn.query_row("SELECT EXISTS (SELECT 1 FROM users)", [], |r| r.get(0)))
+            .await
+    }
+
     async fn set_notify_email(&self, user_id: &str, on: bool) -> Result<bool, StoreError> {
         let id = user_id.to_owned();
         let changed = self.call(move |conn| {

@@ -338,6 +338,19 @@ impl MetaStore for SqliteStore {
         .await
     }
 
+    async fn requeue_stalled(&self, before: chrono::DateTime<Utc>) -> Result<u64, StoreError> {
+        let changed = self
+            .call(move |conn| {
+                conn.execute(
+                    "UPDATE jobs SET status = 'queued', published = 0, updated_at = ?1
+                     WHERE status IN ('running', 'failed') AND updated_at < ?2",
+                    params![ts(Utc::now()), ts(before)],
+                )
+            })
+            .await?;
+        Ok(changed as u64)
+    }
+
     async fn put_metadata(
         &self,
         file_id: &str,

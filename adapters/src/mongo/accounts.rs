@@ -112,6 +112,11 @@ impl AccountStore for MongoStore {
         self.find_user(doc! { "_id": id }).await
     }
 
+    async fn has_users(&self) -> Result<bool, StoreError> {
+        let one = self.coll("users").find_one(doc! {}).await;
+        Ok(one.map_err(unavailable)?.is_some())
+    }
+
     async fn set_notify_email(&self, user_id: &str, on: bool) -> Result<bool, StoreError> {
         self.update_user(user_id, doc! { "notify_email": on }).await
     }

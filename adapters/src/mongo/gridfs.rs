@@ -301,6 +301,34 @@ impl BlobStore for GridFsBlobStore {
         self.delete_revisions(bucket, &revisions).await
     }
 
+    async fn written_before(
+        &self,
+        bucket: Bucket,
+        before: chrono::DateTime<chrono::Utc>,
+    ) -> Result<Vec<String>, BlobError> {
+        let files = self.collection(bucket, "files");
+        let filter = doc! { "uploadDate": { "$lt": super::docs::date(before) } };
+        let cursor = files
+            .find(filter)
+            .projection(doc! { "_id": 0, "filename": 1 })
+            .await
+            .map_err(unavailable)?;
+        let docs: Vec<Document> = cursor.try_collect().await.map_err(unavailable)?;
+        let mut ids: Vec<String> = docs
+            .iter()
+            .filter_map(|d| d.get_str("filename").ok().map(str::to_owned))
+            .collect();
+        // Several revisions of one blob share its name.
+        ids.sort_unstable();
+        ids.dedup();
+        Ok(ids)
+    }
+
+    async fn free_bytes(&self) -> Result<Option<u64>, BlobError> {
+        // MongoDB manages its own disk; its operators watch it there.
+        Ok(None)
+    }
+
     async fn ping(&self) -> Result<(), BlobError> {
         self.db
             .run_command(doc! { "ping": 1 })

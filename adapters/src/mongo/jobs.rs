@@ -287,4 +287,26 @@ impl MongoStore {
         }
         Ok(ready)
     }
+
+    /// Jobs `running` or `failed` unchanged since `before` back to `queued`
+    /// and unpublished, each with [`Self::swap`] so a worker finishing it
+    /// at that moment wins.
+    pub(super) async fn requeue(&self, before: chrono::DateTime<Utc>) -> Result<u64, StoreError> {
+        let filter = doc! {
+            "status": { "$in": [JobStatus::Running.as_str(), JobStatus::Failed.as_str()] },
+            "updated_at": { "$lt": super::docs::date(before) },
+        };
+        let stalled = self.find_jobs(filter, doc! { "_id": 1 }, 500).await?;
+        let mut requeued = 0;
+        for job in stalled {
+            let mut next = job.clone();
+            next.status = JobStatus::Queued;
+            next.published = false;
+            next.updated_at = Utc::now();
+            if self.swap(&job, &job_to_doc(&next)).await? {
+                requeued += 1;
+            }
+        }
+        Ok(requeued)
+    }
 }

@@ -230,6 +230,10 @@ impl MetaStore for MongoStore {
         self.outbox(limit).await
     }
 
+    async fn requeue_stalled(&self, before: chrono::DateTime<Utc>) -> Result<u64, StoreError> {
+        self.requeue(before).await
+    }
+
     async fn mark_published(&self, job_ids: &[String]) -> Result<(), StoreError> {
         if job_ids.is_empty() {
             return Ok(());

@@ -62,6 +62,7 @@ pub async fn account_store(store: &dyn AccountStore, meta: &dyn MetaStore) {
 async fn users(store: &dyn AccountStore, ada: &User, bob: &User) {
     store.create_user(ada).await.unwrap();
     store.create_user(bob).await.unwrap();
+    assert!(store.has_users().await.unwrap());
     assert_eq!(
         store.user_by_email(&ada.email).await.unwrap().as_ref(),
         Some(ada)

@@ -84,6 +84,25 @@ pub async fn blob_store(store: &dyn BlobStore) {
         Err(BlobError::NotFound)
     ));
 
+    // The orphan sweep's listing: by bucket, by time written.
+    let later = chrono::Utc::now() + chrono::TimeDelta::seconds(5);
+    let listed = store
+        .written_before(Bucket::Originals, later)
+        .await
+        .unwrap();
+    assert!(listed.contains(&id), "{id} not listed");
+    let derived = store.written_before(Bucket::Derived, later).await.unwrap();
+    assert!(!derived.contains(&id), "listed in the wrong bucket");
+    let earlier = chrono::Utc::now() - chrono::TimeDelta::hours(1);
+    let old = store
+        .written_before(Bucket::Originals, earlier)
+        .await
+        .unwrap();
+    assert!(!old.contains(&id), "a new blob listed as old");
+    if let Some(free) = store.free_bytes().await.unwrap() {
+        assert!(free > 0, "a store that writes reports no free space");
+    }
+
     store.delete(Bucket::Originals, &id).await.unwrap();
     store.delete(Bucket::Originals, &id).await.unwrap(); // idempotent
     assert!(matches!(
