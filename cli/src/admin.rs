@@ -26,7 +26,7 @@ pub async fn open_accounts(config: &Config) -> anyhow::Result<Arc<dyn AccountSto
 /// to the configured defaults) and prints the result.
 pub async fn set_quota(config: &Config, email: &str, quota: QuotaOverride) -> anyhow::Result<()> {
     let accounts = open_accounts(config).await?;
-    let email = email.trim().to_lowercase();
+    let email = kiln_proto::api::normalize_email(email).map_err(|e| anyhow::anyhow!(e.0))?;
     let user = accounts
         .user_by_email(&email)
         .await?

@@ -14,8 +14,8 @@ use kiln_gateway::{AppState, live, readiness, router, run_outbox_relay};
 use kiln_proto::Role;
 use kiln_proto::api::Readiness;
 use kiln_workers::{
-    AnyHandler, ConvertHandler, Mailer, MetadataHandler, NotifyHandler, ThumbnailHandler, Worker,
-    WorkerConfig,
+    AnyHandler, ConvertHandler, Mailer, MetadataHandler, NotifyHandler, ThumbnailHandler,
+    WorkBudget, Worker, WorkerConfig,
 };
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -46,7 +46,31 @@ pub async fn spawn_gateway(
             "no KILN_JWT_SECRET: access tokens are signed with a random key and end with this process"
         );
     }
-    tracing::info!(auth = gateway.auth.enabled, "gateway auth");
+    if !gateway.auth.enabled {
+        let has_users = b
+            .accounts
+            .has_users()
+            .await
+            .context("looking for accounts")?;
+        if has_users && !config.auth_off_exposes_all_accounts {
+            anyhow::bail!(
+                "accounts are off but the store holds accounts: every account's files would be \
+                 open to anyone. Start with KILN_AUTH=on, or, if that is really meant, with \
+                 KILN_AUTH_OFF_EXPOSES_ALL_ACCOUNTS=true"
+            );
+        }
+        if has_users {
+            tracing::warn!(
+                "ACCOUNTS ARE OFF on a store with accounts: anyone can read, change and delete every account's files"
+            );
+        }
+    }
+    let mode_name = if gateway.auth.enabled {
+        "on: requests need a token or API key"
+    } else {
+        "off: anyone who can reach the gateway can use it (single-user mode)"
+    };
+    tracing::info!(auth = gateway.auth.enabled, "accounts {mode_name}");
     let tokens = TokenSigner::new(
         gateway.auth.jwt_secret.as_deref(),
         gateway.auth.token_ttl_secs,
@@ -60,23 +84,37 @@ pub async fn spawn_gateway(
         .await
         .with_context(|| format!("binding {}", config.listen))?;
     let addr = listener.local_addr()?;
-    let app = router(state).into_make_service_with_connect_info::<SocketAddr>();
-    let stop = shutdown.clone().cancelled_owned();
-    let http = tokio::spawn(async move {
-        if let Err(e) = axum::serve(listener, app)
-            .with_graceful_shutdown(stop)
-            .await
-        {
-            tracing::error!(error = %e, "http server failed");
-        }
-    });
+    let limits = state.config.connections;
+    let grace = Duration::from_secs(config.shutdown_grace_secs);
+    let http = tokio::spawn(kiln_gateway::serve(
+        listener,
+        router(state),
+        limits,
+        shutdown.clone(),
+        grace,
+    ));
     let relay = tokio::spawn(run_outbox_relay(
-        b.store.clone(),
-        b.broker.clone(),
+        b.clone(),
         RELAY_INTERVAL,
+        job_lease(config),
         shutdown,
     ));
     Ok((addr, vec![http, relay]))
+}
+
+/// How long a started job may go without news before it is queued again:
+/// longer than any attempt may run (its time limit, then the wait for it to
+/// stop) plus the longest retry delay, so only lost jobs are requeued.
+pub fn job_lease(config: &Config) -> Duration {
+    let longest = Role::ALL
+        .iter()
+        .map(|r| config.job_timeout(*r))
+        .max()
+        .unwrap_or_default();
+    longest
+        + kiln_workers::STOP_WAIT
+        + Duration::from_millis(config.retry.max_delay_ms)
+        + Duration::from_secs(60)
 }
 
 /// A worker for `role` with `concurrency` jobs at a time.
@@ -87,7 +125,15 @@ pub fn build_worker(
     concurrency: usize,
 ) -> anyhow::Result<Arc<Worker>> {
     let handler: Arc<dyn AnyHandler> = match role {
-        Role::Thumbnail => Arc::new(ThumbnailHandler::new(config.limits, config.thumbnails)),
+        Role::Thumbnail => Arc::new(ThumbnailHandler::new(
+            config.limits,
+            config.thumbnails,
+            WorkBudget::new(
+                config.workers.max_output_bytes_per_job,
+                config.workers.decode_memory_bytes,
+                config.gateway.quotas.storage_bytes,
+            ),
+        )),
         Role::Metadata => Arc::new(MetadataHandler::new(config.limits)),
         Role::Convert => Arc::new(ConvertHandler::new(config.media.clone())),
         Role::Notify => Arc::new(NotifyHandler::new(
@@ -111,12 +157,13 @@ pub fn build_worker(
 pub async fn spawn_probes(
     listen: SocketAddr,
     b: &Backends,
+    min_free_bytes: u64,
     shutdown: CancellationToken,
 ) -> anyhow::Result<(SocketAddr, JoinHandle<()>)> {
     let app = Router::new()
         .route("/healthz", get(live))
         .route("/readyz", get(ready))
-        .with_state(b.clone());
+        .with_state((b.clone(), min_free_bytes));
     let listener = tokio::net::TcpListener::bind(listen)
         .await
         .with_context(|| format!("binding the probe port {listen}"))?;
@@ -132,6 +179,14 @@ pub async fn spawn_probes(
     Ok((addr, task))
 }
 
-async fn ready(State(b): State<Backends>) -> (StatusCode, axum::Json<Readiness>) {
-    readiness(b.blobs.as_ref(), b.store.as_ref(), b.broker.as_ref()).await
+async fn ready(
+    State((b, min_free)): State<(Backends, u64)>,
+) -> (StatusCode, axum::Json<Readiness>) {
+    readiness(
+        b.blobs.as_ref(),
+        b.store.as_ref(),
+        b.broker.as_ref(),
+        min_free,
+    )
+    .await
 }

@@ -60,9 +60,22 @@ impl ApiError {
     }
 }
 
+/// Longest message an error answer carries; longer ones are cut (a message
+/// quoting a client's input must not return that input whole).
+const MAX_MESSAGE: usize = 400;
+
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let body = ErrorBody::new(self.code, self.message);
+        let mut message = self.message;
+        if message.len() > MAX_MESSAGE {
+            let mut end = MAX_MESSAGE;
+            while !message.is_char_boundary(end) {
+                end -= 1;
+            }
+            message.truncate(end);
+            message.push('…');
+        }
+        let body = ErrorBody::new(self.code, message);
         let mut resp = (self.status, axum::Json(body)).into_response();
         if self.status == StatusCode::SERVICE_UNAVAILABLE {
             resp.headers_mut()
@@ -103,4 +116,37 @@ pub async fn fallback() -> ApiError {
         ErrorCode::NoRoute,
         "no such endpoint",
     )
+}
+
+/// Every error is the JSON error body, whichever layer answered it: axum's
+/// own `405` (empty) and `413` (plain text) and the `404` fallback come out
+/// in the same shape as the handlers' errors, headers (`Allow`) kept.
+pub async fn json_errors(req: axum::extract::Request, next: axum::middleware::Next) -> Response {
+    let resp = next.run(req).await;
+    let status = resp.status();
+    let is_json = resp
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/json"));
+    if is_json || !(status.is_client_error() || status.is_server_error()) {
+        return resp;
+    }
+    let (code, message) = match status {
+        StatusCode::METHOD_NOT_ALLOWED => (
+            ErrorCode::MethodNotAllowed,
+            "this path does not take this method; see the Allow header",
+        ),
+        StatusCode::PAYLOAD_TOO_LARGE => (ErrorCode::TooLarge, "the request body is too large"),
+        StatusCode::NOT_FOUND => (ErrorCode::NoRoute, "no such endpoint"),
+        _ => return resp,
+    };
+    let (parts, _) = resp.into_parts();
+    let mut fixed = ApiError::new(status, code, message).into_response();
+    for name in [header::ALLOW, header::RETRY_AFTER] {
+        if let Some(v) = parts.headers.get(&name) {
+            fixed.headers_mut().insert(name, v.clone());
+        }
+    }
+    fixed
 }

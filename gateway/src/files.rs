@@ -129,12 +129,18 @@ pub async fn remove(
     Path(id): Path<String>,
 ) -> Result<StatusCode, ApiError> {
     let file = visible_file(&s, &caller, &id).await?;
-    let removed = s
-        .backends
-        .store
-        .delete_file(&id)
-        .await?
-        .ok_or_else(|| ApiError::not_found("file"))?;
+    let removed = match s.backends.store.delete_file(&id).await {
+        Ok(r) => r,
+        Err(e) => {
+            // A store that cannot write (a full disk) may once the original's
+            // bytes are gone: users must be able to free space. The record
+            // then briefly names missing bytes, which downloads answer 404.
+            tracing::warn!(file = %id, error = %e, "deleting the record failed; freeing the bytes first");
+            s.backends.blobs.delete(file.bucket(), &file.id).await?;
+            s.backends.store.delete_file(&id).await?
+        }
+    }
+    .ok_or_else(|| ApiError::not_found("file"))?;
     // Records go first, so a failure here leaves only unreachable bytes,
     // never a record pointing at nothing.
     for f in removed {

@@ -18,18 +18,28 @@ pub async fn ready(State(s): State<AppState>) -> (StatusCode, Json<Readiness>) {
         s.backends.blobs.as_ref(),
         s.backends.store.as_ref(),
         s.backends.broker.as_ref(),
+        s.config.min_free_bytes,
     )
     .await
 }
 
 /// The readiness answer of any Kiln service: `200` when the store, blob
-/// store and broker all answer, else `503`, with each check's result.
+/// store and broker all answer and the blob store's disk has `min_free`
+/// bytes free, else `503`, with each check's result.
 pub async fn readiness(
     blobs: &dyn BlobStore,
     store: &dyn MetaStore,
     broker: &dyn Broker,
+    min_free: u64,
 ) -> (StatusCode, Json<Readiness>) {
-    let (store, blobs, broker) = tokio::join!(store.ping(), blobs.ping(), broker.ping());
+    let room = async {
+        blobs.ping().await.map_err(|e| e.to_string())?;
+        match crate::disk::shortage(blobs, min_free).await {
+            Some((free, min)) => Err(format!("only {free} bytes free on disk; {min} needed")),
+            None => Ok(()),
+        }
+    };
+    let (store, blobs, broker) = tokio::join!(store.ping(), room, broker.ping());
     let ok = store.is_ok() && blobs.is_ok() && broker.is_ok();
     let check = |r: Result<(), String>| r.map_or_else(|e| e, |()| CheckResults::OK.to_owned());
     let body = Readiness {
@@ -40,7 +50,7 @@ pub async fn readiness(
         },
         checks: CheckResults {
             store: check(store.map_err(|e| e.to_string())),
-            blobs: check(blobs.map_err(|e| e.to_string())),
+            blobs: check(blobs),
             broker: check(broker.map_err(|e| e.to_string())),
         },
     };

@@ -65,7 +65,10 @@ pub async fn list(
     let kind = match q.kind.as_deref().filter(|s| !s.is_empty()) {
         Some(k) => match JobKind::from(k.to_owned()) {
             JobKind::Unknown(k) => {
-                return Err(ApiError::invalid(format!("kind: unknown job kind {k:?}")));
+                return Err(ApiError::invalid(format!(
+                    "kind: unknown job kind {:?}",
+                    kiln_proto::api::excerpt(&k)
+                )));
             }
             known => Some(known),
         },

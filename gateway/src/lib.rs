@@ -2,15 +2,19 @@
 //! reports job status and serves files. It does no media work itself.
 
 pub mod auth;
+mod disk;
 mod error;
 mod events;
+mod filename;
 mod files;
 mod health;
 mod history;
 mod jobs;
 mod outbox;
 mod rate_limit;
+mod security_headers;
 mod serve_safely;
+pub mod server;
 mod sniff;
 mod upload;
 mod upload_params;
@@ -22,12 +26,13 @@ pub use health::{live, readiness};
 // The API's documents, under the names the gateway has always exported.
 pub use kiln_proto::api::{JobOutput as OutputView, JobView};
 pub use outbox::{relay_once, run_outbox_relay};
+pub use server::{ConnectionLimits, serve};
 pub use usage::QuotaDefaults;
 
 pub use auth::Caller;
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
-use axum::routing::{delete, get, post};
+use axum::routing::{MethodRouter, delete, get, post};
 use kiln_core::{Backends, RateLimit};
 use kiln_proto::ImageFormat;
 use serde::{Deserialize, Serialize};
@@ -54,6 +59,18 @@ pub struct GatewayConfig {
     pub trust_forwarded_for: bool,
     /// Quotas of accounts without their own.
     pub quotas: QuotaDefaults,
+    /// Most thumbnail sizes one upload may ask for (default 8); each size
+    /// is rendered in every requested format.
+    pub max_thumbnail_sizes: usize,
+    /// Header and body timeouts, connection caps (`[gateway.connections]`).
+    pub connections: ConnectionLimits,
+    /// Bytes the blob store's disk must keep free (default 256 MiB): below
+    /// it uploads answer `507` and `/readyz` is unready, so deletes and job
+    /// results still find room.
+    pub min_free_bytes: u64,
+    /// Which uploads are kept: `any` type (default), or only `media`
+    /// (images, audio, video; anything else is refused with `415`).
+    pub accept_uploads: AcceptUploads,
     /// Accounts and sign-in (set from the top-level `auth` settings, not
     /// from this section).
     #[serde(skip)]
@@ -73,7 +90,38 @@ impl Default for GatewayConfig {
             },
             trust_forwarded_for: false,
             quotas: QuotaDefaults::default(),
+            max_thumbnail_sizes: 8,
+            connections: ConnectionLimits::default(),
+            min_free_bytes: 256 * 1024 * 1024,
+            accept_uploads: AcceptUploads::Any,
             auth: auth::AuthConfig::default(),
+        }
+    }
+}
+
+/// Which sniffed types an upload may have.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum AcceptUploads {
+    /// Any bytes: whatever is not a passive type is only ever served as an
+    /// `application/octet-stream` attachment.
+    Any,
+    /// Images, audio and video only.
+    Media,
+}
+
+impl AcceptUploads {
+    /// `Ok` if content of (sniffed) type `mime` may be kept, else why not.
+    pub fn accepts(self, mime: &str) -> Result<(), String> {
+        let media = ["image/", "audio/", "video/"]
+            .iter()
+            .any(|p| mime.starts_with(p))
+            || mime == "application/ogg";
+        match self {
+            AcceptUploads::Media if !media => Err(format!(
+                "this server keeps images, audio and video only; the upload is {mime}"
+            )),
+            _ => Ok(()),
         }
     }
 }
@@ -91,45 +139,53 @@ pub struct AppState {
 
 /// The gateway's routes. Everything under `/v1` but sign-up and sign-in
 /// goes through [`auth::authenticate`] (which lets every request through,
-/// as [`auth::Caller::Anyone`], when auth is off).
+/// as [`auth::Caller::Anyone`], when auth is off). Authentication is
+/// layered on each route's methods, not on the route, so a wrong method is
+/// a `405` for everyone rather than a `401` first.
 pub fn router(state: AppState) -> Router {
-    let authenticated = Router::new()
-        .route(
-            "/v1/uploads",
-            post(upload::create)
-                .layer(DefaultBodyLimit::disable())
-                .route_layer(axum::middleware::from_fn_with_state(
-                    state.clone(),
-                    rate_limit::limit_uploads,
-                )),
-        )
-        .route("/v1/jobs", get(jobs::list))
-        .route("/v1/jobs/{id}", get(jobs::get_one))
-        .route("/v1/jobs/{id}/events", get(events::stream))
-        .route("/v1/files/{id}", get(files::download).delete(files::remove))
-        .route("/v1/files/{id}/metadata", get(files::metadata))
-        .route("/v1/api-keys", get(auth::list_keys).post(auth::create_key))
-        .route("/v1/api-keys/{id}", delete(auth::revoke_key))
-        .route("/v1/history", get(history::list))
-        .route("/v1/usage", get(usage::get))
-        .route("/v1/me", get(auth::me::get).patch(auth::me::update))
-        .route_layer(axum::middleware::from_fn_with_state(
+    let auth = |methods: MethodRouter<AppState>| {
+        methods.route_layer(axum::middleware::from_fn_with_state(
             state.clone(),
             auth::authenticate,
-        ));
-    let sign_in = Router::new()
-        .route("/v1/auth/signup", post(auth::signup))
-        .route("/v1/auth/login", post(auth::login))
+        ))
+    };
+    let uploads = post(upload::create)
+        .layer(DefaultBodyLimit::disable())
         .route_layer(axum::middleware::from_fn_with_state(
             state.clone(),
-            rate_limit::limit_sign_ins,
+            rate_limit::limit_uploads,
         ));
+    let sign_in = |methods: MethodRouter<AppState>| {
+        methods.route_layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            rate_limit::limit_sign_ins,
+        ))
+    };
     Router::new()
-        .merge(authenticated)
-        .merge(sign_in)
+        .route("/v1/uploads", auth(uploads))
+        .route("/v1/jobs", auth(get(jobs::list)))
+        .route("/v1/jobs/{id}", auth(get(jobs::get_one)))
+        .route("/v1/jobs/{id}/events", auth(get(events::stream)))
+        .route(
+            "/v1/files/{id}",
+            auth(get(files::download).delete(files::remove)),
+        )
+        .route("/v1/files/{id}/metadata", auth(get(files::metadata)))
+        .route(
+            "/v1/api-keys",
+            auth(get(auth::list_keys).post(auth::create_key)),
+        )
+        .route("/v1/api-keys/{id}", auth(delete(auth::revoke_key)))
+        .route("/v1/history", auth(get(history::list)))
+        .route("/v1/usage", auth(get(usage::get)))
+        .route("/v1/me", auth(get(auth::me::get).patch(auth::me::update)))
+        .route("/v1/auth/signup", sign_in(post(auth::signup)))
+        .route("/v1/auth/login", sign_in(post(auth::login)))
         .route("/healthz", get(health::live))
         .route("/readyz", get(health::ready))
         .fallback(error::fallback)
+        .layer(axum::middleware::from_fn(error::json_errors))
+        .layer(axum::middleware::from_fn(security_headers::api))
         .layer(TraceLayer::new_for_http())
         .with_state(state)
 }

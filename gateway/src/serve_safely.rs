@@ -70,6 +70,8 @@ pub fn set_download_headers(h: &mut HeaderMap, mime: &str, filename: Option<&str
 /// `inline` or `attachment` with an ASCII fallback name and the exact UTF-8
 /// name (RFC 6266).
 fn content_disposition(kind: &str, name: &str) -> String {
+    // Names stored before uploads were cleaned may still hide characters.
+    let name = &crate::filename::clean(name);
     let ascii: String = name
         .chars()
         .map(|c| {

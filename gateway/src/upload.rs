@@ -57,6 +57,7 @@ pub async fn create(
     if !multipart && declared.is_some_and(|n| n > limit) {
         return Err(too_large(limit));
     }
+    crate::disk::check_room(&s, declared).await?;
     let allowance =
         crate::usage::upload_allowance(&s, &caller, declared.filter(|_| !multipart)).await?;
     let (mut file, work) = if multipart {
@@ -68,7 +69,7 @@ pub async fn create(
         let filename = headers
             .get("x-filename")
             .and_then(|v| std::str::from_utf8(v.as_bytes()).ok())
-            .map(clean_filename);
+            .map(crate::filename::clean);
         let body = req
             .into_body()
             .into_data_stream()
@@ -76,7 +77,11 @@ pub async fn create(
         (store_stream(&s, body, filename, allowance).await?, work)
     };
 
-    let work = match work.fit_to(&file.content_type) {
+    let accepted = s.config.accept_uploads.accepts(&file.content_type);
+    let work = match work
+        .fit_to(&file.content_type)
+        .and_then(|w| accepted.map(|()| w))
+    {
         Ok(w) => w,
         Err(message) => {
             let _ = s.backends.blobs.delete(Bucket::Originals, &file.id).await;
@@ -166,7 +171,7 @@ async fn from_multipart(
                         return Err(ApiError::invalid("file: one file per upload"));
                     }
                     params.resolve(&s.config)?; // fail fast, before storing anything
-                    let filename = field.file_name().map(clean_filename);
+                    let filename = field.file_name().map(crate::filename::clean);
                     let body = field.map_err(std::io::Error::other);
                     stored = Some(store_stream(s, body, filename, allowance).await?);
                 }
@@ -278,14 +283,4 @@ fn job_records(file: &FileRecord, work: &WorkRequest, notify: Option<NotifyBy>) 
     jobs.iter()
         .map(|job| JobRecord::new(file.owner.clone(), job, &file.id, notify))
         .collect()
-}
-
-/// Keeps the last path component, without control characters, at most 255 bytes.
-fn clean_filename(raw: &str) -> String {
-    let base = raw.rsplit(['/', '\\']).next().unwrap_or(raw);
-    let mut s: String = base.chars().filter(|c| !c.is_control()).collect();
-    while s.len() > 255 {
-        s.pop();
-    }
-    s
 }

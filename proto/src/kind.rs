@@ -177,7 +177,11 @@ impl std::str::FromStr for crate::Role {
             .find(|r| r.as_str() == s)
             .ok_or_else(|| {
                 let names: Vec<&str> = crate::Role::ALL.iter().map(|r| r.as_str()).collect();
-                format!("unknown role {s:?}; expected one of: {}", names.join(", "))
+                format!(
+                    "unknown role {:?}; expected one of: {}",
+                    crate::api::excerpt(s),
+                    names.join(", ")
+                )
             })
     }
 }

@@ -64,6 +64,11 @@ pub struct Config {
     /// Accounts: `on` or `off` (`KILN_AUTH`); unset means off for `kiln
     /// serve`, on for `kiln gateway`.
     pub auth: Option<Switch>,
+    /// Start with accounts off even though the store holds accounts, which
+    /// lets anyone read, change and delete every account's files
+    /// (`KILN_AUTH_OFF_EXPOSES_ALL_ACCOUNTS=true`). Without it such a start
+    /// is refused.
+    pub auth_off_exposes_all_accounts: bool,
     /// Key signing access tokens (`KILN_JWT_SECRET`), shared by every gateway
     /// replica; never shown.
     pub jwt_secret: Option<Secret>,
@@ -93,6 +98,7 @@ impl Default for Config {
             thumbnails: RenderOptions::default(),
             media: MediaSettings::default(),
             auth: None,
+            auth_off_exposes_all_accounts: false,
             jwt_secret: None,
             token_ttl_secs: 3600,
             public_url: NotifySettings::default().public_url,

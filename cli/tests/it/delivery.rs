@@ -24,6 +24,7 @@ impl Handler for Panics {
         _: &JobContext,
         _: &JobRecord,
         _: kiln_proto::ThumbnailParams,
+        _: &tokio_util::sync::CancellationToken,
     ) -> Result<Vec<FileRecord>, JobError> {
         panic!("index out of bounds in a decoder")
     }

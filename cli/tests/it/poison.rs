@@ -79,6 +79,7 @@ impl Handler for AlwaysAway {
         _: &JobContext,
         _: &JobRecord,
         _: kiln_proto::MetadataParams,
+        _: &tokio_util::sync::CancellationToken,
     ) -> Result<Vec<FileRecord>, JobError> {
         Err(JobError::Retry("dependency unreachable".into()))
     }

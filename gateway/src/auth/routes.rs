@@ -23,24 +23,10 @@ fn body<T>(parsed: Result<Json<T>, JsonRejection>) -> Result<T, ApiError> {
         .map_err(|e| ApiError::invalid(format!("body: {}", e.body_text())))
 }
 
-/// Lowercased and checked, or a message naming the field.
+/// The account key of an address, or a 422 naming the rule it breaks
+/// (see [`kiln_proto::api::normalize_email`]).
 fn normalise_email(raw: &str) -> Result<String, ApiError> {
-    let email = raw.trim().to_lowercase();
-    let ok = email.len() <= 254
-        && !email.chars().any(|c| c.is_whitespace() || c.is_control())
-        && email.split_once('@').is_some_and(|(local, domain)| {
-            !local.is_empty()
-                && !domain.contains('@')
-                && domain.split('.').count() >= 2
-                && domain.split('.').all(|part| !part.is_empty())
-        });
-    if ok {
-        Ok(email)
-    } else {
-        Err(ApiError::invalid(format!(
-            "email: {raw:?} is not an email address"
-        )))
-    }
+    kiln_proto::api::normalize_email(raw).map_err(|e| ApiError::invalid(e.0))
 }
 
 /// Makes an account: `201`, `409` for a taken email, `422` naming a bad field.
@@ -125,8 +111,13 @@ pub async fn login(
         None => serde_json::from_slice::<Credentials>(&raw)
             .map_err(|e| ApiError::invalid(format!("body: {e}; or use HTTP Basic")))?,
     };
-    let email = creds.email.trim().to_lowercase();
-    let user = s.backends.accounts.user_by_email(&email).await?;
+    // An address that cannot be an account's is no account's: refused as
+    // any wrong password is, after the same hashing work.
+    let email = kiln_proto::api::normalize_email(&creds.email).unwrap_or_default();
+    let user = match email.is_empty() {
+        true => None,
+        false => s.backends.accounts.user_by_email(&email).await?,
+    };
     let stored = user.as_ref().map_or_else(
         || password::decoy_hash().to_owned(),
         |u| u.password_hash.clone(),

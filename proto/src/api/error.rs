@@ -21,12 +21,17 @@ pub enum ErrorCode {
     /// `409`: sign-up with an email address an account already has
     /// (compared case-insensitively).
     EmailTaken,
+    /// `507`: the server's disk is nearly full: uploads wait until space is
+    /// freed (deletes still work); retry after `Retry-After` seconds.
+    InsufficientStorage,
     /// `422`: a query parameter, form field or JSON body that is malformed
     /// or out of range; the message names it.
     InvalidParameter,
     /// `404`: a file's metadata is not extracted (yet, or ever: see its
     /// metadata job).
     MetadataNotAvailable,
+    /// `405`: the path exists, the method does not (with `Allow`).
+    MethodNotAllowed,
     /// `404`: no route has this method and path.
     NoRoute,
     /// `404`: the job, file, API key or account does not exist, or belongs
@@ -59,12 +64,14 @@ pub enum ErrorCode {
 
 impl ErrorCode {
     /// Every code, in alphabetical order.
-    pub const ALL: [ErrorCode; 16] = [
+    pub const ALL: [ErrorCode; 18] = [
         ErrorCode::AuthDisabled,
         ErrorCode::BadMultipart,
         ErrorCode::EmailTaken,
+        ErrorCode::InsufficientStorage,
         ErrorCode::InvalidParameter,
         ErrorCode::MetadataNotAvailable,
+        ErrorCode::MethodNotAllowed,
         ErrorCode::NoRoute,
         ErrorCode::NotFound,
         ErrorCode::RangeNotSatisfiable,
@@ -85,6 +92,8 @@ impl ErrorCode {
             ErrorCode::Unauthorized => 401,
             ErrorCode::MetadataNotAvailable | ErrorCode::NoRoute | ErrorCode::NotFound => 404,
             ErrorCode::EmailTaken => 409,
+            ErrorCode::MethodNotAllowed => 405,
+            ErrorCode::InsufficientStorage => 507,
             ErrorCode::StorageQuotaExceeded | ErrorCode::TooLarge => 413,
             ErrorCode::UnsupportedMediaType => 415,
             ErrorCode::RangeNotSatisfiable => 416,
@@ -100,7 +109,9 @@ impl ErrorCode {
             ErrorCode::AuthDisabled => "auth_disabled",
             ErrorCode::BadMultipart => "bad_multipart",
             ErrorCode::EmailTaken => "email_taken",
+            ErrorCode::InsufficientStorage => "insufficient_storage",
             ErrorCode::InvalidParameter => "invalid_parameter",
+            ErrorCode::MethodNotAllowed => "method_not_allowed",
             ErrorCode::MetadataNotAvailable => "metadata_not_available",
             ErrorCode::NoRoute => "no_route",
             ErrorCode::NotFound => "not_found",
@@ -150,3 +161,16 @@ impl ErrorBody {
         }
     }
 }
+
+/// At most [`EXCERPT_CHARS`] characters of `input`, with `…` when cut: what
+/// an error message may quote of what a client sent (a 1 MB field must not
+/// come back as a 1 MB error).
+pub fn excerpt(input: &str) -> std::borrow::Cow<'_, str> {
+    match input.char_indices().nth(EXCERPT_CHARS) {
+        None => input.into(),
+        Some((end, _)) => format!("{}…", &input[..end]).into(),
+    }
+}
+
+/// How many characters of a client's input an error message quotes.
+pub const EXCERPT_CHARS: usize = 40;

@@ -11,6 +11,7 @@
 
 pub mod api_keys;
 pub mod auth;
+pub mod email;
 pub mod error;
 pub mod files;
 pub mod health;
@@ -25,7 +26,8 @@ mod tests;
 
 pub use api_keys::{ApiKeyInfo, ApiKeyList, CreatedApiKey, NewApiKey};
 pub use auth::{AccessToken, Account, Credentials, SignUp, TokenType};
-pub use error::{ErrorBody, ErrorCode, ErrorDetail};
+pub use email::{EmailRejected, normalize_email};
+pub use error::{EXCERPT_CHARS, ErrorBody, ErrorCode, ErrorDetail, excerpt};
 pub use files::FileMetadata;
 pub use health::{CheckResults, Liveness, LivenessStatus, Readiness, ReadinessStatus};
 pub use history::{HistoryAction, HistoryItem, HistoryPage, PageQuery};
