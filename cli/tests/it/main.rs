@@ -9,6 +9,7 @@ mod api;
 mod convert;
 mod delivery;
 mod distributed;
+mod hardening;
 mod media_backends;
 mod notify;
 mod pipeline;

@@ -286,3 +286,77 @@ fn kiln_config_prints_the_effective_configuration_and_refuses_unknown_keys() {
     assert!(!out.status.success());
     assert!(stderr.contains("KILN_LIMITS__MAX_PIXEL"), "{stderr}");
 }
+
+/// SIGTERM while a render is in progress: the process is gone within its
+/// shutdown grace (plus a second for the runtime), not when the render ends.
+#[test]
+fn sigterm_mid_render_exits_within_the_grace() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_kiln"))
+        .args(["serve", "--listen", "127.0.0.1:0", "--data-dir"])
+        .arg(dir.path())
+        .env("RUST_LOG", "warn")
+        .env("KILN_SHUTDOWN_GRACE_SECS", "2")
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
+    let base = loop {
+        let line = lines.next().expect("kiln serve exited early").unwrap();
+        if let Some(rest) = line.strip_prefix("kiln listening on ") {
+            break rest.split_whitespace().next().unwrap().to_owned();
+        }
+    };
+    std::thread::spawn(move || for _ in lines {});
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    // 48 MP in AVIF at eight sizes near full size: minutes of work.
+    let big = common::plain_jpeg(8000, 6000);
+    let job = rt.block_on(async {
+        let http = reqwest::Client::new();
+        let up: serde_json::Value = http
+            .post(format!(
+                "{base}/v1/uploads?thumbnails=8000,7900,7800,7700,7600,7500,7400,7300&formats=avif,png&metadata=false"
+            ))
+            .body(big)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let url = format!("{base}/v1/jobs/{}", up["jobs"][0]["id"].as_str().unwrap());
+        // Wait for the render to start.
+        for _ in 0..600 {
+            let j: serde_json::Value = http.get(&url).send().await.unwrap().json().await.unwrap();
+            if j["status"] == "running" {
+                return j;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        panic!("the job never started");
+    });
+    assert_eq!(job["status"], "running");
+    let asked = std::time::Instant::now();
+    let killed = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    let status = loop {
+        if let Some(s) = child.try_wait().unwrap() {
+            break s;
+        }
+        assert!(
+            asked.elapsed() < std::time::Duration::from_secs(15),
+            "still running {:?} after SIGTERM with a 2 s grace",
+            asked.elapsed()
+        );
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    };
+    assert!(status.success(), "{status}");
+    assert!(
+        asked.elapsed() < std::time::Duration::from_secs(6),
+        "{:?}",
+        asked.elapsed()
+    );
+}
