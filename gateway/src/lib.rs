@@ -9,6 +9,8 @@ mod health;
 mod history;
 mod jobs;
 mod outbox;
+#[doc(hidden)] // public for the fuzz target, not an API of the gateway
+pub mod range;
 mod rate_limit;
 mod serve_safely;
 mod sniff;

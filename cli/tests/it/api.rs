@@ -294,3 +294,25 @@ async fn uploaded_html_is_never_served_as_something_a_browser_runs() {
         "default-src 'none'; sandbox"
     );
 }
+
+#[tokio::test]
+async fn ranges_in_other_units_or_malformed_are_ignored_with_the_whole_file() {
+    // RFC 9110 §14.2: a Range the server does not understand is ignored
+    // (200, whole body); only a well-formed `bytes` range past the end is 416.
+    let t = TestApp::spawn().await;
+    let jpeg = plain_jpeg(64, 48);
+    let (_, up) = t.upload_raw(jpeg.clone(), "u.jpg", "thumbnails=64").await;
+    let file = format!("/v1/files/{}", up["file_id"].as_str().unwrap());
+    for range in ["items=0-5", "bytes=5-2", "bytes=abc"] {
+        let r = t
+            .http
+            .get(format!("{}{file}", t.base))
+            .header("range", range)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200, "{range}");
+        assert!(r.headers().get("content-range").is_none(), "{range}");
+        assert_eq!(r.bytes().await.unwrap().as_ref(), &jpeg[..], "{range}");
+    }
+}
