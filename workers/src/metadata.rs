@@ -9,6 +9,9 @@ use kiln_proto::MetadataParams;
 use serde_json::{Map, Value, json};
 
 mod exif_fields;
+#[cfg(test)]
+mod tests;
+pub(crate) mod text;
 
 /// Extracts metadata from the header and EXIF, without decoding pixels, and
 /// stores it with the file.
