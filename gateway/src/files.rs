@@ -1,6 +1,7 @@
 //! `GET /v1/files/{id}` (with `Range`), `GET …/metadata`, `DELETE /v1/files/{id}`.
 
 use crate::auth::Caller;
+use crate::range::RangeDecision;
 use crate::{ApiError, AppState};
 use axum::Json;
 use axum::body::Body;
@@ -10,7 +11,8 @@ use axum::response::{IntoResponse, Response};
 use kiln_core::FileRecord;
 use kiln_proto::api::{ErrorCode, FileMetadata};
 
-/// The file's bytes; a single `Range` answers 206, an unsatisfiable one 416.
+/// The file's bytes; a single `Range` answers 206, an unsatisfiable one 416
+/// (see [`crate::range::decide`] for the ones ignored).
 pub async fn download(
     State(s): State<AppState>,
     Extension(caller): Extension<Caller>,
@@ -28,26 +30,23 @@ pub async fn download(
     }
     // A Range is honoured only if the client's copy is still current.
     let if_range_ok = header_str(header::IF_RANGE).is_none_or(|v| v.trim() == etag);
-    let range = match header_str(header::RANGE).filter(|_| if_range_ok) {
-        None => None,
-        Some(r) => {
-            match http_range_header::parse_range_header(r).and_then(|p| p.validate(file.bytes)) {
-                Ok(ranges) if ranges.len() == 1 => Some(ranges[0].clone()),
-                // Several ranges: the whole file is a valid answer (RFC 9110 §14.2).
-                Ok(_) => None,
-                Err(_) => {
-                    let mut e = ApiError::new(
-                        StatusCode::RANGE_NOT_SATISFIABLE,
-                        ErrorCode::RangeNotSatisfiable,
-                        format!("the file has {} bytes", file.bytes),
-                    );
-                    e.headers.push((
-                        header::CONTENT_RANGE,
-                        hv(&format!("bytes */{}", file.bytes)),
-                    ));
-                    return Err(e);
-                }
-            }
+    let range = match crate::range::decide(
+        header_str(header::RANGE).filter(|_| if_range_ok),
+        file.bytes,
+    ) {
+        RangeDecision::Whole => None,
+        RangeDecision::Partial(r) => Some(r),
+        RangeDecision::Unsatisfiable => {
+            let mut e = ApiError::new(
+                StatusCode::RANGE_NOT_SATISFIABLE,
+                ErrorCode::RangeNotSatisfiable,
+                format!("the file has {} bytes", file.bytes),
+            );
+            e.headers.push((
+                header::CONTENT_RANGE,
+                hv(&format!("bytes */{}", file.bytes)),
+            ));
+            return Err(e);
         }
     };
     let (status, len, stream) = match &range {

@@ -11,6 +11,8 @@ mod health;
 mod history;
 mod jobs;
 mod outbox;
+#[doc(hidden)] // public for the fuzz target, not an API of the gateway
+pub mod range;
 mod rate_limit;
 mod security_headers;
 mod serve_safely;

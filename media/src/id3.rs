@@ -140,6 +140,30 @@ mod tests {
     }
 
     #[test]
+    fn hostile_values_are_capped_and_sized_exactly() {
+        // Every field at 100,000 chars of astral-plane text (4 UTF-8 bytes,
+        // a surrogate pair in UTF-16), plus a date that is not one.
+        let huge: String = "\u{1F525}\0\u{202E}".repeat(100_000 / 3);
+        let tags = TagSet {
+            title: Some(huge.clone()),
+            artist: Some(huge.clone()),
+            album: Some(huge.clone()),
+            album_artist: Some(huge.clone()),
+            genre: Some(huge.clone()),
+            composer: Some(huge.clone()),
+            comment: Some(huge.clone()),
+            date: Some("\u{1F525}999".into()),
+            track_number: Some(u64::MAX),
+            track_total: Some(u64::MAX),
+        };
+        let tag = build_tag(&tags);
+        assert_eq!(syncsafe(tag.len() - 10), [tag[6], tag[7], tag[8], tag[9]]);
+        // Seven capped text frames and TRCK; no TYER from a non-year.
+        assert!(tag.len() < 8 * (10 + 8 + 4 * MAX_CHARS), "{}", tag.len());
+        assert!(!tag.windows(4).any(|w| w == b"TYER"));
+    }
+
+    #[test]
     fn syncsafe_spreads_bits() {
         assert_eq!(syncsafe(0x80), [0, 0, 1, 0]);
         assert_eq!(syncsafe(257), [0, 0, 2, 1]);

@@ -34,6 +34,8 @@ mod convert;
 mod downmix;
 mod encoder;
 mod error;
+#[doc(hidden)] // for the fuzz targets and their regression tests only
+pub mod fuzzing;
 mod hint;
 mod id3;
 mod open;

@@ -87,8 +87,21 @@ pub(crate) fn open(mut source: Box<dyn MediaSource>, hint: &Hint) -> Result<Open
     };
 
     let mss = MediaSourceStream::new(source, MediaSourceStreamOptions::default());
-    let reader = symphonia::default::get_probe()
-        .probe(&hint.to_symphonia(), mss, FormatOptions::default(), MetadataOptions::default())
+    // Symphonia's readers panic on some header lies, e.g. the WAV reader
+    // multiplies a stated channel count into a u16 (found by fuzzing
+    // `media_probe`; the regression files are media/tests/fuzz-regressions/
+    // wav-*). Whatever panics while reading headers is a damaged file, not
+    // a crashed worker; the source is consumed either way.
+    let probed = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        symphonia::default::get_probe().probe(
+            &hint.to_symphonia(),
+            mss,
+            FormatOptions::default(),
+            MetadataOptions::default(),
+        )
+    }))
+    .map_err(|_| MediaError::Corrupt("damaged headers (the demuxer gave up on them)".to_owned()))?;
+    let reader = probed
         .map_err(|e| match (from_symphonia(e, Stage::Open), sidecar.declared_len, file_bytes) {
             (MediaError::Io(e), _, _) => MediaError::Io(e),
             (_, Some(declared), Some(actual)) => MediaError::Corrupt(format!(

@@ -21,6 +21,8 @@ pub use budget::{OutputMeter, WorkBudget};
 pub use error::JobError;
 pub use media::{BlobReader, ConvertHandler, MediaSettings};
 pub use metadata::MetadataHandler;
+#[doc(hidden)] // for the fuzz target: the metadata document of image bytes
+pub use metadata::extract as extract_metadata;
 pub use notify::{Mailer, NotifyHandler, NotifySettings};
 pub use retry::RetryPolicy;
 pub use runtime::{AnyHandler, Handler, JobContext, Outcome, STOP_WAIT, Worker, WorkerConfig};

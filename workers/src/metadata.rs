@@ -10,6 +10,9 @@ use serde_json::{Map, Value, json};
 use tokio_util::sync::CancellationToken;
 
 mod exif_fields;
+#[cfg(test)]
+mod tests;
+pub(crate) mod text;
 
 /// Extracts metadata from the header and EXIF, without decoding pixels, and
 /// stores it with the file.

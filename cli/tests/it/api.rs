@@ -294,3 +294,63 @@ async fn uploaded_html_is_never_served_as_something_a_browser_runs() {
         "default-src 'none'; sandbox"
     );
 }
+
+#[tokio::test]
+async fn ranges_in_other_units_or_malformed_are_ignored_with_the_whole_file() {
+    // RFC 9110 §14.2: a Range the server does not understand is ignored
+    // (200, whole body); only a well-formed `bytes` range past the end is 416.
+    let t = TestApp::spawn().await;
+    let jpeg = plain_jpeg(64, 48);
+    let (_, up) = t.upload_raw(jpeg.clone(), "u.jpg", "thumbnails=64").await;
+    let file = format!("/v1/files/{}", up["file_id"].as_str().unwrap());
+    for range in ["items=0-5", "bytes=5-2", "bytes=abc"] {
+        let r = t
+            .http
+            .get(format!("{}{file}", t.base))
+            .header("range", range)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200, "{range}");
+        assert!(r.headers().get("content-range").is_none(), "{range}");
+        assert_eq!(r.bytes().await.unwrap().as_ref(), &jpeg[..], "{range}");
+    }
+}
+
+#[tokio::test]
+async fn a_65_kb_exif_make_is_stored_capped() {
+    // A real JPEG with an EXIF APP1 (TIFF little-endian, IFD0 holding one
+    // ASCII Make of 65,000 bytes with an escape sequence in it) inserted
+    // after SOI, as a hostile camera or editor would write it.
+    let make = format!("\u{1b}[31m{}", "Nikon".repeat(13_000));
+    let mut tiff = b"II*\x00\x08\x00\x00\x00\x01\x00\x0f\x01\x02\x00".to_vec();
+    tiff.extend_from_slice(&(make.len() as u32 + 1).to_le_bytes());
+    tiff.extend_from_slice(&26u32.to_le_bytes());
+    tiff.extend_from_slice(&0u32.to_le_bytes());
+    tiff.extend_from_slice(make.as_bytes());
+    tiff.push(0);
+    let mut app1 = vec![0xFF, 0xE1];
+    app1.extend_from_slice(&u16::try_from(8 + tiff.len()).unwrap().to_be_bytes());
+    app1.extend_from_slice(b"Exif\x00\x00");
+    app1.extend_from_slice(&tiff);
+    let plain = plain_jpeg(80, 60);
+    let jpeg = [&plain[..2], &app1, &plain[2..]].concat();
+
+    let t = TestApp::spawn().await;
+    let (code, up) = t.upload_raw(jpeg, "make.jpg", "thumbnails=none").await;
+    assert_eq!(code, 202, "{up}");
+    assert!(matches!(
+        t.run_one(Role::Metadata).await,
+        Outcome::Succeeded { .. }
+    ));
+    let (_, meta) = t
+        .get_json(&format!(
+            "/v1/files/{}/metadata",
+            up["file_id"].as_str().unwrap()
+        ))
+        .await;
+    let stored = meta["exif"]["make"].as_str().unwrap();
+    assert_eq!(stored.chars().count(), 256, "{stored}");
+    assert!(stored.starts_with("[31mNikonNikon"), "{stored}");
+    assert_eq!(meta["width"], 80);
+}

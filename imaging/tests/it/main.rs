@@ -2,5 +2,6 @@
 
 mod colour_and_orientation;
 mod formats;
+mod fuzz_regressions;
 mod jpeg_paths;
 mod limits;

@@ -49,6 +49,12 @@ fn children<R: Read + Seek>(r: &mut R, start: u64, end: u64) -> io::Result<Vec<B
                 "mp4 box smaller than its header",
             ));
         }
+        // A 16-byte header that its parent cuts off (the file goes on, so
+        // `head` was filled from the next box) would put the payload past
+        // `end` and make `end - start` underflow for every reader below.
+        if pos + header_len > end {
+            break;
+        }
         // A box that claims to run past its parent is clipped, so we read
         // what is there; the claim is kept to report truncation.
         let claimed_end = pos.saturating_add(size);

@@ -7,4 +7,5 @@ mod convert_damaged;
 mod convert_failures;
 mod convert_formats;
 mod convert_metadata;
+mod fuzz_regressions;
 mod probe;

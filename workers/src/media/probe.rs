@@ -5,6 +5,7 @@
 use super::open_input;
 use crate::{JobContext, JobError};
 use kiln_core::FileRecord;
+use kiln_media::MediaInfo;
 use serde_json::Value;
 
 /// Probes `input` through the blob store (streamed; only the headers and
@@ -14,9 +15,24 @@ pub(crate) async fn media_metadata(
     input: &FileRecord,
 ) -> Result<Value, JobError> {
     let (reader, hint) = open_input(ctx, input);
-    let info = tokio::task::spawn_blocking(move || kiln_media::probe(Box::new(reader), &hint))
+    let mut info = tokio::task::spawn_blocking(move || kiln_media::probe(Box::new(reader), &hint))
         .await
         .map_err(|e| JobError::Abort(format!("worker crashed reading this input: {e}").into()))??;
+    clean_strings(&mut info);
     serde_json::to_value(&info)
         .map_err(|e| JobError::Abort(format!("could not record the metadata: {e}").into()))
+}
+
+/// Tags and languages are the file's own strings, which the engine reports
+/// as the file has them: the stored document gets them capped and without
+/// control characters, as EXIF strings are.
+fn clean_strings(info: &mut MediaInfo) {
+    use crate::metadata::text::clean;
+    info.tags = std::mem::take(&mut info.tags)
+        .into_iter()
+        .filter_map(|(k, v)| Some((k, clean(&v)?)))
+        .collect();
+    for t in &mut info.tracks {
+        t.language = t.language.as_deref().and_then(clean);
+    }
 }

@@ -74,12 +74,9 @@ fn round(v: f64, places: i32) -> f64 {
 
 fn text(exif: &Exif, tag: Tag) -> Option<String> {
     match &exif.get_field(tag, In::PRIMARY)?.value {
-        Value::Ascii(parts) => {
-            let s = String::from_utf8_lossy(parts.first()?)
-                .trim_matches(|c: char| c == '\0' || c.is_whitespace())
-                .to_owned();
-            (!s.is_empty()).then_some(s)
-        }
+        // Capped and stripped of control characters: the bytes are the
+        // file's, and the document is shown to people and other programs.
+        Value::Ascii(parts) => super::text::clean(&String::from_utf8_lossy(parts.first()?)),
         _ => None,
     }
 }
