@@ -276,12 +276,11 @@ class Embedded(Backend):
         if not self.mounted:
             return None
         filler = self.data / "fault-suite-filler"
-        with open(filler, "wb") as f:
-            chunk = b"\0" * (1 << 20)
+        with open(filler, "wb", buffering=0) as f:
+            chunk = b"\0" * (1 << 16)
             try:
                 while True:
                     f.write(chunk)
-                    f.flush()
             except OSError:
                 pass
         log(f"  data volume full ({filler.stat().st_size >> 20} MiB filler)")
@@ -305,6 +304,8 @@ class Embedded(Backend):
 
     def cleanup(self):
         if self.mounted:
+            # Keep what the volume held (for reproducing findings), then free it.
+            subprocess.run(["cp", "-a", str(self.data), str(self.workdir / "data-kept")])
             subprocess.run(["umount", "-l", str(self.data)])
 
 
@@ -435,8 +436,10 @@ class Uploads:
     (503, 429, connection refused or reset...) until it gets a final answer
     or its deadline passes. Every 202 is recorded with its jobs."""
 
-    def __init__(self, be: Backend, items, threads: int, deadline: float):
+    def __init__(self, be: Backend, items, threads: int, deadline: float, rate: float = 0):
         self.be, self.items, self.threads, self.deadline = be, items, threads, deadline
+        self.interval = 1 / rate if rate > 0 else 0
+        self.t_next = now()
         self.accepted: list[dict] = []
         self.refused: list[dict] = []       # final 4xx answers (malformed phase)
         self.gave_up: list[str] = []
@@ -485,6 +488,10 @@ class Uploads:
                     return
                 item = self.items[self.next]
                 self.next += 1
+                wait = self.t_next - now()
+                self.t_next = max(now(), self.t_next) + self.interval
+            if wait > 0:
+                time.sleep(wait)
             self._one(item)
             with self.lock:
                 self.done += 1
@@ -545,6 +552,15 @@ def thumb_requested(query: str) -> int:
     return len(sizes) * len(formats)
 
 
+def fetch(be: Backend, path: str):
+    """(status, body) of a GET; a broken response is ("broken: why", None)."""
+    try:
+        st, _, data = be.http.request("GET", path, timeout=60)
+        return st, data
+    except (OSError, http.client.HTTPException) as e:
+        return f"broken: {type(e).__name__}: {str(e)[:80]}", None
+
+
 def verify(be: Backend, accepted: list[dict], check_blobs: bool = True) -> dict:
     """Final state of every accepted upload and of every job in the store."""
     all_jobs = {j["id"]: j for j in job_list(be)}
@@ -554,7 +570,7 @@ def verify(be: Backend, accepted: list[dict], check_blobs: bool = True) -> dict:
     for rec in accepted:
         referenced.add(rec["file_id"])
         if check_blobs:
-            st, h, data = be.http.request("GET", f"/v1/files/{rec['file_id']}", timeout=60)
+            st, data = fetch(be, f"/v1/files/{rec['file_id']}")
             if st != 200 or hashlib.sha256(data).hexdigest() != rec["sha256"]:
                 lost_uploads.append({"name": rec["name"], "file_id": rec["file_id"],
                                      "status": st, "why": "original missing or different"})
@@ -575,9 +591,11 @@ def verify(be: Backend, accepted: list[dict], check_blobs: bool = True) -> dict:
                     dup_outputs.append({"job": job["id"], "outputs": len(outs), "requested": want})
             if job["status"] == "succeeded" and check_blobs:
                 for o in outs:
-                    st, _, _ = be.http.request("GET", f"/v1/files/{o['file_id']}", timeout=60)
-                    if st != 200:
-                        missing_outputs.append({"job": job["id"], "output": o["file_id"], "status": st})
+                    st, data = fetch(be, f"/v1/files/{o['file_id']}")
+                    if st != 200 or len(data) != o["bytes"]:
+                        missing_outputs.append({"job": job["id"], "output": o["file_id"], "status": st,
+                                                "bytes": o["bytes"], "got": None if data is None else len(data),
+                                                "job_updated_at": job["updated_at"]})
             hist = job.get("history") or []
             if sum(1 for a in hist if a.get("outcome") == "succeeded") > 1:
                 twice_succeeded.append(job["id"])
@@ -648,7 +666,7 @@ def phase_faults(args, be: Backend, rng: random.Random) -> dict:
     items = load_items(args, rng, be.workdir, args.uploads)
     log(f"{be.name}: {len(items)} images ({sum(len(i[1]) for i in items) >> 20} MiB); starting {list(be.procs)}")
     be.start_all()
-    up = Uploads(be, items, args.concurrency, args.upload_deadline)
+    up = Uploads(be, items, args.concurrency, args.upload_deadline, args.rate)
     t_start = now()
     threads = up.run()
     events: list[dict] = []
@@ -710,7 +728,8 @@ def phase_faults(args, be: Backend, rng: random.Random) -> dict:
             "unexpected_exits": {n: p.crashes for n, p in be.procs.items() if p.crashes},
             "panics_logged": {n: p.panics() for n, p in be.procs.items() if p.panics()},
             "peak_rss_mb": {n: round(p.peak_rss_kb / 1024, 1) for n, p in be.procs.items()},
-            **{k: v[k] for k in v if k != "all_jobs"}}
+            **{k: v[k] for k in v if k != "all_jobs"},
+            "accepted_list": [{**r, "accepted_at_secs": round(r["accepted_at"] - T0, 2)} for r in up.accepted]}
 
 
 def recovery_times(events, up: Uploads, all_jobs: dict) -> list[dict]:
@@ -854,7 +873,7 @@ def table(results: dict) -> str:
                     lines.append((e["fault"], "skipped"))
                     continue
                 lines.append((f"{e['fault']} ({e['down_secs']}s down)",
-                              f"next 202 {e.get('next_202_secs')}s, backlog of {e.get('backlog_jobs')} drained "
+                              f"next 202 {e.get('next_202_secs')} s, backlog of {e.get('backlog_jobs')} drained "
                               f"{e.get('drain_secs')}s after it was back"))
             lines.append(("dead reasons", "; ".join(f"{v}x {k}" for k, v in list(r["dead_reasons"].items())[:6]) or "-"))
             lines.append(("storage census", ", ".join(f"{k} {v}" for k, v in r["storage"].items())))
@@ -891,6 +910,7 @@ def main():
     ap.add_argument("--malformed", type=int, default=1000, help="malformed files")
     ap.add_argument("--quick", action="store_true", help="100 uploads and 100 malformed files; shorter settle")
     ap.add_argument("--concurrency", type=int, default=4, help="client threads uploading at once")
+    ap.add_argument("--rate", type=float, default=10, help="uploads started per second in the fault phase (0: as fast as they go)")
     ap.add_argument("--kill-every", default="3:8", help="seconds between kill -9s, uniform MIN:MAX (0: none)")
     ap.add_argument("--restart-after", default="0.5:2", help="seconds a killed process stays down, MIN:MAX")
     ap.add_argument("--broker-outage", type=float, default=10, help="seconds the broker is down (-1: none)")
