@@ -101,14 +101,19 @@ pub(crate) fn open(mut source: Box<dyn MediaSource>, hint: &Hint) -> Result<Open
         )
     }))
     .map_err(|_| MediaError::Corrupt("damaged headers (the demuxer gave up on them)".to_owned()))?;
-    let reader = probed
-        .map_err(|e| match (from_symphonia(e, Stage::Open), sidecar.declared_len, file_bytes) {
+    let reader = probed.map_err(|e| {
+        match (
+            from_symphonia(e, Stage::Open),
+            sidecar.declared_len,
+            file_bytes,
+        ) {
             (MediaError::Io(e), _, _) => MediaError::Io(e),
             (_, Some(declared), Some(actual)) => MediaError::Corrupt(format!(
                 "truncated: the file has {actual} of the {declared} bytes its container declares"
             )),
             (other, _, _) => other,
-        })?;
+        }
+    })?;
 
     let container = container_name(&*reader, &sidecar);
     let tracks = reader
