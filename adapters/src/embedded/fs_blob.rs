@@ -67,7 +67,17 @@ impl FsBlobStore {
             bytes += chunk.len() as u64;
             file.write_all(&chunk).await?;
         }
+        // Tokio writes in the background and reports a failed write (a full
+        // disk) only to the next operation: flush to hear of it, then check
+        // that what the disk holds is what was sent.
+        file.flush().await?;
         file.sync_all().await?;
+        let on_disk = file.metadata().await?.len();
+        if on_disk != bytes {
+            return Err(BlobError::Unavailable(
+                format!("wrote {on_disk} of {bytes} bytes (is the disk full?)").into(),
+            ));
+        }
         Ok(BlobInfo {
             bytes,
             sha256: hex::encode(hasher.finalize()),
