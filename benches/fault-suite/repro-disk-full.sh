@@ -4,7 +4,7 @@
 # empty file (the record says N bytes); once space is back, downloading it
 # breaks the connection and its jobs die "the file is empty". Thumbnail
 # outputs written while the disk is full are lost the same way, their jobs
-# `succeeded`. Needs root (a tmpfs). usage: repro-disk-full.sh [KILN_BINARY]
+# `succeeded`. Needs root (a tmpfs). usage: repro-disk-full.sh [PATH_TO_KILN]
 set -u
 KILN=${1:-/tmp/kiln-fault}
 IMG=$(mktemp --suffix=.png); ffmpeg -hide_banner -loglevel error -y -f lavfi -i testsrc2=size=320x240 -frames:v 1 "$IMG"

@@ -40,6 +40,7 @@ import time
 import urllib.parse
 from pathlib import Path
 
+sys.dont_write_bytecode = True  # no __pycache__ beside the script
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import gen  # noqa: E402
 
