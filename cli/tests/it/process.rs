@@ -22,11 +22,17 @@ impl Drop for Server {
 }
 
 fn serve() -> Server {
+    serve_with(&[])
+}
+
+/// `kiln serve` on a fresh data directory, with extra environment.
+fn serve_with(env: &[(&str, &str)]) -> Server {
     let dir = tempfile::tempdir().unwrap();
     let mut child = Command::new(env!("CARGO_BIN_EXE_kiln"))
         .args(["serve", "--listen", "127.0.0.1:0", "--data-dir"])
         .arg(dir.path())
         .env("RUST_LOG", "warn")
+        .envs(env.iter().copied())
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
@@ -291,23 +297,8 @@ fn kiln_config_prints_the_effective_configuration_and_refuses_unknown_keys() {
 /// shutdown grace (plus a second for the runtime), not when the render ends.
 #[test]
 fn sigterm_mid_render_exits_within_the_grace() {
-    let dir = tempfile::tempdir().unwrap();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_kiln"))
-        .args(["serve", "--listen", "127.0.0.1:0", "--data-dir"])
-        .arg(dir.path())
-        .env("RUST_LOG", "warn")
-        .env("KILN_SHUTDOWN_GRACE_SECS", "2")
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
-    let base = loop {
-        let line = lines.next().expect("kiln serve exited early").unwrap();
-        if let Some(rest) = line.strip_prefix("kiln listening on ") {
-            break rest.split_whitespace().next().unwrap().to_owned();
-        }
-    };
-    std::thread::spawn(move || for _ in lines {});
+    let mut server = serve_with(&[("KILN_SHUTDOWN_GRACE_SECS", "2")]);
+    let base = server.base.clone();
     let rt = tokio::runtime::Runtime::new().unwrap();
     // 48 MP in AVIF at eight sizes near full size: minutes of work.
     let big = common::plain_jpeg(8000, 6000);
@@ -338,12 +329,12 @@ fn sigterm_mid_render_exits_within_the_grace() {
     assert_eq!(job["status"], "running");
     let asked = std::time::Instant::now();
     let killed = Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
+        .args(["-TERM", &server.child.id().to_string()])
         .status()
         .unwrap();
     assert!(killed.success());
     let status = loop {
-        if let Some(s) = child.try_wait().unwrap() {
+        if let Some(s) = server.child.try_wait().unwrap() {
             break s;
         }
         assert!(
