@@ -164,7 +164,7 @@ async fn from_multipart(
     })?;
     let mut stored: Option<FileRecord> = None;
     let result = async {
-        while let Some(field) = mp.next_field().await.map_err(bad)? {
+        while let Some(mut field) = mp.next_field().await.map_err(bad)? {
             match field.name().unwrap_or_default() {
                 "file" => {
                     if stored.is_some() {
@@ -177,7 +177,24 @@ async fn from_multipart(
                 }
                 name => {
                     let name = name.to_owned();
-                    let value = field.text().await.map_err(bad)?;
+                    // Parameters are short: read at most MAX_FIELD bytes of one,
+                    // chunk by chunk, so a huge field cannot fill memory.
+                    let mut value = Vec::new();
+                    while let Some(chunk) = field.chunk().await.map_err(bad)? {
+                        value.extend_from_slice(&chunk);
+                        if value.len() > MAX_FIELD {
+                            return Err(ApiError::invalid(format!(
+                                "{}: a form field may hold at most {MAX_FIELD} bytes",
+                                kiln_proto::api::excerpt(&name)
+                            )));
+                        }
+                    }
+                    let value = String::from_utf8(value).map_err(|_| {
+                        ApiError::invalid(format!(
+                            "{}: not UTF-8 text",
+                            kiln_proto::api::excerpt(&name)
+                        ))
+                    })?;
                     params.set(&name, value);
                 }
             }
@@ -198,6 +215,9 @@ async fn from_multipart(
         }
     }
 }
+
+/// Largest non-file form field, in bytes.
+const MAX_FIELD: usize = 8 * 1024;
 
 /// Streams the body into the blob store under a new id, enforcing the size
 /// limit as bytes arrive and sniffing the type from the first bytes.

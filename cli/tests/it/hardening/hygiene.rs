@@ -157,3 +157,26 @@ async fn json_answers_carry_security_headers_and_names_hide_nothing() {
         "default-src 'none'; sandbox"
     );
 }
+
+#[tokio::test]
+async fn a_huge_form_field_is_refused_without_being_held() {
+    let t = TestApp::spawn().await;
+    let form = reqwest::multipart::Form::new()
+        .text("thumbnails", "1".repeat(4 << 20))
+        .part(
+            "file",
+            reqwest::multipart::Part::bytes(plain_jpeg(16, 16)).file_name("a.jpg"),
+        );
+    let r = t
+        .http
+        .post(format!("{}/v1/uploads", t.base))
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 422);
+    let body: serde_json::Value = r.json().await.unwrap();
+    let message = body["error"]["message"].as_str().unwrap();
+    assert!(message.contains("at most 8192 bytes"), "{message}");
+    assert!(t.blob_files("originals").is_empty());
+}
