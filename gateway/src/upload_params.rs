@@ -97,13 +97,7 @@ impl RawParams {
                 })
                 .collect::<Result<Vec<_>, _>>()?,
         };
-        let mut sizes_dedup: Vec<u32> = Vec::with_capacity(sizes.len());
-        for s in sizes {
-            if !sizes_dedup.contains(&s) {
-                sizes_dedup.push(s);
-            }
-        }
-        let sizes = sizes_dedup;
+        let sizes = dedup_in_order(sizes);
         if sizes.len() > cfg.max_thumbnail_sizes {
             return Err(ApiError::invalid(format!(
                 "thumbnails: {} sizes asked for; at most {} per upload",
@@ -157,15 +151,9 @@ impl RawParams {
                 )));
             }
         };
-        let mut formats_dedup = Vec::new();
-        for f in formats {
-            if !formats_dedup.contains(&f) {
-                formats_dedup.push(f);
-            }
-        }
         Ok(WorkRequest {
             sizes,
-            formats: formats_dedup,
+            formats: dedup_in_order(formats),
             metadata,
             sizes_explicit: self.thumbnails.is_some(),
             convert,
@@ -219,6 +207,17 @@ impl RawParams {
         params.validate().map_err(|e| ApiError::invalid(e.0))?;
         Ok(Some(params))
     }
+}
+
+/// `items` without repeats, first occurrences kept in order.
+fn dedup_in_order<T: PartialEq>(items: Vec<T>) -> Vec<T> {
+    let mut out = Vec::with_capacity(items.len());
+    for item in items {
+        if !out.contains(&item) {
+            out.push(item);
+        }
+    }
+    out
 }
 
 #[cfg(test)]

@@ -13,6 +13,7 @@ mod input;
 mod media;
 mod metadata;
 mod notify;
+mod raise_on_drop;
 mod retry;
 mod runtime;
 mod thumbnail;

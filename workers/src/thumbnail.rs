@@ -45,16 +45,6 @@ impl From<ImagingError> for JobError {
     }
 }
 
-/// Raises the flag when dropped, so a rendering never outlives its job's
-/// future, however that future ends.
-struct StopOnDrop(Arc<AtomicBool>);
-
-impl Drop for StopOnDrop {
-    fn drop(&mut self) {
-        self.0.store(true, Ordering::Relaxed);
-    }
-}
-
 #[async_trait]
 impl Handler for ThumbnailHandler {
     type Job = ThumbnailParams;
@@ -84,7 +74,7 @@ impl Handler for ThumbnailHandler {
         let (limits, options) = (self.limits, self.options);
         let formats: Vec<_> = p.formats.iter().map(|f| engine_format(*f)).collect();
         let halt = Arc::new(AtomicBool::new(false));
-        let _halt_on_drop = StopOnDrop(halt.clone());
+        let _halt_on_drop = crate::raise_on_drop::RaiseOnDrop(halt.clone());
         let (tx, mut rx) = tokio::sync::mpsc::channel::<Rendered>(1);
         let (flag, token) = (halt.clone(), stop.clone());
         // A decoder panic surfaces as a JoinError: this job fails for good and

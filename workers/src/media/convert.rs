@@ -42,16 +42,6 @@ impl From<MediaError> for JobError {
     }
 }
 
-/// Stops the encoder thread when the job's future is dropped (the runtime's
-/// own timeout, or shutdown), so no conversion outlives its job.
-struct CancelOnDrop(Arc<AtomicBool>);
-
-impl Drop for CancelOnDrop {
-    fn drop(&mut self) {
-        self.0.store(true, Ordering::Relaxed);
-    }
-}
-
 #[async_trait]
 impl Handler for ConvertHandler {
     type Job = ConvertParams;
@@ -91,7 +81,7 @@ impl Handler for ConvertHandler {
         let (reader, hint) = open_input(ctx, &input);
         let limits = self.settings.limits.clone();
         let cancel = Arc::new(AtomicBool::new(false));
-        let _guard = CancelOnDrop(cancel.clone());
+        let _guard = crate::raise_on_drop::RaiseOnDrop(cancel.clone());
         let flag = cancel.clone();
         let mut task = tokio::task::spawn_blocking(move || {
             let mut out = scratch;
