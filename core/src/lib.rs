@@ -3,6 +3,7 @@
 //! * [`BlobStore`]: file bytes, streamed in and out.
 //! * [`MetaStore`]: files, jobs and extracted metadata.
 //! * [`AccountStore`]: accounts, API keys, history, usage counters.
+//! * [`Library`]: listing, search, albums, share links, duplicates.
 //! * [`Broker`]: at-least-once job delivery with retry and dead-lettering.
 //! * [`EventBus`]: live job status changes.
 //! * [`RateLimiter`]: per-client token buckets.
@@ -20,6 +21,8 @@ pub mod broker;
 pub mod contract;
 pub mod events;
 mod ids;
+pub mod library;
+pub mod links;
 mod outbox;
 pub mod rate_limit;
 pub mod store;
@@ -33,6 +36,11 @@ pub use blob::{BlobError, BlobInfo, BlobStore, Bucket, ByteStream};
 pub use broker::{Acker, Broker, BrokerError, Delivery, Subscription};
 pub use events::{EventBus, EventError};
 pub use ids::{new_id, output_id};
+pub use library::{
+    Album, FileChange, FileOrder, FileQuery, Library, LibraryFile, MediaKind, Orientation,
+    SearchFields, Share, ShareTarget,
+};
+pub use links::{LinkError, LinkSigner};
 pub use outbox::publish_jobs;
 pub use rate_limit::{Decision, RateLimit, RateLimitError, RateLimiter};
 pub use store::{
@@ -63,4 +71,6 @@ pub struct Backends {
     pub limiter: Arc<dyn RateLimiter>,
     /// Accounts, API keys, history, usage counters.
     pub accounts: Arc<dyn AccountStore>,
+    /// Listing, search, albums and shares (on the same records as `store`).
+    pub library: Arc<dyn Library>,
 }

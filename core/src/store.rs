@@ -144,6 +144,8 @@ pub struct JobQuery {
     pub kind: Option<JobKind>,
     /// Only jobs of this owner.
     pub owner: Option<String>,
+    /// Only jobs on this file.
+    pub file_id: Option<String>,
     /// Only jobs older than this job id (ids are time-ordered).
     pub before: Option<String>,
     /// At most this many.

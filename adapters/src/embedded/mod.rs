@@ -21,6 +21,10 @@ mod sqlite_account_rows;
 #[cfg(feature = "embedded")]
 mod sqlite_accounts;
 #[cfg(feature = "embedded")]
+mod sqlite_library;
+#[cfg(feature = "embedded")]
+mod sqlite_library_rows;
+#[cfg(feature = "embedded")]
 mod sqlite_rows;
 #[cfg(feature = "embedded")]
 mod sqlite_store;

@@ -161,10 +161,11 @@ pub(crate) fn job_from_row(row: &Row<'_>) -> rusqlite::Result<JobRecord> {
 
 pub(crate) fn insert_file(tx: &rusqlite::Transaction<'_>, f: &FileRecord) -> rusqlite::Result<()> {
     tx.execute(
-        &format!("INSERT OR REPLACE INTO files ({FILE_COLS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)"),
+        &format!("INSERT OR REPLACE INTO files ({FILE_COLS}, search_text) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)"),
         rusqlite::params![
             f.id, f.owner, f.filename, f.content_type, f.bytes as i64, f.sha256,
-            f.parent_id, f.job_id, f.width, f.height, ts(f.created_at)
+            f.parent_id, f.job_id, f.width, f.height, ts(f.created_at),
+            super::sqlite_library_rows::search_text(f.filename.as_deref(), &[], None)
         ],
     )?;
     Ok(())

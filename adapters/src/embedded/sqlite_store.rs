@@ -40,7 +40,7 @@ impl SqliteStore {
                         "ALTER TABLE jobs ADD COLUMN history TEXT NOT NULL DEFAULT '[]'",
                     )?;
                 }
-                Ok(())
+                super::sqlite_library_rows::migrate(conn)
             })
             .map_err(|e| StoreError::Unavailable(e.into()))
     }
@@ -183,6 +183,16 @@ impl MetaStore for SqliteStore {
             tx.execute("DELETE FROM files WHERE id = ?1 OR parent_id = ?1", [&id])?;
             tx.execute("DELETE FROM jobs WHERE file_id = ?1", [&id])?;
             tx.execute("DELETE FROM metadata WHERE file_id = ?1", [&id])?;
+            // Out of every album and share with it.
+            tx.execute("DELETE FROM album_files WHERE file_id = ?1", [&id])?;
+            tx.execute(
+                "DELETE FROM shares WHERE target_type = 'file' AND target_id = ?1",
+                [&id],
+            )?;
+            tx.execute(
+                "UPDATE albums SET cover_file_id = NULL WHERE cover_file_id = ?1",
+                [&id],
+            )?;
             tx.commit()?;
             Ok(Some(removed))
         })
@@ -219,6 +229,9 @@ impl MetaStore for SqliteStore {
             }
             if let Some(o) = &q.owner {
                 push("owner =", o.clone());
+            }
+            if let Some(f) = &q.file_id {
+                push("file_id =", f.clone());
             }
             if let Some(b) = &q.before {
                 push("id <", b.clone());
@@ -357,13 +370,16 @@ impl MetaStore for SqliteStore {
         metadata: &serde_json::Value,
     ) -> Result<(), StoreError> {
         let (id, doc) = (file_id.to_owned(), metadata.to_string());
+        let search = kiln_core::SearchFields::from_metadata(metadata);
         self.call(move |conn| {
-            conn.execute(
+            let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            tx.execute(
                 "INSERT INTO metadata (file_id, doc, updated_at) VALUES (?1, ?2, ?3)
                  ON CONFLICT(file_id) DO UPDATE SET doc = excluded.doc, updated_at = excluded.updated_at",
                 params![id, doc, ts(Utc::now())],
-            )
-            .map(|_| ())
+            )?;
+            super::sqlite_library_rows::set_search(&tx, &id, &search)?;
+            tx.commit()
         })
         .await
     }

@@ -178,6 +178,9 @@ impl MetaStore for MongoStore {
         if let Some(o) = &q.owner {
             filter.insert("owner", o);
         }
+        if let Some(f) = &q.file_id {
+            filter.insert("file_id", f);
+        }
         if let Some(b) = &q.before {
             filter.insert("_id", doc! { "$lt": b });
         }

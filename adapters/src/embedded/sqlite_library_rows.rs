@@ -1,0 +1,361 @@
+//! Schema, row mapping and query building for the library side of
+//! [`super::SqliteStore`] (`sqlite_library.rs`).
+//!
+//! Searchable facts live in plain indexed columns of `files`, written when
+//! the metadata worker stores its document, so a search never parses JSON.
+
+use super::sqlite_rows::{FILE_COLS, file_from_row, parse_ts, ts};
+use crate::store::StoreError;
+use kiln_core::library::fold;
+use kiln_core::{
+    Album, FileOrder, FileQuery, LibraryFile, Orientation, SearchFields, Share, ShareTarget,
+};
+use rusqlite::types::Value as Sql;
+use rusqlite::{Connection, Row};
+
+/// Columns added to `files`, with their definitions, for databases made
+/// before the library.
+const FILE_COLUMNS: &[(&str, &str)] = &[
+    ("tags", "TEXT NOT NULL DEFAULT '[]'"),
+    ("description", "TEXT"),
+    ("search_text", "TEXT NOT NULL DEFAULT ''"),
+    (
+        "media_kind",
+        "TEXT GENERATED ALWAYS AS (CASE \
+           WHEN content_type LIKE 'image/%' THEN 'image' \
+           WHEN content_type LIKE 'video/%' THEN 'video' \
+           WHEN content_type LIKE 'audio/%' OR content_type = 'application/ogg' THEN 'audio' \
+           ELSE 'other' END) VIRTUAL",
+    ),
+    ("camera_make", "TEXT"),
+    ("camera_model", "TEXT"),
+    ("lens", "TEXT"),
+    ("make_key", "TEXT"),
+    ("model_key", "TEXT"),
+    ("lens_key", "TEXT"),
+    ("taken_at", "TEXT"),
+    ("gps_lat", "REAL"),
+    ("gps_lon", "REAL"),
+    ("dwidth", "INTEGER"),
+    ("dheight", "INTEGER"),
+    ("duration", "REAL"),
+];
+
+/// Tables and indexes of the library; applied after [`FILE_COLUMNS`].
+/// Every file index is partial on originals and leads with the owner, the
+/// first condition of every list.
+const LIBRARY_SCHEMA: &str = r#"
+CREATE INDEX IF NOT EXISTS lib_owner_id ON files(owner, id) WHERE job_id IS NULL;
+CREATE INDEX IF NOT EXISTS lib_kind ON files(owner, media_kind, id) WHERE job_id IS NULL;
+CREATE INDEX IF NOT EXISTS lib_sha ON files(owner, sha256) WHERE job_id IS NULL;
+CREATE INDEX IF NOT EXISTS lib_make ON files(owner, make_key, model_key, id) WHERE job_id IS NULL;
+CREATE INDEX IF NOT EXISTS lib_model ON files(owner, model_key, id) WHERE job_id IS NULL;
+CREATE INDEX IF NOT EXISTS lib_lens ON files(owner, lens_key, id) WHERE job_id IS NULL;
+CREATE INDEX IF NOT EXISTS lib_taken ON files(owner, taken_at) WHERE job_id IS NULL;
+CREATE INDEX IF NOT EXISTS lib_gps ON files(owner, gps_lat, gps_lon) WHERE job_id IS NULL;
+CREATE INDEX IF NOT EXISTS lib_duration ON files(owner, duration) WHERE job_id IS NULL;
+
+CREATE TABLE IF NOT EXISTS albums (
+    id            TEXT PRIMARY KEY,
+    owner         TEXT,
+    name          TEXT NOT NULL,
+    description   TEXT,
+    cover_file_id TEXT,
+    created_at    TEXT NOT NULL,
+    updated_at    TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS albums_owner ON albums(owner, id);
+
+CREATE TABLE IF NOT EXISTS album_files (
+    album_id TEXT NOT NULL,
+    file_id  TEXT NOT NULL,
+    position INTEGER NOT NULL,
+    added_at TEXT NOT NULL,
+    PRIMARY KEY (album_id, file_id)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS album_files_order ON album_files(album_id, position);
+CREATE INDEX IF NOT EXISTS album_files_file ON album_files(file_id);
+
+CREATE TABLE IF NOT EXISTS shares (
+    id          TEXT PRIMARY KEY,
+    owner       TEXT,
+    token_hash  TEXT NOT NULL UNIQUE,
+    target_type TEXT NOT NULL,
+    target_id   TEXT NOT NULL,
+    download    INTEGER NOT NULL,
+    expires_at  TEXT,
+    created_at  TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS shares_owner ON shares(owner, id);
+CREATE INDEX IF NOT EXISTS shares_target ON shares(target_id);
+"#;
+
+/// Adds what the library needs to a database of any earlier version.
+pub(crate) fn migrate(conn: &Connection) -> rusqlite::Result<()> {
+    for (name, def) in FILE_COLUMNS {
+        let exists = conn
+            .prepare("SELECT 1 FROM pragma_table_xinfo('files') WHERE name = ?1")?
+            .exists([name])?;
+        if !exists {
+            conn.execute_batch(&format!("ALTER TABLE files ADD COLUMN {name} {def}"))?;
+        }
+    }
+    conn.execute_batch(LIBRARY_SCHEMA)
+}
+
+/// The columns of a [`LibraryFile`], `files` aliased as `f`.
+pub(crate) fn library_cols() -> String {
+    let base: Vec<String> = FILE_COLS.split(", ").map(|c| format!("f.{c}")).collect();
+    format!(
+        "{}, f.tags, f.description, f.camera_make, f.camera_model, f.lens, f.taken_at, \
+         f.gps_lat, f.gps_lon, f.dwidth, f.dheight, f.duration",
+        base.join(", ")
+    )
+}
+
+fn opt_ts(row: &Row<'_>, idx: usize) -> rusqlite::Result<Option<chrono::DateTime<chrono::Utc>>> {
+    match row.get::<_, Option<String>>(idx)? {
+        None => Ok(None),
+        Some(_) => parse_ts(row, idx).map(Some),
+    }
+}
+
+/// A row of [`library_cols`], optionally followed by an album position.
+pub(crate) fn library_from_row(row: &Row<'_>) -> rusqlite::Result<(LibraryFile, Option<i64>)> {
+    let file = file_from_row(row)?;
+    let tags: String = row.get(11)?;
+    let entry = LibraryFile {
+        file,
+        tags: serde_json::from_str(&tags)
+            .map_err(|e| super::sqlite_rows::conversion(11, e.to_string()))?,
+        description: row.get(12)?,
+        search: SearchFields {
+            camera_make: row.get(13)?,
+            camera_model: row.get(14)?,
+            lens: row.get(15)?,
+            taken_at: opt_ts(row, 16)?,
+            latitude: row.get(17)?,
+            longitude: row.get(18)?,
+            width: row.get(19)?,
+            height: row.get(20)?,
+            duration_secs: row.get(21)?,
+        },
+    };
+    let position = row.get::<_, Option<i64>>(22).unwrap_or(None);
+    Ok((entry, position))
+}
+
+/// What a text search looks in: the name, the tags, the description.
+pub(crate) fn search_text(name: Option<&str>, tags: &[String], description: Option<&str>) -> String {
+    let mut parts: Vec<&str> = Vec::new();
+    parts.extend(name);
+    parts.extend(tags.iter().map(String::as_str));
+    parts.extend(description);
+    fold(&parts.join("\n"))
+}
+
+/// `%text%` for `LIKE … ESCAPE '\'`, with the pattern characters escaped.
+pub(crate) fn like_pattern(text: &str) -> String {
+    let mut p = String::from("%");
+    for c in fold(text).chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            p.push('\\');
+        }
+        p.push(c);
+    }
+    p.push('%');
+    p
+}
+
+/// The `SELECT` of a file list and its arguments.
+pub(crate) fn list_query(q: &FileQuery) -> Result<(String, Vec<Sql>), StoreError> {
+    let mut sql = format!("SELECT {}", library_cols());
+    let mut args: Vec<Sql> = Vec::new();
+    let mut arg = |v: Sql| {
+        args.push(v);
+        format!("?{}", args.len())
+    };
+    if let Some(album) = &q.album {
+        let a = arg(Sql::Text(album.clone()));
+        sql.push_str(&format!(
+            ", a.position FROM files f JOIN album_files a ON a.file_id = f.id AND a.album_id = {a}"
+        ));
+    } else {
+        sql.push_str(", NULL FROM files f");
+    }
+    let owner = arg(q.owner.clone().map_or(Sql::Null, Sql::Text));
+    let mut conds = vec!["f.job_id IS NULL".to_owned(), format!("f.owner IS {owner}")];
+    let text = |s: &str| Sql::Text(s.to_owned());
+    let time = |t: &chrono::DateTime<chrono::Utc>| Sql::Text(ts(*t));
+    if let Some(k) = q.kind {
+        conds.push(format!("f.media_kind = {}", arg(text(k.as_str()))));
+    }
+    if let Some(t) = &q.text {
+        conds.push(format!(
+            "f.search_text LIKE {} ESCAPE '\\'",
+            arg(Sql::Text(like_pattern(t)))
+        ));
+    }
+    if let Some(t) = &q.uploaded_after {
+        conds.push(format!("f.created_at >= {}", arg(time(t))));
+    }
+    if let Some(t) = &q.uploaded_before {
+        conds.push(format!("f.created_at < {}", arg(time(t))));
+    }
+    if let Some(m) = &q.camera_make {
+        conds.push(format!("f.make_key = {}", arg(Sql::Text(fold(m)))));
+    }
+    if let Some(m) = &q.camera_model {
+        conds.push(format!("f.model_key = {}", arg(Sql::Text(fold(m)))));
+    }
+    if let Some(l) = &q.lens {
+        conds.push(format!("f.lens_key = {}", arg(Sql::Text(fold(l)))));
+    }
+    if let Some(t) = &q.taken_after {
+        conds.push(format!("f.taken_at >= {}", arg(time(t))));
+    }
+    if let Some(t) = &q.taken_before {
+        conds.push(format!("f.taken_at < {}", arg(time(t))));
+    }
+    match q.has_gps {
+        Some(true) => conds.push("f.gps_lat IS NOT NULL".into()),
+        Some(false) => conds.push("f.gps_lat IS NULL".into()),
+        None => {}
+    }
+    if let Some([min_lon, min_lat, max_lon, max_lat]) = q.bbox {
+        let (a, b) = (arg(Sql::Real(min_lat)), arg(Sql::Real(max_lat)));
+        conds.push(format!("f.gps_lat BETWEEN {a} AND {b}"));
+        let (c, d) = (arg(Sql::Real(min_lon)), arg(Sql::Real(max_lon)));
+        conds.push(if min_lon <= max_lon {
+            format!("f.gps_lon BETWEEN {c} AND {d}")
+        } else {
+            format!("(f.gps_lon >= {c} OR f.gps_lon <= {d})")
+        });
+    }
+    match q.orientation {
+        Some(Orientation::Portrait) => conds.push("f.dheight > f.dwidth".into()),
+        Some(Orientation::Landscape) => conds.push("f.dwidth > f.dheight".into()),
+        None => {}
+    }
+    if let Some(w) = q.min_width {
+        conds.push(format!("f.dwidth >= {}", arg(Sql::Integer(w.into()))));
+    }
+    if let Some(h) = q.min_height {
+        conds.push(format!("f.dheight >= {}", arg(Sql::Integer(h.into()))));
+    }
+    if let Some(d) = q.min_duration {
+        conds.push(format!("f.duration >= {}", arg(Sql::Real(d))));
+    }
+    if let Some(d) = q.max_duration {
+        conds.push(format!("f.duration <= {}", arg(Sql::Real(d))));
+    }
+    let order = match q.order {
+        FileOrder::Newest => {
+            if let Some(a) = &q.after {
+                conds.push(format!("f.id < {}", arg(text(a))));
+            }
+            "f.id DESC"
+        }
+        FileOrder::Oldest => {
+            if let Some(a) = &q.after {
+                conds.push(format!("f.id > {}", arg(text(a))));
+            }
+            "f.id ASC"
+        }
+        FileOrder::Album => {
+            if q.album.is_none() {
+                return Err(StoreError::Unavailable(
+                    "album order needs an album".into(),
+                ));
+            }
+            if let Some(a) = &q.after {
+                let pos: i64 = a.parse().map_err(|_| {
+                    StoreError::Unavailable("album cursor is not a position".into())
+                })?;
+                conds.push(format!("a.position > {}", arg(Sql::Integer(pos))));
+            }
+            "a.position ASC"
+        }
+    };
+    sql.push_str(&format!(
+        " WHERE {} ORDER BY {order} LIMIT {}",
+        conds.join(" AND "),
+        q.limit.max(1)
+    ));
+    Ok((sql, args))
+}
+
+/// Writes the searchable facts of a file's metadata into its row.
+pub(crate) fn set_search(
+    conn: &Connection,
+    file_id: &str,
+    s: &SearchFields,
+) -> rusqlite::Result<()> {
+    let key = |v: &Option<String>| v.as_deref().map(fold);
+    conn.execute(
+        "UPDATE files SET camera_make = ?2, camera_model = ?3, lens = ?4, make_key = ?5,
+            model_key = ?6, lens_key = ?7, taken_at = ?8, gps_lat = ?9, gps_lon = ?10,
+            dwidth = ?11, dheight = ?12, duration = ?13
+         WHERE id = ?1",
+        rusqlite::params![
+            file_id,
+            s.camera_make,
+            s.camera_model,
+            s.lens,
+            key(&s.camera_make),
+            key(&s.camera_model),
+            key(&s.lens),
+            s.taken_at.map(ts),
+            s.latitude,
+            s.longitude,
+            s.width,
+            s.height,
+            s.duration_secs,
+        ],
+    )?;
+    Ok(())
+}
+
+pub(crate) const ALBUM_COLS: &str = "a.id, a.owner, a.name, a.description, a.cover_file_id, a.created_at, a.updated_at, (SELECT COUNT(*) FROM album_files x WHERE x.album_id = a.id)";
+
+pub(crate) fn album_from_row(row: &Row<'_>) -> rusqlite::Result<Album> {
+    Ok(Album {
+        id: row.get(0)?,
+        owner: row.get(1)?,
+        name: row.get(2)?,
+        description: row.get(3)?,
+        cover_file_id: row.get(4)?,
+        created_at: parse_ts(row, 5)?,
+        updated_at: parse_ts(row, 6)?,
+        file_count: row.get::<_, i64>(7)? as u64,
+    })
+}
+
+pub(crate) const SHARE_COLS: &str =
+    "id, owner, token_hash, target_type, target_id, download, expires_at, created_at";
+
+pub(crate) fn share_from_row(row: &Row<'_>) -> rusqlite::Result<Share> {
+    let kind: String = row.get(3)?;
+    let target_id: String = row.get(4)?;
+    Ok(Share {
+        id: row.get(0)?,
+        owner: row.get(1)?,
+        token_hash: row.get(2)?,
+        target: match kind.as_str() {
+            "album" => ShareTarget::Album(target_id),
+            _ => ShareTarget::File(target_id),
+        },
+        download: row.get(5)?,
+        expires_at: opt_ts(row, 6)?,
+        created_at: parse_ts(row, 7)?,
+    })
+}
+
+/// The target's stored type and id.
+pub(crate) fn target_parts(t: &ShareTarget) -> (&'static str, &str) {
+    match t {
+        ShareTarget::File(id) => ("file", id),
+        ShareTarget::Album(id) => ("album", id),
+    }
+}
+
