@@ -7,7 +7,9 @@ use kiln_adapters::embedded::{
 };
 use kiln_adapters::kafka::KafkaBroker;
 use kiln_adapters::rabbitmq::RabbitBroker;
-use kiln_core::{AccountStore, Backends, BlobStore, Broker, EventBus, MetaStore, RateLimiter};
+use kiln_core::{
+    AccountStore, Backends, BlobStore, Broker, EventBus, Library, MetaStore, RateLimiter,
+};
 use kiln_proto::Names;
 use std::sync::Arc;
 
@@ -45,8 +47,9 @@ impl Opened {
             Arc<dyn BlobStore>,
             Arc<dyn MetaStore>,
             Arc<dyn AccountStore>,
+            Arc<dyn Library>,
         );
-        let (blobs, store, accounts): Stores = match &config.store {
+        let (blobs, store, accounts, library): Stores = match &config.store {
             StoreConfig::Embedded {} => {
                 let db = SqliteStore::open(&dir.join("kiln.db")).context("opening the database")?;
                 (
@@ -56,6 +59,7 @@ impl Opened {
                             .context("opening the blob store")?,
                     ),
                     Arc::new(db.clone()),
+                    Arc::new(db.clone()),
                     Arc::new(db),
                 )
             }
@@ -64,7 +68,12 @@ impl Opened {
                     kiln_adapters::mongo::connect(m.uri.expose(), &m.database, m.create_indexes)
                         .await
                         .context("connecting to MongoDB")?;
-                (Arc::new(blobs), Arc::new(store.clone()), Arc::new(store))
+                (
+                    Arc::new(blobs),
+                    Arc::new(store.clone()),
+                    Arc::new(store.clone()),
+                    Arc::new(store),
+                )
             }
         };
         let (broker, embedded_broker): (Arc<dyn Broker>, _) = match &config.broker {
@@ -131,6 +140,7 @@ impl Opened {
                 broker,
                 events,
                 limiter,
+                library,
             },
             embedded_broker,
         })

@@ -8,7 +8,7 @@ use axum::Router;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::routing::get;
-use kiln_core::Backends;
+use kiln_core::{Backends, LinkSigner};
 use kiln_gateway::auth::TokenSigner;
 use kiln_gateway::{AppState, live, readiness, router, run_outbox_relay};
 use kiln_proto::Role;
@@ -78,6 +78,7 @@ pub async fn spawn_gateway(
     let state = AppState {
         backends: b.clone(),
         tokens,
+        links: link_signer(config)?,
         config: Arc::new(gateway),
     };
     let listener = tokio::net::TcpListener::bind(config.listen)
@@ -100,6 +101,51 @@ pub async fn spawn_gateway(
         shutdown,
     ));
     Ok((addr, vec![http, relay]))
+}
+
+/// The key of signed download links (`/d/{id}`): derived from
+/// `KILN_JWT_SECRET` when set, which every gateway replica and notify
+/// worker then shares; else, on the embedded store, a random key kept in
+/// the data directory (so links survive a restart of `kiln serve`); else a
+/// random key that ends with the process.
+pub fn link_signer(config: &Config) -> anyhow::Result<LinkSigner> {
+    if let Some(secret) = &config.jwt_secret {
+        return Ok(LinkSigner::new(secret.0.as_bytes()));
+    }
+    if matches!(config.store, crate::config::StoreConfig::Embedded {}) {
+        let path = config.data_dir.join("link-secret");
+        let key = match std::fs::read_to_string(&path) {
+            Ok(k) if k.trim().len() >= 32 => k,
+            _ => {
+                let k = random_key();
+                write_private(&path, &k).with_context(|| format!("writing {}", path.display()))?;
+                k
+            }
+        };
+        return Ok(LinkSigner::new(key.trim().as_bytes()));
+    }
+    tracing::warn!(
+        "no KILN_JWT_SECRET: download links are signed with a random key and stop working with this process"
+    );
+    Ok(LinkSigner::new(random_key().as_bytes()))
+}
+
+/// 256 random bits, as hex.
+fn random_key() -> String {
+    use rand::RngCore;
+    let mut bytes = [0u8; 32];
+    rand::rng().fill_bytes(&mut bytes);
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Writes a file only its owner can read.
+fn write_private(path: &std::path::Path, contents: &str) -> std::io::Result<()> {
+    use std::io::Write;
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    options.open(path)?.write_all(contents.as_bytes())
 }
 
 /// How long a started job may go without news before it is queued again:
@@ -137,7 +183,12 @@ pub fn build_worker(
         Role::Metadata => Arc::new(MetadataHandler::new(config.limits)),
         Role::Convert => Arc::new(ConvertHandler::new(config.media.clone())),
         Role::Notify => Arc::new(NotifyHandler::new(
-            Mailer::new(&config.notify_settings()).map_err(anyhow::Error::msg)?,
+            Mailer::new(&config.notify_settings())
+                .map_err(anyhow::Error::msg)?
+                .with_signed_links(
+                    link_signer(config)?,
+                    Duration::from_secs(config.gateway.max_link_secs),
+                ),
         )),
     };
     Ok(Worker::new(

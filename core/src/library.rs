@@ -192,6 +192,9 @@ pub struct LibraryFile {
     pub description: Option<String>,
     /// Searchable facts from its metadata (empty until extracted).
     pub search: SearchFields,
+    /// Its position in the album of [`FileQuery::album`] when listed with
+    /// one (the cursor of [`FileOrder::Album`]); `None` otherwise.
+    pub album_position: Option<i64>,
 }
 
 /// The order of a file list.

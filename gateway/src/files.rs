@@ -20,7 +20,20 @@ pub async fn download(
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     let file = visible_file(&s, &caller, &id).await?;
-    crate::usage::check_transfer(&s, &caller).await?;
+    serve(&s, &caller, file, &headers).await
+}
+
+/// Answers a file's bytes (whole, a range, or `304`), counting the bytes
+/// against the transfer of `payer` (the caller, or for public links the
+/// file's owner).
+pub(crate) async fn serve(
+    s: &AppState,
+    payer: &Caller,
+    file: FileRecord,
+    headers: &HeaderMap,
+) -> Result<Response, ApiError> {
+    let caller = payer;
+    crate::usage::check_transfer(s, caller).await?;
     let etag = format!("\"{}\"", file.sha256);
     let header_str = |name: header::HeaderName| headers.get(name).and_then(|v| v.to_str().ok());
     if header_str(header::IF_NONE_MATCH)
@@ -64,7 +77,7 @@ pub async fn download(
             s.backends.blobs.get(file.bucket(), &file.id, None).await?,
         ),
     };
-    crate::usage::count(&s, &caller, kiln_core::Direction::Download, len).await;
+    crate::usage::count(s, caller, kiln_core::Direction::Download, len).await;
     let mut resp = Response::new(Body::from_stream(stream));
     *resp.status_mut() = status;
     let h = resp.headers_mut();

@@ -79,6 +79,7 @@ pub async fn list(
         status,
         kind,
         owner: caller.owner(),
+        file_id: q.file_id.filter(|f| !f.is_empty()),
         before: q.cursor.filter(|c| !c.is_empty()),
         limit: limit + 1,
     };

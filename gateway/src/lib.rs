@@ -2,6 +2,7 @@
 //! reports job status and serves files. It does no media work itself.
 
 pub mod auth;
+mod dedupe;
 mod disk;
 mod error;
 mod events;
@@ -10,6 +11,7 @@ mod files;
 mod health;
 mod history;
 mod jobs;
+pub mod library;
 mod outbox;
 #[doc(hidden)] // public for the fuzz target, not an API of the gateway
 pub mod range;
@@ -70,6 +72,8 @@ pub struct GatewayConfig {
     /// it uploads answer `507` and `/readyz` is unready, so deletes and job
     /// results still find room.
     pub min_free_bytes: u64,
+    /// Longest lifetime of a signed download link, seconds (default 7 days).
+    pub max_link_secs: u64,
     /// Which uploads are kept: `any` type (default), or only `media`
     /// (images, audio, video; anything else is refused with `415`).
     pub accept_uploads: AcceptUploads,
@@ -95,6 +99,7 @@ impl Default for GatewayConfig {
             max_thumbnail_sizes: 8,
             connections: ConnectionLimits::default(),
             min_free_bytes: 256 * 1024 * 1024,
+            max_link_secs: 7 * 24 * 3600,
             accept_uploads: AcceptUploads::Any,
             auth: auth::AuthConfig::default(),
         }
@@ -135,6 +140,8 @@ pub struct AppState {
     pub backends: Backends,
     /// Signs and verifies access tokens.
     pub tokens: auth::TokenSigner,
+    /// Signs and checks download links (`/d/{id}`).
+    pub links: kiln_core::LinkSigner,
     /// Settings.
     pub config: Arc<GatewayConfig>,
 }
@@ -168,10 +175,45 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/jobs", auth(get(jobs::list)))
         .route("/v1/jobs/{id}", auth(get(jobs::get_one)))
         .route("/v1/jobs/{id}/events", auth(get(events::stream)))
+        .route("/v1/files", auth(get(library::list::list)))
         .route(
             "/v1/files/{id}",
-            auth(get(files::download).delete(files::remove)),
+            auth(
+                get(files::download)
+                    .delete(files::remove)
+                    .patch(library::patch::update),
+            ),
         )
+        .route("/v1/files/{id}/links", auth(post(library::links::create)))
+        .route(
+            "/v1/albums",
+            auth(get(library::albums::list).post(library::albums::create)),
+        )
+        .route(
+            "/v1/albums/{id}",
+            auth(
+                get(library::albums::get_one)
+                    .patch(library::albums::update)
+                    .delete(library::albums::remove),
+            ),
+        )
+        .route(
+            "/v1/albums/{id}/files",
+            auth(post(library::albums::add_files)),
+        )
+        .route(
+            "/v1/albums/{id}/files/{file_id}",
+            auth(delete(library::albums::remove_file)),
+        )
+        .route(
+            "/v1/shares",
+            auth(get(library::shares::list).post(library::shares::create)),
+        )
+        .route("/v1/shares/{id}", auth(delete(library::shares::revoke)))
+        // Public: the token or the signature is the credential.
+        .route("/s/{token}", get(library::public::show))
+        .route("/s/{token}/files/{file_id}", get(library::public::file))
+        .route("/d/{id}", get(library::links::open))
         .route("/v1/files/{id}/metadata", auth(get(files::metadata)))
         .route(
             "/v1/api-keys",

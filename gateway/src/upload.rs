@@ -98,6 +98,27 @@ pub async fn create(
         .notify
         .unwrap_or_else(|| caller.user().is_some_and(|u| u.notify_email));
     let jobs = job_records(&file, &work, notify.then_some(NotifyBy::Email));
+    if work.dedupe {
+        let found = s
+            .backends
+            .library
+            .find_duplicate(file.owner.as_deref(), &file.sha256)
+            .await;
+        let found = match found {
+            Ok(f) => f,
+            Err(e) => {
+                let _ = s.backends.blobs.delete(Bucket::Originals, &file.id).await;
+                return Err(e.into());
+            }
+        };
+        if let Some(existing) = found {
+            // The copy just streamed in is not kept: the caller has these bytes.
+            let _ = s.backends.blobs.delete(Bucket::Originals, &file.id).await;
+            crate::usage::count(&s, &caller, kiln_core::Direction::Upload, file.bytes).await;
+            let answer = crate::dedupe::answer(&s, &caller, existing, jobs).await?;
+            return Ok((StatusCode::ACCEPTED, Json(answer)));
+        }
+    }
     if let Err(e) = s.backends.store.insert_upload(&file, &jobs).await {
         // Without its record the blob is unreachable: remove it.
         let _ = s.backends.blobs.delete(Bucket::Originals, &file.id).await;
@@ -138,6 +159,7 @@ pub async fn create(
             bytes: file.bytes,
             content_type: file.content_type,
             jobs: queued,
+            duplicate_of: None,
         }),
     ))
 }

@@ -14,6 +14,7 @@ pub struct RawParams {
     bitrate: Option<String>,
     quality: Option<String>,
     notify: Option<String>,
+    dedupe: Option<String>,
     /// Whether the caller has an account (an email address to write to).
     signed_in: bool,
 }
@@ -35,6 +36,9 @@ pub struct WorkRequest {
     /// `notify=email` (`Some(true)`), `notify=none` (`Some(false)`), or the
     /// account's preference (`None`).
     pub notify: Option<bool>,
+    /// Answer the caller's existing file with the same bytes, if any
+    /// (`dedupe`, default true), rather than storing a second copy.
+    pub dedupe: bool,
 }
 
 impl WorkRequest {
@@ -53,6 +57,19 @@ impl WorkRequest {
             return Err(format!("convert: the upload is {mime}, not audio or video"));
         }
         Ok(self)
+    }
+}
+
+/// A yes/no parameter, `true` when absent.
+fn switch(name: &str, value: Option<&str>) -> Result<bool, ApiError> {
+    match value.map(|s| s.trim().to_ascii_lowercase()) {
+        None => Ok(true),
+        Some(v) if ["true", "1", "yes", "on"].contains(&v.as_str()) => Ok(true),
+        Some(v) if ["false", "0", "no", "off"].contains(&v.as_str()) => Ok(false),
+        Some(v) => Err(ApiError::invalid(format!(
+            "{name}: {:?} is not true or false",
+            kiln_proto::api::excerpt(&v)
+        ))),
     }
 }
 
@@ -75,6 +92,7 @@ impl RawParams {
             "bitrate" => &mut self.bitrate,
             "quality" => &mut self.quality,
             "notify" => &mut self.notify,
+            "dedupe" => &mut self.dedupe,
             _ => return false,
         };
         *slot = Some(value);
@@ -115,21 +133,8 @@ impl RawParams {
                 })
                 .collect::<Result<Vec<_>, _>>()?,
         };
-        let metadata = match self
-            .metadata
-            .as_deref()
-            .map(|s| s.trim().to_ascii_lowercase())
-        {
-            None => true,
-            Some(v) if ["true", "1", "yes", "on"].contains(&v.as_str()) => true,
-            Some(v) if ["false", "0", "no", "off"].contains(&v.as_str()) => false,
-            Some(v) => {
-                return Err(ApiError::invalid(format!(
-                    "metadata: {:?} is not true or false",
-                    kiln_proto::api::excerpt(&v)
-                )));
-            }
-        };
+        let metadata = switch("metadata", self.metadata.as_deref())?;
+        let dedupe = switch("dedupe", self.dedupe.as_deref())?;
         let convert = self.resolve_convert()?;
         let notify = match self
             .notify
@@ -158,6 +163,7 @@ impl RawParams {
             sizes_explicit: self.thumbnails.is_some(),
             convert,
             notify,
+            dedupe,
         })
     }
 

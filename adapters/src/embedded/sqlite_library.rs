@@ -1,12 +1,12 @@
 //! [`Library`] on the embedded SQLite store: file lists and search, albums
 //! and share links (tables in `sqlite_library_rows.rs`).
 
+use super::SqliteStore;
 use super::sqlite_library_rows::{
     ALBUM_COLS, SHARE_COLS, album_from_row, library_cols, library_from_row, list_query,
     search_text, share_from_row, target_parts,
 };
 use super::sqlite_rows::{FILE_COLS, JOB_COLS, file_from_row, job_from_row, ts};
-use super::SqliteStore;
 use crate::store::{FileRecord, JobRecord, StoreError};
 use async_trait::async_trait;
 use chrono::Utc;
@@ -23,9 +23,7 @@ impl Library for SqliteStore {
         let (sql, args) = list_query(query)?;
         self.call(move |conn| {
             conn.prepare(&sql)?
-                .query_map(params_from_iter(args), |r| {
-                    library_from_row(r).map(|(f, _)| f)
-                })?
+                .query_map(params_from_iter(args), library_from_row)?
                 .collect()
         })
         .await
@@ -40,7 +38,7 @@ impl Library for SqliteStore {
                     library_cols()
                 ),
                 [id],
-                |r| library_from_row(r).map(|(f, _)| f),
+                library_from_row,
             )
             .optional()
         })
@@ -59,8 +57,7 @@ impl Library for SqliteStore {
                 "SELECT {}, NULL FROM files f WHERE f.id = ?1 AND f.job_id IS NULL",
                 library_cols()
             );
-            let Some((mut f, _)) = tx.query_row(&select, [&id], library_from_row).optional()?
-            else {
+            let Some(mut f) = tx.query_row(&select, [&id], library_from_row).optional()? else {
                 return Ok(None);
             };
             if let Some(name) = change.filename {
@@ -72,7 +69,11 @@ impl Library for SqliteStore {
             if let Some(d) = change.description {
                 f.description = d;
             }
-            let text = search_text(f.file.filename.as_deref(), &f.tags, f.description.as_deref());
+            let text = search_text(
+                f.file.filename.as_deref(),
+                &f.tags,
+                f.description.as_deref(),
+            );
             let tags = serde_json::to_string(&f.tags)
                 .map_err(|e| super::sqlite_rows::conversion(11, e.to_string()))?;
             tx.execute(
@@ -303,9 +304,19 @@ impl Library for SqliteStore {
         self.call(move |conn| {
             let (kind, target) = target_parts(&s.target);
             conn.execute(
-                &format!("INSERT INTO shares ({SHARE_COLS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)"),
-                params![s.id, s.owner, s.token_hash, kind, target, s.download,
-                        s.expires_at.map(ts), ts(s.created_at)],
+                &format!(
+                    "INSERT INTO shares ({SHARE_COLS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)"
+                ),
+                params![
+                    s.id,
+                    s.owner,
+                    s.token_hash,
+                    kind,
+                    target,
+                    s.download,
+                    s.expires_at.map(ts),
+                    ts(s.created_at)
+                ],
             )
             .map(|_| ())
         })

@@ -121,7 +121,7 @@ fn opt_ts(row: &Row<'_>, idx: usize) -> rusqlite::Result<Option<chrono::DateTime
 }
 
 /// A row of [`library_cols`], optionally followed by an album position.
-pub(crate) fn library_from_row(row: &Row<'_>) -> rusqlite::Result<(LibraryFile, Option<i64>)> {
+pub(crate) fn library_from_row(row: &Row<'_>) -> rusqlite::Result<LibraryFile> {
     let file = file_from_row(row)?;
     let tags: String = row.get(11)?;
     let entry = LibraryFile {
@@ -140,13 +140,17 @@ pub(crate) fn library_from_row(row: &Row<'_>) -> rusqlite::Result<(LibraryFile, 
             height: row.get(20)?,
             duration_secs: row.get(21)?,
         },
+        album_position: row.get(22)?,
     };
-    let position = row.get::<_, Option<i64>>(22).unwrap_or(None);
-    Ok((entry, position))
+    Ok(entry)
 }
 
 /// What a text search looks in: the name, the tags, the description.
-pub(crate) fn search_text(name: Option<&str>, tags: &[String], description: Option<&str>) -> String {
+pub(crate) fn search_text(
+    name: Option<&str>,
+    tags: &[String],
+    description: Option<&str>,
+) -> String {
     let mut parts: Vec<&str> = Vec::new();
     parts.extend(name);
     parts.extend(tags.iter().map(String::as_str));
@@ -264,9 +268,7 @@ pub(crate) fn list_query(q: &FileQuery) -> Result<(String, Vec<Sql>), StoreError
         }
         FileOrder::Album => {
             if q.album.is_none() {
-                return Err(StoreError::Unavailable(
-                    "album order needs an album".into(),
-                ));
+                return Err(StoreError::Unavailable("album order needs an album".into()));
             }
             if let Some(a) = &q.after {
                 let pos: i64 = a.parse().map_err(|_| {
@@ -358,4 +360,3 @@ pub(crate) fn target_parts(t: &ShareTarget) -> (&'static str, &str) {
         ShareTarget::Album(id) => ("album", id),
     }
 }
-

@@ -21,6 +21,11 @@ pub enum ErrorCode {
     /// `409`: sign-up with an email address an account already has
     /// (compared case-insensitively).
     EmailTaken,
+    /// `403`: a share link that lets people view thumbnails only, asked for
+    /// an original; or a signed download link whose signature is wrong.
+    Forbidden,
+    /// `410`: a share link or a signed download link that has expired.
+    Gone,
     /// `507`: the server's disk is nearly full: uploads wait until space is
     /// freed (deletes still work); retry after `Retry-After` seconds.
     InsufficientStorage,
@@ -64,10 +69,12 @@ pub enum ErrorCode {
 
 impl ErrorCode {
     /// Every code, in alphabetical order.
-    pub const ALL: [ErrorCode; 18] = [
+    pub const ALL: [ErrorCode; 20] = [
         ErrorCode::AuthDisabled,
         ErrorCode::BadMultipart,
         ErrorCode::EmailTaken,
+        ErrorCode::Forbidden,
+        ErrorCode::Gone,
         ErrorCode::InsufficientStorage,
         ErrorCode::InvalidParameter,
         ErrorCode::MetadataNotAvailable,
@@ -90,6 +97,8 @@ impl ErrorCode {
         match self {
             ErrorCode::AuthDisabled | ErrorCode::BadMultipart | ErrorCode::UploadInterrupted => 400,
             ErrorCode::Unauthorized => 401,
+            ErrorCode::Forbidden => 403,
+            ErrorCode::Gone => 410,
             ErrorCode::MetadataNotAvailable | ErrorCode::NoRoute | ErrorCode::NotFound => 404,
             ErrorCode::EmailTaken => 409,
             ErrorCode::MethodNotAllowed => 405,
@@ -109,6 +118,8 @@ impl ErrorCode {
             ErrorCode::AuthDisabled => "auth_disabled",
             ErrorCode::BadMultipart => "bad_multipart",
             ErrorCode::EmailTaken => "email_taken",
+            ErrorCode::Forbidden => "forbidden",
+            ErrorCode::Gone => "gone",
             ErrorCode::InsufficientStorage => "insufficient_storage",
             ErrorCode::InvalidParameter => "invalid_parameter",
             ErrorCode::MethodNotAllowed => "method_not_allowed",

@@ -66,13 +66,31 @@ pub enum HistoryAction {
     EmailSent,
     /// `email_failed`: a job-ended email could not be sent.
     EmailFailed,
+    /// `renamed`: a file was renamed (`detail`: `from`, `to`).
+    Renamed,
+    /// `file_updated`: a file's tags or description changed (`detail`: `tags`, `description`).
+    FileUpdated,
+    /// `album_created`: an album was made (`detail.name`).
+    AlbumCreated,
+    /// `album_updated`: an album's name, description, cover, order or files changed (`detail`: what changed).
+    AlbumUpdated,
+    /// `album_deleted`: an album was deleted, never its files (`detail.name`).
+    AlbumDeleted,
+    /// `shared`: a share link was made (`detail`: `type`, `target_id`, `download`, `expires_at`).
+    Shared,
+    /// `share_revoked`: a share link was revoked.
+    ShareRevoked,
+    /// `link_created`: a signed download link was made (`detail.expires_at`).
+    LinkCreated,
+    /// `deduplicated`: an upload matched a file the caller already had, so nothing new was stored (`detail`: `filename`, `bytes`, `new_jobs`).
+    Deduplicated,
     /// An action this build does not know; carried verbatim.
     Other(String),
 }
 
 impl HistoryAction {
     /// Every action this build knows.
-    pub const KNOWN: [HistoryAction; 9] = [
+    pub const KNOWN: [HistoryAction; 18] = [
         HistoryAction::SignIn,
         HistoryAction::Upload,
         HistoryAction::Delete,
@@ -82,6 +100,15 @@ impl HistoryAction {
         HistoryAction::JobDead,
         HistoryAction::EmailSent,
         HistoryAction::EmailFailed,
+        HistoryAction::Renamed,
+        HistoryAction::FileUpdated,
+        HistoryAction::AlbumCreated,
+        HistoryAction::AlbumUpdated,
+        HistoryAction::AlbumDeleted,
+        HistoryAction::Shared,
+        HistoryAction::ShareRevoked,
+        HistoryAction::LinkCreated,
+        HistoryAction::Deduplicated,
     ];
 
     /// The wire form.
@@ -96,6 +123,15 @@ impl HistoryAction {
             HistoryAction::JobDead => "job_dead",
             HistoryAction::EmailSent => "email_sent",
             HistoryAction::EmailFailed => "email_failed",
+            HistoryAction::Renamed => "renamed",
+            HistoryAction::FileUpdated => "file_updated",
+            HistoryAction::AlbumCreated => "album_created",
+            HistoryAction::AlbumUpdated => "album_updated",
+            HistoryAction::AlbumDeleted => "album_deleted",
+            HistoryAction::Shared => "shared",
+            HistoryAction::ShareRevoked => "share_revoked",
+            HistoryAction::LinkCreated => "link_created",
+            HistoryAction::Deduplicated => "deduplicated",
             HistoryAction::Other(s) => s,
         }
     }

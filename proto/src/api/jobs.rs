@@ -80,6 +80,9 @@ pub struct JobListQuery {
     /// Only jobs of this kind (`thumbnail`, `metadata`, `convert`, `notify`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub kind: Option<String>,
+    /// Only jobs on this file.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub file_id: Option<String>,
     /// Page size, 1 to 200; default 50.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub limit: Option<String>,

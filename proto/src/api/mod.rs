@@ -9,6 +9,7 @@
 //! where the content is open-ended by design (extracted metadata, history
 //! details).
 
+pub mod albums;
 pub mod api_keys;
 pub mod auth;
 pub mod email;
@@ -17,13 +18,19 @@ pub mod files;
 pub mod health;
 pub mod history;
 pub mod jobs;
+pub mod library;
 pub mod me;
+pub mod shares;
 pub mod uploads;
 pub mod usage;
 
 #[cfg(test)]
 mod tests;
 
+pub use albums::{
+    AlbumFiles, AlbumFilesAdded, AlbumList, AlbumUpdate, AlbumView, MAX_ALBUM_FILES,
+    MAX_IDS_PER_REQUEST, NewAlbum,
+};
 pub use api_keys::{ApiKeyInfo, ApiKeyList, CreatedApiKey, NewApiKey};
 pub use auth::{AccessToken, Account, Credentials, SignUp, TokenType};
 pub use email::{EmailRejected, normalize_email};
@@ -32,7 +39,13 @@ pub use files::FileMetadata;
 pub use health::{CheckResults, Liveness, LivenessStatus, Readiness, ReadinessStatus};
 pub use history::{HistoryAction, HistoryItem, HistoryPage, PageQuery};
 pub use jobs::{JobAttempt, JobList, JobListQuery, JobOutput, JobView};
+pub use library::{
+    Camera, FileJob, FileList, FileListQuery, FileUpdate, FileView, Location,
+    MAX_DESCRIPTION_CHARS, MAX_NAME_CHARS, MAX_QUERY_CHARS, MAX_TAG_CHARS, MAX_TAGS, NewLink,
+    SignedLink, Thumbnail,
+};
 pub use me::{Me, Preferences, QuotaOverrides};
+pub use shares::{NewShare, ShareCreated, ShareList, ShareView, SharedFile, SharedPage};
 pub use uploads::{QueuedJob, UploadAccepted, UploadQuery};
 pub use usage::{Quotas, StorageUsage, TransferTotals, TransferUsage, Usage};
 

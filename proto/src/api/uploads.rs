@@ -28,6 +28,10 @@ pub struct UploadQuery {
     /// VBR quality of the conversion, 0 (best) to 9 (smallest); default 4.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub quality: Option<u8>,
+    /// `false` to store a new file even when the caller already has one with
+    /// the same bytes (default `true`: answer the existing file).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dedupe: Option<bool>,
     /// `email` to get an email when each job ends (accounts only), `none`
     /// for no email; default: the account's preference.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -50,8 +54,13 @@ pub struct UploadAccepted {
     pub bytes: u64,
     /// MIME type sniffed from the bytes.
     pub content_type: String,
-    /// The jobs queued for the file (none when no work applies).
+    /// The jobs queued for the file (none when no work applies). For a
+    /// duplicate: the existing file's jobs, then any new ones.
     pub jobs: Vec<QueuedJob>,
+    /// When the caller already had a file with these bytes: its id (then
+    /// `file_id` too), and nothing new was stored. Absent otherwise.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub duplicate_of: Option<String>,
 }
 
 /// A job an upload queued.

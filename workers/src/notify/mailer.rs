@@ -52,6 +52,7 @@ pub struct Mailer {
     transport: Option<AsyncSmtpTransport<Tokio1Executor>>,
     from: Mailbox,
     public_url: String,
+    links: Option<(kiln_core::LinkSigner, Duration)>,
 }
 
 impl Mailer {
@@ -75,7 +76,28 @@ impl Mailer {
             transport,
             from,
             public_url: s.public_url.trim_end_matches('/').to_owned(),
+            links: None,
         })
+    }
+
+    /// Links in emails signed by `signer`, valid for `ttl`: they open in a
+    /// browser or mail client without signing in (with accounts on, a
+    /// plain `/v1/files/` link would answer 401 there).
+    pub fn with_signed_links(mut self, signer: kiln_core::LinkSigner, ttl: Duration) -> Self {
+        self.links = Some((signer, ttl));
+        self
+    }
+
+    /// The URL that downloads `file_id`: signed when links are signed.
+    pub fn download_url(&self, file_id: &str) -> String {
+        match &self.links {
+            Some((signer, ttl)) => {
+                let ttl = chrono::Duration::from_std(*ttl).unwrap_or(chrono::Duration::days(7));
+                let path = signer.path(file_id, chrono::Utc::now() + ttl);
+                format!("{}{path}", self.public_url)
+            }
+            None => format!("{}/v1/files/{file_id}", self.public_url),
+        }
     }
 
     /// The From address.

@@ -16,6 +16,8 @@ pub(crate) struct Email<'a> {
     pub file: Option<&'a FileRecord>,
     pub outputs: &'a [FileRecord],
     pub public_url: &'a str,
+    /// Makes the download URL of an output.
+    pub download_url: &'a (dyn Fn(&str) -> String + Sync),
     /// The dedupe key, also the Message-ID, so a mail client folds any
     /// duplicate that slipped through.
     pub key: &'a str,
@@ -34,7 +36,7 @@ impl Email<'_> {
             .iter()
             .map(|o| {
                 let name = o.filename.clone().unwrap_or_else(|| o.id.clone());
-                (name, format!("{}/v1/files/{}", self.public_url, o.id))
+                (name, (self.download_url)(&o.id))
             })
             .collect()
     }

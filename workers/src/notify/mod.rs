@@ -58,6 +58,7 @@ impl Handler for NotifyHandler {
             })?;
         let file = ctx.store.get_file(&target.file_id).await?;
         let outputs = ctx.store.job_outputs(&target.id).await?;
+        let download_url = |id: &str| self.mailer.download_url(id);
         let email = message::Email {
             user: &user,
             job: &target,
@@ -65,6 +66,7 @@ impl Handler for NotifyHandler {
             file: file.as_ref(),
             outputs: &outputs,
             public_url: self.mailer.public_url(),
+            download_url: &download_url,
             key: &key,
         };
         self.mailer.send(email.build(self.mailer.from())?).await?;
