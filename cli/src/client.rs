@@ -30,6 +30,9 @@ pub struct UploadOptions {
     pub wait: bool,
     /// Give up waiting after this long.
     pub timeout: Duration,
+    /// Answer an existing file with the same bytes instead of storing a
+    /// copy (the server's default); `false` sends `dedupe=false`.
+    pub dedupe: bool,
 }
 
 fn api_error(status: reqwest::StatusCode, body: &str) -> anyhow::Error {
@@ -42,13 +45,28 @@ fn api_error(status: reqwest::StatusCode, body: &str) -> anyhow::Error {
 }
 
 /// The document of a successful answer, or the error it carries.
-async fn document<T: DeserializeOwned>(resp: reqwest::Response) -> anyhow::Result<T> {
+pub async fn document<T: DeserializeOwned>(resp: reqwest::Response) -> anyhow::Result<T> {
     let status = resp.status();
     let text = resp.text().await?;
     if !status.is_success() {
         return Err(api_error(status, &text));
     }
     Ok(serde_json::from_str(&text)?)
+}
+
+/// The response if it succeeded, else the error it carries.
+pub async fn ok(resp: reqwest::Response) -> anyhow::Result<reqwest::Response> {
+    let status = resp.status();
+    if status.is_success() {
+        return Ok(resp);
+    }
+    let text = resp.text().await.unwrap_or_default();
+    Err(api_error(status, &text))
+}
+
+/// Success with no body expected (`204`), or the error it carries.
+pub async fn empty(resp: reqwest::Response) -> anyhow::Result<()> {
+    ok(resp).await.map(|_| ())
 }
 
 /// Uploads each file (streamed, never read whole) and, with `wait`, follows
@@ -60,8 +78,13 @@ pub async fn upload(files: &[PathBuf], opts: &UploadOptions) -> anyhow::Result<(
         let doc = upload_one(&http, path, opts)
             .await
             .with_context(|| format!("uploading {}", path.display()))?;
+        let same = doc
+            .duplicate_of
+            .as_ref()
+            .map(|_| " (already stored: nothing new kept)")
+            .unwrap_or("");
         println!(
-            "{}: file {} ({} bytes, {}) -> {}{}",
+            "{}: file {} ({} bytes, {}) -> {}{}{same}",
             path.display(),
             doc.file_id,
             doc.bytes,
@@ -108,6 +131,7 @@ async fn upload_one(
         convert: opts.convert.clone(),
         bitrate: opts.bitrate,
         quality: opts.quality,
+        dedupe: (!opts.dedupe).then_some(false),
         notify: None,
     };
     let body = reqwest::Body::wrap_stream(tokio_util::io::ReaderStream::with_capacity(

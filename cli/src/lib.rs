@@ -7,6 +7,7 @@ pub mod auth_config;
 pub mod backends;
 pub mod client;
 pub mod config;
+pub mod library_client;
 pub mod services;
 pub mod telemetry;
 

@@ -2,7 +2,9 @@
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
-use kiln::{Config, Workers, client};
+use kiln::library_client::{AlbumAction, Remote, ShareAction};
+use kiln::{Config, Workers, client, library_client as lib};
+use kiln_proto::api::{FileListQuery, FileUpdate, NewShare};
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
@@ -91,12 +93,85 @@ enum Command {
         /// Seconds to wait with --wait.
         #[arg(long, default_value_t = 300)]
         timeout: u64,
+        /// Store a new copy even when the account already has these bytes.
+        #[arg(long)]
+        no_dedupe: bool,
         /// Gateway URL.
         #[arg(long, env = "KILN_SERVER", default_value = "http://127.0.0.1:8080")]
         server: String,
         /// Access token or API key, when the gateway has accounts on.
         #[arg(long, env = "KILN_TOKEN", hide_env_values = true)]
         token: Option<String>,
+    },
+    /// List and search your files (newest first).
+    Ls {
+        #[command(flatten)]
+        filters: LsFilters,
+        /// Every page, not just the first.
+        #[arg(long)]
+        all: bool,
+        #[command(flatten)]
+        remote: RemoteArgs,
+    },
+    /// Delete files (with their jobs and outputs).
+    Rm {
+        /// File ids.
+        #[arg(required = true)]
+        ids: Vec<String>,
+        #[command(flatten)]
+        remote: RemoteArgs,
+    },
+    /// Rename a file; also set its tags or description.
+    Mv {
+        /// File id.
+        id: String,
+        /// New name.
+        name: Option<String>,
+        /// Tags, comma-separated (replacing the old ones; "" for none).
+        #[arg(long)]
+        tags: Option<String>,
+        /// Description ("" removes it).
+        #[arg(long)]
+        description: Option<String>,
+        #[command(flatten)]
+        remote: RemoteArgs,
+    },
+    /// Albums: create, ls, show, add, remove, rename, delete.
+    Album {
+        #[command(subcommand)]
+        action: AlbumCmd,
+        #[command(flatten)]
+        remote: RemoteArgs,
+    },
+    /// Share links (no account needed to open them): create, ls, revoke.
+    Share {
+        #[command(subcommand)]
+        action: ShareCmd,
+        #[command(flatten)]
+        remote: RemoteArgs,
+    },
+    /// A signed URL that downloads one file without credentials.
+    Link {
+        /// File id (an upload or an output).
+        id: String,
+        /// Seconds it works [server default: 3600].
+        #[arg(long)]
+        expires: Option<u64>,
+        #[command(flatten)]
+        remote: RemoteArgs,
+    },
+    /// Download a file by id, or what a share link or signed link opens.
+    Download {
+        /// File id, share link (`…/s/TOKEN`) or signed link (`…/d/ID?…`).
+        what: String,
+        /// Where to save (a file, or a directory for a share link).
+        #[arg(short, long)]
+        output: Option<PathBuf>,
+        /// Overwrite an existing file.
+        #[arg(long)]
+        force: bool,
+        #[command(flatten)]
+        remote: RemoteArgs,
     },
     /// Print a job's status and outputs.
     Status {
@@ -108,6 +183,196 @@ enum Command {
         /// Access token or API key, when the gateway has accounts on.
         #[arg(long, env = "KILN_TOKEN", hide_env_values = true)]
         token: Option<String>,
+    },
+}
+
+/// Which gateway, as whom, and how to print.
+#[derive(clap::Args)]
+struct RemoteArgs {
+    /// Gateway URL.
+    #[arg(long, env = "KILN_SERVER", default_value = "http://127.0.0.1:8080")]
+    server: String,
+    /// Access token or API key, when the gateway has accounts on.
+    #[arg(long, env = "KILN_TOKEN", hide_env_values = true)]
+    token: Option<String>,
+    /// Print the server's JSON instead of a table.
+    #[arg(long)]
+    json: bool,
+}
+
+impl RemoteArgs {
+    fn remote(&self) -> Remote {
+        Remote {
+            server: self.server.trim_end_matches('/').to_owned(),
+            token: self.token.clone(),
+        }
+    }
+}
+
+/// The filters of `kiln ls` (the query of `GET /v1/files`).
+#[derive(clap::Args)]
+struct LsFilters {
+    /// image, video, audio or other.
+    #[arg(long = "type")]
+    kind: Option<String>,
+    /// Text in the name, tags or description.
+    #[arg(short, long)]
+    q: Option<String>,
+    /// Only this album's files (in its order).
+    #[arg(long)]
+    album: Option<String>,
+    /// Uploaded at or after (RFC 3339).
+    #[arg(long)]
+    uploaded_after: Option<String>,
+    /// Uploaded before (RFC 3339).
+    #[arg(long)]
+    uploaded_before: Option<String>,
+    /// Camera maker (whole, any case).
+    #[arg(long)]
+    camera_make: Option<String>,
+    /// Camera model (whole, any case).
+    #[arg(long)]
+    camera_model: Option<String>,
+    /// Lens (whole, any case).
+    #[arg(long)]
+    lens: Option<String>,
+    /// Taken at or after (RFC 3339).
+    #[arg(long)]
+    taken_after: Option<String>,
+    /// Taken before (RFC 3339).
+    #[arg(long)]
+    taken_before: Option<String>,
+    /// Only with (true) or without (false) a GPS position.
+    #[arg(long)]
+    has_gps: Option<bool>,
+    /// min_lon,min_lat,max_lon,max_lat.
+    #[arg(long, allow_hyphen_values = true)]
+    bbox: Option<String>,
+    /// portrait or landscape.
+    #[arg(long)]
+    orientation: Option<String>,
+    /// At least this wide, pixels.
+    #[arg(long)]
+    min_width: Option<u32>,
+    /// At least this tall, pixels.
+    #[arg(long)]
+    min_height: Option<u32>,
+    /// At least this long, seconds.
+    #[arg(long)]
+    min_duration: Option<f64>,
+    /// At most this long, seconds.
+    #[arg(long)]
+    max_duration: Option<f64>,
+    /// newest, oldest or album.
+    #[arg(long)]
+    sort: Option<String>,
+    /// Page size (1 to 200).
+    #[arg(long)]
+    limit: Option<u32>,
+    /// Continue from a page's cursor.
+    #[arg(long)]
+    cursor: Option<String>,
+}
+
+impl LsFilters {
+    fn query(self) -> FileListQuery {
+        let s = |v: Option<u32>| v.map(|n| n.to_string());
+        let f = |v: Option<f64>| v.map(|n| n.to_string());
+        FileListQuery {
+            kind: self.kind,
+            q: self.q,
+            album: self.album,
+            uploaded_after: self.uploaded_after,
+            uploaded_before: self.uploaded_before,
+            camera_make: self.camera_make,
+            camera_model: self.camera_model,
+            lens: self.lens,
+            taken_after: self.taken_after,
+            taken_before: self.taken_before,
+            has_gps: self.has_gps.map(|b| b.to_string()),
+            bbox: self.bbox,
+            orientation: self.orientation,
+            min_width: s(self.min_width),
+            min_height: s(self.min_height),
+            min_duration: f(self.min_duration),
+            max_duration: f(self.max_duration),
+            sort: self.sort,
+            limit: s(self.limit),
+            cursor: self.cursor,
+        }
+    }
+}
+
+#[derive(Subcommand)]
+enum AlbumCmd {
+    /// Make an album.
+    Create {
+        /// Its name.
+        name: String,
+        /// A description.
+        #[arg(long)]
+        description: Option<String>,
+    },
+    /// List your albums.
+    Ls,
+    /// An album and its files, in its order.
+    Show {
+        /// Album id.
+        id: String,
+    },
+    /// Add files to an album.
+    Add {
+        /// Album id.
+        id: String,
+        /// File ids.
+        #[arg(required = true)]
+        files: Vec<String>,
+    },
+    /// Take files out of an album (they are kept).
+    Remove {
+        /// Album id.
+        id: String,
+        /// File ids.
+        #[arg(required = true)]
+        files: Vec<String>,
+    },
+    /// Rename an album.
+    Rename {
+        /// Album id.
+        id: String,
+        /// New name.
+        name: String,
+    },
+    /// Delete an album (never its files).
+    Delete {
+        /// Album id.
+        id: String,
+    },
+}
+
+#[derive(Subcommand)]
+enum ShareCmd {
+    /// Make a link to a file or an album.
+    Create {
+        /// A file id.
+        #[arg(long, conflicts_with = "album", required_unless_present = "album")]
+        file: Option<String>,
+        /// An album id.
+        #[arg(long)]
+        album: Option<String>,
+        /// Seconds it works [default: until revoked].
+        #[arg(long)]
+        expires: Option<u64>,
+        /// Let visitors download originals (default: thumbnails only).
+        #[arg(long)]
+        download: bool,
+    },
+    /// List your links.
+    Ls,
+    /// Revoke a link (it then answers 404).
+    Revoke {
+        /// Share id.
+        id: String,
     },
 }
 
@@ -212,6 +477,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             bitrate,
             quality,
             timeout,
+            no_dedupe,
             server,
             token,
         } => {
@@ -226,6 +492,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 token,
                 wait,
                 timeout: Duration::from_secs(timeout),
+                dedupe: !no_dedupe,
             };
             client::upload(&files, &opts).await?;
         }
@@ -240,6 +507,73 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             };
             kiln::admin::set_quota(&load(), &email, quota).await?
         }
+        Command::Ls {
+            filters,
+            all,
+            remote,
+        } => lib::ls(&remote.remote(), filters.query(), all, remote.json).await?,
+        Command::Rm { ids, remote } => lib::rm(&remote.remote(), &ids, remote.json).await?,
+        Command::Mv {
+            id,
+            name,
+            tags,
+            description,
+            remote,
+        } => {
+            let change = FileUpdate {
+                filename: name,
+                tags: tags.map(|t| {
+                    t.split(',')
+                        .map(str::trim)
+                        .filter(|t| !t.is_empty())
+                        .map(str::to_owned)
+                        .collect()
+                }),
+                description: description.map(|d| Some(d).filter(|d| !d.is_empty())),
+            };
+            lib::update(&remote.remote(), &id, change, remote.json).await?
+        }
+        Command::Album { action, remote } => {
+            let action = match action {
+                AlbumCmd::Create { name, description } => AlbumAction::Create { name, description },
+                AlbumCmd::Ls => AlbumAction::List,
+                AlbumCmd::Show { id } => AlbumAction::Show { id },
+                AlbumCmd::Add { id, files } => AlbumAction::Add { id, files },
+                AlbumCmd::Remove { id, files } => AlbumAction::Remove { id, files },
+                AlbumCmd::Rename { id, name } => AlbumAction::Rename { id, name },
+                AlbumCmd::Delete { id } => AlbumAction::Delete { id },
+            };
+            lib::album(&remote.remote(), action, remote.json).await?
+        }
+        Command::Share { action, remote } => {
+            let action = match action {
+                ShareCmd::Create {
+                    file,
+                    album,
+                    expires,
+                    download,
+                } => ShareAction::Create(NewShare {
+                    file_id: file,
+                    album_id: album,
+                    expires_in_secs: expires,
+                    download,
+                }),
+                ShareCmd::Ls => ShareAction::List,
+                ShareCmd::Revoke { id } => ShareAction::Revoke { id },
+            };
+            lib::share(&remote.remote(), action, remote.json).await?
+        }
+        Command::Link {
+            id,
+            expires,
+            remote,
+        } => lib::link(&remote.remote(), &id, expires, remote.json).await?,
+        Command::Download {
+            what,
+            output,
+            force,
+            remote,
+        } => lib::download(&remote.remote(), &what, output, force).await?,
         Command::Status {
             job_id,
             server,

@@ -10,6 +10,7 @@ mod convert;
 mod delivery;
 mod distributed;
 mod hardening;
+mod library;
 mod media_backends;
 mod notify;
 mod pipeline;

@@ -125,23 +125,33 @@ async fn one_email_per_finished_job_with_a_working_link_even_when_delivered_twic
         html.contains("holiday.jpg") && html.contains("<a href="),
         "{html}"
     );
+    // The link is signed: a browser or mail client opens it without
+    // signing in, although accounts are on.
     let link = text
         .split_whitespace()
-        .find(|w| w.contains("/v1/files/"))
-        .unwrap();
+        .find(|w| w.contains("/d/"))
+        .unwrap_or_else(|| panic!("no signed link in {text}"));
     let path = link
         .strip_prefix(PUBLIC)
         .expect("links use the public address");
-    assert!(html.contains(link), "{html}");
+    assert!(html.contains(&link.replace('&', "&amp;")), "{html}");
     let r = t
         .http
         .get(format!("{}{path}", t.base))
-        .bearer_auth(&token)
         .send()
         .await
         .unwrap();
     assert_eq!(r.status(), 200, "{link}");
     assert_eq!(r.headers()["content-type"], "image/jpeg");
+    // Changed by one character, it opens nothing.
+    let forged = path.replacen("sig=", "sig=0", 1);
+    let r = t
+        .http
+        .get(format!("{}{forged}", t.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 403, "{forged}");
 
     // The same event again (a redelivery), and a second notify job for the
     // same ending (a duplicate from elsewhere): still one email.
