@@ -97,11 +97,11 @@ async fn search_finds_by_what_was_extracted(t: &TestApp) {
 
     let check = |query: &'static str, want: Vec<&String>| {
         let me = &me;
+        let mut want: Vec<String> = want.into_iter().cloned().collect();
+        want.sort();
         async move {
             let mut got = me.ids(query).await;
             got.sort();
-            let mut want: Vec<String> = want.into_iter().cloned().collect();
-            want.sort();
             assert_eq!(got, want, "{query}");
         }
     };

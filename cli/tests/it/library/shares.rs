@@ -45,7 +45,11 @@ async fn share_links_show_only_what_is_shared(t: &TestApp) {
     };
     let q = "thumbnails=24&metadata=false";
     let shown = a
-        .upload(common::plain_jpeg(64, 48), "<b>shown</b>.jpg", q)
+        .upload(
+            common::plain_jpeg(64, 48),
+            "shown<img src=x onerror=alert(1)>.jpg",
+            q,
+        )
         .await;
     let hidden = a.upload(common::plain_jpeg(48, 64), "hidden.jpg", q).await;
     run(t, Role::Thumbnail, 2).await;
@@ -165,7 +169,8 @@ async fn share_links_show_only_what_is_shared(t: &TestApp) {
     );
     let html = r.text().await.unwrap();
     assert!(
-        html.contains("&lt;b&gt;shown&lt;/b&gt;.jpg") && !html.contains("<b>shown"),
+        html.contains("shown&lt;img src=x onerror=alert(1)&gt;.jpg")
+            && !html.contains("<img src=x"),
         "{html}"
     );
     assert!(html.contains(&thumb));
