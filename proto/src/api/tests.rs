@@ -96,6 +96,7 @@ fn uploads_keep_their_wire_form() {
             status: JobStatus::Queued,
             url: job_url("j1"),
         }],
+        duplicate_of: None,
     };
     assert_eq!(
         round_trip(&up),
@@ -107,6 +108,12 @@ fn uploads_keep_their_wire_form() {
         ..up
     };
     assert!(round_trip(&nameless).contains(r#""filename":null"#));
+    // `duplicate_of` appears only on a duplicate.
+    let dup = UploadAccepted {
+        duplicate_of: Some("f0".into()),
+        ..nameless
+    };
+    assert!(round_trip(&dup).ends_with(r#""jobs":[],"duplicate_of":"f0"}"#));
 }
 
 #[test]
@@ -125,6 +132,7 @@ fn query_types_leave_out_what_is_unset() {
     round_trip(&JobListQuery {
         status: Some("dead".into()),
         kind: None,
+        file_id: Some("f1".into()),
         limit: Some("10".into()),
         cursor: None,
     });
