@@ -5,8 +5,10 @@
 //! (millisecond precision), job parameters and metadata native BSON
 //! documents converted from JSON without Extended-JSON interpretation.
 
+use super::library_docs::search_text;
 use crate::store::{Attempt, FileRecord, JobRecord, StoreError};
 use chrono::{DateTime, Utc};
+use kiln_core::MediaKind;
 use mongodb::bson::{self, Bson, Document, doc};
 
 /// A BSON date for a timestamp (truncated to the millisecond).
@@ -14,7 +16,7 @@ pub(crate) fn date(t: DateTime<Utc>) -> bson::DateTime {
     bson::DateTime::from_millis(t.timestamp_millis())
 }
 
-fn corrupt(field: &str, what: &str) -> StoreError {
+pub(crate) fn corrupt(field: &str, what: &str) -> StoreError {
     StoreError::Corrupt(format!("field `{field}`: {what}").into())
 }
 
@@ -159,6 +161,11 @@ pub(crate) fn file_to_doc(f: &FileRecord) -> Document {
         "width": opt_bson(f.width.map(i64::from)),
         "height": opt_bson(f.height.map(i64::from)),
         "created_at": date(f.created_at),
+        // The library's fields (see `library_docs.rs`); tags and the
+        // description start empty, so the search text is the name's.
+        "kind": MediaKind::of(&f.content_type).as_str(),
+        "tags": Bson::Array(Vec::new()),
+        "text": search_text(f.filename.as_deref(), &[], None),
     }
 }
 

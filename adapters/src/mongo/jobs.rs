@@ -49,8 +49,9 @@ impl MongoStore {
 
     /// Deletes the jobs first (so a worker finishing one from then on gets
     /// `Gone` and removes its own outputs, and outputs recorded before are
-    /// all visible), then outputs and metadata, and the original last, so an
-    /// interrupted delete can be retried.
+    /// all visible), then its album entries and share links, outputs and
+    /// metadata, and the original last, so an interrupted delete can be
+    /// retried.
     pub(super) async fn delete_original(
         &self,
         id: &str,
@@ -65,6 +66,7 @@ impl MongoStore {
         }
         let by_file = doc! { "file_id": id };
         self.jobs.delete_many(by_file).await.map_err(unavailable)?;
+        self.unlink_file(id).await?;
         let outputs = self
             .find_files(doc! { "parent_id": id }, doc! { "_id": 1 })
             .await?;

@@ -4,7 +4,9 @@
 //!   `derived`;
 //! * [`MongoStore`]: files, jobs and metadata in the collections `files`,
 //!   `jobs` and `metadata`; accounts (its [`AccountStore`](crate::AccountStore)
-//!   side) in `users`, `api_keys`, `history`, `transfers` and `notifications`.
+//!   side) in `users`, `api_keys`, `history`, `transfers` and `notifications`;
+//!   the library (its [`Library`](kiln_core::Library) side) in the `files`
+//!   documents and `albums`, `album_entries` and `shares`.
 //!
 //! Both work on a standalone server (no multi-document transactions are
 //! used). [`connect`] opens both on one client and creates their indexes.
@@ -14,6 +16,9 @@ mod accounts;
 mod docs;
 mod gridfs;
 mod jobs;
+mod library;
+mod library_docs;
+mod library_files;
 mod store;
 
 pub use gridfs::GridFsBlobStore;

@@ -30,6 +30,12 @@ pub struct MongoStore {
     pub(super) files: Collection<Document>,
     pub(super) jobs: Collection<Document>,
     metadata: Collection<Document>,
+    /// The library's collections (`library.rs`). Album entries are not
+    /// `album_files`: the test stand-in takes every collection whose name
+    /// ends in `_files` for GridFS and ignores updates to it.
+    pub(super) albums: Collection<Document>,
+    pub(super) album_entries: Collection<Document>,
+    pub(super) shares: Collection<Document>,
 }
 
 pub(super) fn index(keys: Document, name: &str) -> IndexModel {
@@ -61,6 +67,9 @@ impl MongoStore {
             files: db.collection("files"),
             jobs: db.collection("jobs"),
             metadata: db.collection("metadata"),
+            albums: db.collection("albums"),
+            album_entries: db.collection("album_entries"),
+            shares: db.collection("shares"),
             db,
         }
     }
@@ -91,6 +100,7 @@ impl MongoStore {
             .create_indexes(files)
             .await
             .map_err(unavailable)?;
+        self.create_library_indexes().await?;
         self.create_account_indexes().await
     }
 
@@ -265,7 +275,10 @@ impl MetaStore for MongoStore {
             .upsert(true)
             .await
             .map_err(unavailable)?;
-        Ok(())
+        // Then the searchable facts, beside the file (a retried call
+        // rewrites both).
+        let search = kiln_core::SearchFields::from_metadata(metadata);
+        self.set_search(file_id, &search).await
     }
 
     async fn get_metadata(&self, file_id: &str) -> Result<Option<serde_json::Value>, StoreError> {
