@@ -32,6 +32,13 @@ async fn sqlite_store_meets_account_contract() {
 }
 
 #[tokio::test]
+async fn sqlite_store_meets_library_contract() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = SqliteStore::open(&dir.path().join("kiln.db")).unwrap();
+    contract::library(&store, &store).await;
+}
+
+#[tokio::test]
 async fn sqlite_store_adds_account_tables_to_an_existing_database() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("kiln.db");

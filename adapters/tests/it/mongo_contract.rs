@@ -91,6 +91,13 @@ async fn mongo_store_meets_account_contract() {
 }
 
 #[tokio::test]
+async fn mongo_store_meets_library_contract() {
+    let (db, _, store) = Db::new().await;
+    contract::library(&store, &store).await;
+    db.drop().await;
+}
+
+#[tokio::test]
 async fn gridfs_ranges_read_only_the_chunks_they_cover() {
     let (db, blobs, _) = Db::new().await;
     let chunk = 255 * 1024u64;

@@ -6,10 +6,15 @@
 
 mod account_usage;
 mod accounts;
+mod library;
+mod library_albums;
+mod library_changes;
+mod library_filters;
 mod live;
 mod store;
 
 pub use accounts::account_store;
+pub use library::library;
 pub use live::{event_bus, rate_limiter};
 pub use store::meta_store;
 
