@@ -31,6 +31,10 @@ pub struct MediaInfo {
     pub file_bytes: Option<u64>,
     /// Every track, in container order.
     pub tracks: Vec<TrackInfo>,
+    /// When the file was made (RFC 3339, UTC), where the container records
+    /// it (MP4 and QuickTime `mvhd`): for a camera's video, when it was shot.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub creation_time: Option<String>,
     /// Descriptive tags: title, artist, album, album_artist, track, date,
     /// genre, composer, comment.
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
@@ -117,6 +121,10 @@ pub fn probe(source: Box<dyn MediaSource>, hint: &Hint) -> Result<MediaInfo, Med
         bit_rate,
         file_bytes,
         tracks,
+        creation_time: sidecar
+            .created_unix
+            .and_then(|t| chrono::DateTime::from_timestamp(t, 0))
+            .map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)),
         tags,
     })
 }

@@ -24,6 +24,9 @@ pub(crate) struct Sidecar {
     /// name: Matroska `Info/Title` (where ffmpeg and mkvmerge put the
     /// title) and WAV `LIST/INFO`.
     pub tags: Vec<(&'static str, String)>,
+    /// When the file was made, Unix seconds (MP4 `mvhd` creation time;
+    /// unset when the muxer wrote 0).
+    pub created_unix: Option<i64>,
     /// The file size the container's top-level sizes add up to, recorded
     /// only when the file is shorter, i.e. cut off.
     pub declared_len: Option<u64>,

@@ -122,11 +122,18 @@ fn read_moov<R: Read + Seek>(r: &mut R, moov: &BoxHeader, out: &mut Sidecar) -> 
     let mut movie_timescale = None;
     for b in kids.iter().filter(|b| &b.kind == b"mvhd") {
         let p = payload::<R, 32>(r, b)?;
-        movie_timescale = Some(if p[0] == 1 {
-            be32(&p, 20)
+        let (created, timescale) = if p[0] == 1 {
+            (be64(&p, 4), be32(&p, 20))
         } else {
-            be32(&p, 12)
-        });
+            (u64::from(be32(&p, 4)), be32(&p, 12))
+        };
+        movie_timescale = Some(timescale);
+        // Seconds since 1904-01-01 UTC; 0 means the muxer did not say.
+        const FROM_1904: i64 = 2_082_844_800;
+        out.created_unix = i64::try_from(created)
+            .ok()
+            .filter(|&c| c > 0)
+            .map(|c| c - FROM_1904);
     }
     for trak in kids.iter().filter(|b| &b.kind == b"trak") {
         out.tracks

@@ -213,3 +213,43 @@ fn probe_errors() {
     .unwrap_err();
     assert!(matches!(err, MediaError::Unsupported(_)), "{err:?}");
 }
+
+/// A camera's video says when it was shot (MP4 `mvhd`); one whose muxer
+/// left it at zero says nothing.
+#[test]
+fn mp4_creation_time_is_reported() {
+    if !have_ffmpeg() {
+        return;
+    }
+    let fx = Fixtures::new();
+    let shot = video_file(
+        &fx,
+        "shot.mp4",
+        &[
+            "-c:v",
+            "libx264",
+            "-preset",
+            "ultrafast",
+            "-c:a",
+            "aac",
+            "-metadata",
+            "creation_time=2023-01-02T03:04:05Z",
+        ],
+    );
+    assert_eq!(shot.creation_time.as_deref(), Some("2023-01-02T03:04:05Z"));
+    let plain = video_file(
+        &fx,
+        "plain.mp4",
+        &[
+            "-c:v",
+            "libx264",
+            "-preset",
+            "ultrafast",
+            "-c:a",
+            "aac",
+            "-fflags",
+            "+bitexact",
+        ],
+    );
+    assert_eq!(plain.creation_time, None, "{plain:?}");
+}
