@@ -6,7 +6,6 @@
 use crate::auth::Caller;
 use crate::{ApiError, AppState};
 use kiln_core::{FileRecord, HistoryAction, JobRecord, publish_jobs};
-use kiln_proto::JobStatus;
 use kiln_proto::api::{QueuedJob, UploadAccepted, file_url, job_url};
 
 /// Parameters without the notification setting: asking for an email does
@@ -20,7 +19,7 @@ fn work_of(params: &serde_json::Value) -> serde_json::Value {
 }
 
 /// Answers an upload whose bytes match `existing`: its jobs, plus new jobs
-/// on it for work in `wanted` that no live (not dead) job already does.
+/// on it for work in `wanted` that no job of it has done or tried.
 pub async fn answer(
     s: &AppState,
     caller: &Caller,
@@ -34,11 +33,11 @@ pub async fn answer(
         .await?;
     let mut new = Vec::new();
     for w in wanted {
-        let done = jobs.iter().any(|j| {
-            j.kind == w.kind
-                && j.status != JobStatus::Dead
-                && work_of(&j.params) == work_of(&w.params)
-        });
+        // Work tried before counts as done, even if it died: the same bytes
+        // would die the same way (re-running dead work is an operator's call).
+        let done = jobs
+            .iter()
+            .any(|j| j.kind == w.kind && work_of(&j.params) == work_of(&w.params));
         if !done {
             let job = JobRecord::queued(
                 w.owner.clone(),
