@@ -107,6 +107,9 @@ fn kiln_upload_wait_prints_results_and_thumbnails_download() {
             "--wait",
             "--metadata",
             "false",
+            // Asked for explicitly: default thumbnails apply to images only.
+            "--thumbnails",
+            "256",
             "--server",
             &server.base,
         ])

@@ -5,6 +5,7 @@
 #![allow(clippy::unwrap_used)]
 
 mod albums;
+mod client;
 mod dedupe;
 mod files;
 mod shares;
