@@ -406,10 +406,16 @@ fn saved_name(resp: &reqwest::Response, fallback: &str) -> String {
         .get(reqwest::header::CONTENT_DISPOSITION)
         .and_then(|v| v.to_str().ok())
         .unwrap_or("");
-    let name = cd
+    // RFC 6266: the UTF-8 `filename*` wins over the ASCII `filename`.
+    let extended = cd
         .split(';')
-        .find_map(|p| p.trim().strip_prefix("filename="))
-        .map(|n| n.trim_matches('"').to_owned());
+        .find_map(|p| p.trim().strip_prefix("filename*=UTF-8''"))
+        .and_then(percent_decode);
+    let name = extended.or_else(|| {
+        cd.split(';')
+            .find_map(|p| p.trim().strip_prefix("filename="))
+            .map(|n| n.trim_matches('"').to_owned())
+    });
     // Only the last component, never a path the server could choose.
     name.as_deref()
         .and_then(|n| Path::new(n).file_name())
@@ -417,6 +423,24 @@ fn saved_name(resp: &reqwest::Response, fallback: &str) -> String {
         .filter(|n| !n.is_empty() && *n != "." && *n != "..")
         .unwrap_or(fallback)
         .to_owned()
+}
+
+/// `caf%C3%A9.bin` → `café.bin`; `None` if not valid UTF-8 once decoded.
+fn percent_decode(s: &str) -> Option<String> {
+    let b = s.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] == b'%' && i + 2 < b.len() {
+            let hex = std::str::from_utf8(&b[i + 1..i + 3]).ok()?;
+            out.push(u8::from_str_radix(hex, 16).ok()?);
+            i += 3;
+        } else {
+            out.push(b[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8(out).ok()
 }
 
 async fn save(resp: reqwest::Response, to: &Path, force: bool) -> anyhow::Result<u64> {
@@ -498,4 +522,18 @@ pub async fn download(
     let n = save(resp, &to, force).await?;
     println!("{} ({})", to.display(), human_bytes(n));
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_are_decoded_and_sizes_read_well() {
+        assert_eq!(percent_decode("caf%C3%A9.bin").as_deref(), Some("café.bin"));
+        assert_eq!(percent_decode("a%2").as_deref(), Some("a%2"));
+        assert_eq!(percent_decode("%FF"), None);
+        assert_eq!(human_bytes(512), "512 B");
+        assert_eq!(human_bytes(1536), "1.5 KiB");
+    }
 }
