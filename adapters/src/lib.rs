@@ -32,4 +32,7 @@ pub use kiln_core::{
     QuotaOverride, RateLimit, RateLimitError, RateLimiter, StartOutcome, StorageUsage, StoreError,
     Subscription, Transfer, User, new_id, output_id, publish_jobs,
 };
-pub use kiln_core::{accounts, blob, broker, events, rate_limit, store};
+pub use kiln_core::{
+    Album, FileChange, FileOrder, FileQuery, Library, LibraryFile, MediaKind, Share, ShareTarget,
+};
+pub use kiln_core::{accounts, blob, broker, events, library, rate_limit, store};

@@ -92,15 +92,44 @@ CREATE INDEX IF NOT EXISTS shares_target ON shares(target_id);
 
 /// Adds what the library needs to a database of any earlier version.
 pub(crate) fn migrate(conn: &Connection) -> rusqlite::Result<()> {
+    let mut added = Vec::new();
     for (name, def) in FILE_COLUMNS {
         let exists = conn
             .prepare("SELECT 1 FROM pragma_table_xinfo('files') WHERE name = ?1")?
             .exists([name])?;
         if !exists {
             conn.execute_batch(&format!("ALTER TABLE files ADD COLUMN {name} {def}"))?;
+            added.push(*name);
         }
     }
-    conn.execute_batch(LIBRARY_SCHEMA)
+    conn.execute_batch(LIBRARY_SCHEMA)?;
+    // Files stored before the library: make them findable once.
+    if added.contains(&"search_text") {
+        let names: Vec<(String, String)> = conn
+            .prepare(
+                "SELECT id, filename FROM files WHERE filename IS NOT NULL AND job_id IS NULL",
+            )?
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+            .collect::<Result<_, _>>()?;
+        for (id, name) in names {
+            conn.execute(
+                "UPDATE files SET search_text = ?2 WHERE id = ?1",
+                rusqlite::params![id, search_text(Some(&name), &[], None)],
+            )?;
+        }
+    }
+    if added.contains(&"camera_make") {
+        let docs: Vec<(String, String)> = conn
+            .prepare("SELECT file_id, doc FROM metadata")?
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+            .collect::<Result<_, _>>()?;
+        for (id, doc) in docs {
+            if let Ok(doc) = serde_json::from_str(&doc) {
+                set_search(conn, &id, &SearchFields::from_metadata(&doc))?;
+            }
+        }
+    }
+    Ok(())
 }
 
 /// The columns of a [`LibraryFile`], `files` aliased as `f`.

@@ -40,7 +40,11 @@ impl SqliteStore {
                         "ALTER TABLE jobs ADD COLUMN history TEXT NOT NULL DEFAULT '[]'",
                     )?;
                 }
-                super::sqlite_library_rows::migrate(conn)
+                // One transaction: a crash mid-way leaves the old schema,
+                // and the next start does it all again.
+                let tx = conn.transaction()?;
+                super::sqlite_library_rows::migrate(&tx)?;
+                tx.commit()
             })
             .map_err(|e| StoreError::Unavailable(e.into()))
     }

@@ -53,12 +53,58 @@ async fn sqlite_store_adds_account_tables_to_an_existing_database() {
            attempts INTEGER NOT NULL DEFAULT 0, error TEXT, created_at TEXT NOT NULL,
            updated_at TEXT NOT NULL, published INTEGER NOT NULL DEFAULT 0);
          CREATE TABLE metadata (file_id TEXT PRIMARY KEY, doc TEXT NOT NULL,
-           updated_at TEXT NOT NULL);",
+           updated_at TEXT NOT NULL);
+         INSERT INTO files VALUES ('f-old', NULL, 'Old Holiday.JPG', 'image/jpeg', 10, 'ab',
+           NULL, NULL, NULL, NULL, '2020-01-01T00:00:00.000000Z');
+         INSERT INTO metadata VALUES ('f-old',
+           '{\"width\":400,\"height\":300,\"exif\":{\"make\":\"Canon\",\"gps\":{\"latitude\":1.5,\"longitude\":2.5}}}',
+           '2020-01-01T00:00:00.000000Z');",
     )
     .unwrap();
     drop(old);
     let store = SqliteStore::open(&path).unwrap();
     contract::account_store(&store, &store).await;
+    // Files from before the library are found by name and by metadata.
+    use kiln_adapters::{FileQuery, Library, MediaKind};
+    let found = |q: FileQuery| {
+        let store = store.clone();
+        async move {
+            let q = FileQuery { limit: 10, ..q };
+            store
+                .list_files(&q)
+                .await
+                .unwrap()
+                .into_iter()
+                .map(|f| f.file.id)
+                .collect::<Vec<_>>()
+        }
+    };
+    let old = vec!["f-old".to_owned()];
+    assert_eq!(
+        found(FileQuery {
+            text: Some("holiday".into()),
+            ..Default::default()
+        })
+        .await,
+        old
+    );
+    assert_eq!(
+        found(FileQuery {
+            camera_make: Some("canon".into()),
+            ..Default::default()
+        })
+        .await,
+        old
+    );
+    assert_eq!(
+        found(FileQuery {
+            kind: Some(MediaKind::Image),
+            has_gps: Some(true),
+            ..Default::default()
+        })
+        .await,
+        old
+    );
 }
 
 #[tokio::test]

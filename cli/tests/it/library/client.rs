@@ -55,11 +55,11 @@ async fn the_client_lists_organises_shares_and_downloads() {
     run(&t, Role::Thumbnail, 1).await;
     let id = up["file_id"].as_str().unwrap().to_owned();
     let base = t.base.clone();
-    let tok = Some(token.as_str());
     let dir = tempfile::tempdir().unwrap();
     let out_dir = dir.path().to_str().unwrap().to_owned();
 
     tokio::task::spawn_blocking(move || {
+        let tok = Some(token.as_str());
         // A table for people, JSON for scripts; filters as in the API.
         let table = kiln(&base, tok, &["ls"]);
         assert!(
