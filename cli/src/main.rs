@@ -190,13 +190,18 @@ enum Command {
 #[derive(clap::Args)]
 struct RemoteArgs {
     /// Gateway URL.
-    #[arg(long, env = "KILN_SERVER", default_value = "http://127.0.0.1:8080")]
+    #[arg(
+        long,
+        global = true,
+        env = "KILN_SERVER",
+        default_value = "http://127.0.0.1:8080"
+    )]
     server: String,
     /// Access token or API key, when the gateway has accounts on.
-    #[arg(long, env = "KILN_TOKEN", hide_env_values = true)]
+    #[arg(long, global = true, env = "KILN_TOKEN", hide_env_values = true)]
     token: Option<String>,
     /// Print the server's JSON instead of a table.
-    #[arg(long)]
+    #[arg(long, global = true)]
     json: bool,
 }
 

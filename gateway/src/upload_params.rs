@@ -43,15 +43,16 @@ pub struct WorkRequest {
 
 impl WorkRequest {
     /// The work that fits content of type `mime`: default thumbnails are
-    /// dropped for anything not an image (they could only fail); asking
-    /// explicitly for work that cannot apply to audio or video is an error
-    /// naming the parameter (answered 415).
+    /// dropped for audio and video; asking explicitly for work that cannot
+    /// apply is an error naming the parameter (answered 415). (Other types
+    /// keep default thumbnails: a text file named `.jpg` then gets a job
+    /// that says why it is not a picture.)
     pub fn fit_to(mut self, mime: &str) -> Result<WorkRequest, String> {
         let media = is_audio_or_video(mime);
-        if media && !self.sizes.is_empty() && self.sizes_explicit {
-            return Err(format!("thumbnails: the upload is {mime}, not an image"));
-        }
-        if !mime.starts_with("image/") && !self.sizes_explicit {
+        if media && !self.sizes.is_empty() {
+            if self.sizes_explicit {
+                return Err(format!("thumbnails: the upload is {mime}, not an image"));
+            }
             self.sizes.clear();
         }
         if self.convert.is_some() && (mime.starts_with("image/") || mime.starts_with("text/")) {

@@ -44,16 +44,28 @@ const FILE_COLUMNS: &[(&str, &str)] = &[
 /// Tables and indexes of the library; applied after [`FILE_COLUMNS`].
 /// Every file index is partial on originals and leads with the owner, the
 /// first condition of every list.
+///
+/// The indexes carry what their filters test and the sort key `id`, so
+/// SQLite tests a row on the index alone and reads only the rows that
+/// match: `lib_owner_text` lets a text search scan names without the rows;
+/// a range (taken, place, length) reads and sorts only its matches
+/// (`benches/src/bin/kiln-search.rs`, 100,000 files: a Europe bbox 77 to
+/// 15 ms, videos of 1-5 minutes 37 to 5 ms, a text without match 75 to
+/// 30 ms). The narrower indexes they replace are dropped.
 const LIBRARY_SCHEMA: &str = r#"
-CREATE INDEX IF NOT EXISTS lib_owner_id ON files(owner, id) WHERE job_id IS NULL;
+DROP INDEX IF EXISTS lib_owner_id;
+DROP INDEX IF EXISTS lib_taken;
+DROP INDEX IF EXISTS lib_gps;
+DROP INDEX IF EXISTS lib_duration;
+CREATE INDEX IF NOT EXISTS lib_owner_text ON files(owner, id, search_text) WHERE job_id IS NULL;
 CREATE INDEX IF NOT EXISTS lib_kind ON files(owner, media_kind, id) WHERE job_id IS NULL;
 CREATE INDEX IF NOT EXISTS lib_sha ON files(owner, sha256) WHERE job_id IS NULL;
 CREATE INDEX IF NOT EXISTS lib_make ON files(owner, make_key, model_key, id) WHERE job_id IS NULL;
 CREATE INDEX IF NOT EXISTS lib_model ON files(owner, model_key, id) WHERE job_id IS NULL;
 CREATE INDEX IF NOT EXISTS lib_lens ON files(owner, lens_key, id) WHERE job_id IS NULL;
-CREATE INDEX IF NOT EXISTS lib_taken ON files(owner, taken_at) WHERE job_id IS NULL;
-CREATE INDEX IF NOT EXISTS lib_gps ON files(owner, gps_lat, gps_lon) WHERE job_id IS NULL;
-CREATE INDEX IF NOT EXISTS lib_duration ON files(owner, duration) WHERE job_id IS NULL;
+CREATE INDEX IF NOT EXISTS lib_taken_id ON files(owner, taken_at, id) WHERE job_id IS NULL;
+CREATE INDEX IF NOT EXISTS lib_gps_id ON files(owner, gps_lat, gps_lon, id) WHERE job_id IS NULL;
+CREATE INDEX IF NOT EXISTS lib_duration_id ON files(owner, duration, media_kind, id) WHERE job_id IS NULL;
 
 CREATE TABLE IF NOT EXISTS albums (
     id            TEXT PRIMARY KEY,
@@ -209,9 +221,18 @@ pub(crate) fn list_query(q: &FileQuery) -> Result<(String, Vec<Sql>), StoreError
         format!("?{}", args.len())
     };
     if let Some(album) = &q.album {
+        // An album's list starts from its entries (CROSS JOIN keeps that
+        // order) and reads each file by rowid: its cost follows the
+        // album's size, never the library's. Left to itself, SQLite (no
+        // statistics) walked all of the owner's files and probed the album
+        // for each: 140 ms for the first page of a 1,000-file album among
+        // 100,000 files, 0.4 ms this way. The rowid comes from the unique
+        // id, so no filter's index can stand in for the lookup.
         let a = arg(Sql::Text(album.clone()));
         sql.push_str(&format!(
-            ", a.position FROM files f JOIN album_files a ON a.file_id = f.id AND a.album_id = {a}"
+            ", a.position FROM album_files a CROSS JOIN files f \
+             ON f.rowid = (SELECT x.rowid FROM files x WHERE x.id = a.file_id) \
+             AND a.album_id = {a}"
         ));
     } else {
         sql.push_str(", NULL FROM files f");

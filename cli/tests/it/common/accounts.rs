@@ -66,6 +66,7 @@ pub async fn signup(t: &TestApp, email: &str) -> String {
 
 /// Uploads raw bytes as `photo.jpg` with a bearer credential.
 pub async fn upload(t: &TestApp, token: &str, bytes: Vec<u8>, query: &str) -> (StatusCode, Value) {
+    let query = super::no_dedupe(query);
     let resp = t
         .http
         .post(format!("{}/v1/uploads?{query}", t.base))

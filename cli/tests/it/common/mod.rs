@@ -81,6 +81,9 @@ impl TestApp {
         name: &str,
         query: &str,
     ) -> (u16, serde_json::Value) {
+        // Each upload is a new file here, even of bytes uploaded before
+        // (deduplication has its own tests in `library/dedupe.rs`).
+        let query = no_dedupe(query);
         let r = self
             .http
             .post(format!("{}/v1/uploads?{query}", self.base))
@@ -133,6 +136,17 @@ impl TestApp {
     /// half-written" checks.
     pub fn blob_files(&self, bucket: &str) -> Vec<std::path::PathBuf> {
         walk(&self.dir.path().join("blobs").join(bucket))
+    }
+}
+
+/// `query` with `dedupe=false` unless it says otherwise.
+pub fn no_dedupe(query: &str) -> String {
+    if query.contains("dedupe=") {
+        query.to_owned()
+    } else if query.is_empty() {
+        "dedupe=false".to_owned()
+    } else {
+        format!("{query}&dedupe=false")
     }
 }
 
