@@ -95,7 +95,8 @@ pub async fn upload(files: &[PathBuf], opts: &UploadOptions) -> anyhow::Result<(
         for queued in doc.jobs {
             let id = queued.id;
             if !opts.wait {
-                println!("  job {id} queued");
+                // A duplicate's jobs may have run already.
+                println!("  job {id} {}: {}", queued.kind, queued.status);
                 continue;
             }
             let job = wait_for(&http, &opts.server, &id, opts.timeout).await?;
