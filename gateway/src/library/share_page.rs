@@ -42,8 +42,7 @@ pub fn render(token: &str, page: &SharedPage) -> Html<String> {
         let thumb = f
             .thumbnails
             .iter()
-            .filter(|t| t.width.unwrap_or(0) <= 1024)
-            .next_back()
+            .rfind(|t| t.width.unwrap_or(0) <= 1024)
             .or(f.thumbnails.first());
         body += "<li>";
         match thumb {

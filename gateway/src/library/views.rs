@@ -44,12 +44,12 @@ pub fn file(entry: LibraryFile, outputs: &[FileRecord], jobs: &[JobRecord]) -> F
         search: s,
         album_position: _,
     } = entry;
-    let camera =
-        (s.camera_make.is_some() || s.camera_model.is_some() || s.lens.is_some()).then(|| Camera {
-            make: s.camera_make,
-            model: s.camera_model,
-            lens: s.lens,
-        });
+    let recorded = s.camera_make.is_some() || s.camera_model.is_some() || s.lens.is_some();
+    let camera = recorded.then_some(Camera {
+        make: s.camera_make,
+        model: s.camera_model,
+        lens: s.lens,
+    });
     let location = match (s.latitude, s.longitude) {
         (Some(latitude), Some(longitude)) => Some(Location {
             latitude,
