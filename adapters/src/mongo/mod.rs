@@ -17,6 +17,7 @@ mod docs;
 mod gridfs;
 mod jobs;
 mod library;
+mod library_backfill;
 mod library_docs;
 mod library_files;
 mod store;

@@ -29,7 +29,7 @@ pub struct MongoStore {
     pub(super) db: Database,
     pub(super) files: Collection<Document>,
     pub(super) jobs: Collection<Document>,
-    metadata: Collection<Document>,
+    pub(super) metadata: Collection<Document>,
     /// The library's collections (`library.rs`). Album entries are not
     /// `album_files`: the test stand-in takes every collection whose name
     /// ends in `_files` for GridFS and ignores updates to it.
@@ -101,7 +101,15 @@ impl MongoStore {
             .await
             .map_err(unavailable)?;
         self.create_library_indexes().await?;
-        self.create_account_indexes().await
+        self.create_account_indexes().await?;
+        let fixed = self.backfill_library().await?;
+        if fixed > 0 {
+            tracing::info!(
+                files = fixed,
+                "gave files from before the library its fields"
+            );
+        }
+        Ok(())
     }
 
     pub(super) async fn find_files(

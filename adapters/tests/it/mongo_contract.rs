@@ -97,6 +97,83 @@ async fn mongo_store_meets_library_contract() {
     db.drop().await;
 }
 
+/// Files stored before the library (no `kind`, `text` or search fields)
+/// are found by type, name and metadata after the next start-up.
+#[tokio::test]
+async fn files_from_before_the_library_are_backfilled() {
+    use kiln_adapters::{FileQuery, Library, MediaKind};
+    let (db, _, store) = Db::new().await;
+    db.coll("files")
+        .insert_one(doc! {
+            "_id": "f-old", "owner": "u-old", "filename": "Old Holiday.JPG",
+            "content_type": "image/jpeg", "bytes": 10_i64, "sha256": "ab",
+            "parent_id": null, "job_id": null, "width": null, "height": null,
+            "created_at": mongodb::bson::DateTime::now(),
+        })
+        .await
+        .unwrap();
+    db.coll("metadata")
+        .insert_one(doc! {
+            "_id": "f-old",
+            "doc": { "width": 400, "height": 300,
+                     "exif": { "make": "Canon", "gps": { "latitude": 1.5, "longitude": 2.5 } } },
+            "updated_at": mongodb::bson::DateTime::now(),
+        })
+        .await
+        .unwrap();
+    // `connect` ran it on the empty database already: it runs once only.
+    assert_eq!(store.backfill_library().await.unwrap(), 0);
+    db.coll("migrations").delete_many(doc! {}).await.unwrap();
+    assert_eq!(store.backfill_library().await.unwrap(), 1);
+    assert_eq!(store.backfill_library().await.unwrap(), 0, "once");
+    let found = |q: FileQuery| {
+        let store = store.clone();
+        async move {
+            let q = FileQuery {
+                owner: Some("u-old".into()),
+                limit: 10,
+                ..q
+            };
+            let files = store.list_files(&q).await.unwrap();
+            files.into_iter().map(|f| f.file.id).collect::<Vec<_>>()
+        }
+    };
+    let old = vec!["f-old".to_owned()];
+    assert_eq!(
+        found(FileQuery {
+            text: Some("holiday".into()),
+            ..Default::default()
+        })
+        .await,
+        old
+    );
+    assert_eq!(
+        found(FileQuery {
+            kind: Some(MediaKind::Image),
+            ..Default::default()
+        })
+        .await,
+        old
+    );
+    assert_eq!(
+        found(FileQuery {
+            camera_make: Some("CANON".into()),
+            ..Default::default()
+        })
+        .await,
+        old
+    );
+    assert_eq!(
+        found(FileQuery {
+            has_gps: Some(true),
+            ..Default::default()
+        })
+        .await,
+        old
+    );
+    db.drop().await;
+}
+
 #[tokio::test]
 async fn gridfs_ranges_read_only_the_chunks_they_cover() {
     let (db, blobs, _) = Db::new().await;
