@@ -71,6 +71,8 @@ pub async fn spawn_gateway(
         "off: anyone who can reach the gateway can use it (single-user mode)"
     };
     tracing::info!(auth = gateway.auth.enabled, "accounts {mode_name}");
+    // A mistyped origin is refused now, not ignored on every request.
+    gateway.cors.layer().map_err(anyhow::Error::msg)?;
     let tokens = TokenSigner::new(
         gateway.auth.jwt_secret.as_deref(),
         gateway.auth.token_ttl_secs,

@@ -2,6 +2,7 @@
 //! reports job status and serves files. It does no media work itself.
 
 pub mod auth;
+mod cors;
 mod dedupe;
 mod disk;
 mod error;
@@ -25,6 +26,7 @@ mod upload_params;
 mod usage;
 mod views;
 
+pub use cors::CorsConfig;
 pub use error::ApiError;
 pub use health::{live, readiness};
 // The API's documents, under the names the gateway has always exported.
@@ -74,6 +76,9 @@ pub struct GatewayConfig {
     pub min_free_bytes: u64,
     /// Longest lifetime of a signed download link, seconds (default 7 days).
     pub max_link_secs: u64,
+    /// Which other origins may call the API from a browser
+    /// (`[gateway.cors]`; none by default).
+    pub cors: CorsConfig,
     /// Which uploads are kept: `any` type (default), or only `media`
     /// (images, audio, video; anything else is refused with `415`).
     pub accept_uploads: AcceptUploads,
@@ -100,6 +105,7 @@ impl Default for GatewayConfig {
             connections: ConnectionLimits::default(),
             min_free_bytes: 256 * 1024 * 1024,
             max_link_secs: 7 * 24 * 3600,
+            cors: CorsConfig::default(),
             accept_uploads: AcceptUploads::Any,
             auth: auth::AuthConfig::default(),
         }
@@ -152,6 +158,16 @@ pub struct AppState {
 /// layered on each route's methods, not on the route, so a wrong method is
 /// a `405` for everyone rather than a `401` first.
 pub fn router(state: AppState) -> Router {
+    let cors = state.config.cors.layer().ok().flatten();
+    let app = routes(state);
+    // Outermost, so a preflight is answered before routing and auth.
+    match cors {
+        Some(layer) => app.layer(layer),
+        None => app,
+    }
+}
+
+fn routes(state: AppState) -> Router {
     let auth = |methods: MethodRouter<AppState>| {
         methods.route_layer(axum::middleware::from_fn_with_state(
             state.clone(),

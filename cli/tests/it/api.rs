@@ -354,3 +354,66 @@ async fn a_65_kb_exif_make_is_stored_capped() {
     assert!(stored.starts_with("[31mNikonNikon"), "{stored}");
     assert_eq!(meta["width"], 80);
 }
+
+/// No cross-origin access unless origins are listed; a listed origin's
+/// preflight is answered before routing and auth, others get nothing.
+#[tokio::test]
+async fn cross_origin_access_is_off_by_default_and_only_for_listed_origins() {
+    let preflight = |t: &TestApp, origin: &str| {
+        t.http
+            .request(reqwest::Method::OPTIONS, format!("{}/v1/files", t.base))
+            .header("origin", origin)
+            .header("access-control-request-method", "PATCH")
+            .header(
+                "access-control-request-headers",
+                "authorization,content-type",
+            )
+            .send()
+    };
+    let closed = TestApp::spawn().await;
+    let r = preflight(&closed, "https://app.example").await.unwrap();
+    assert!(r.headers().get("access-control-allow-origin").is_none());
+
+    let t = crate::common::accounts::app_with(|c| {
+        c.gateway.cors.allowed_origins = vec!["https://app.example".into()];
+    })
+    .await;
+    let r = preflight(&t, "https://app.example").await.unwrap();
+    assert!(r.status().is_success(), "{}", r.status());
+    let h = r.headers();
+    assert_eq!(h["access-control-allow-origin"], "https://app.example");
+    let methods = h["access-control-allow-methods"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert!(
+        methods.contains("PATCH") && methods.contains("DELETE"),
+        "{methods}"
+    );
+    let allowed = h["access-control-allow-headers"]
+        .to_str()
+        .unwrap()
+        .to_ascii_lowercase();
+    assert!(allowed.contains("authorization"), "{allowed}");
+    // The real request carries the header, and still needs a token.
+    let r = t
+        .http
+        .get(format!("{}/v1/files", t.base))
+        .header("origin", "https://app.example")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 401);
+    assert_eq!(
+        r.headers()["access-control-allow-origin"],
+        "https://app.example"
+    );
+    let r = preflight(&t, "https://evil.example").await.unwrap();
+    assert!(r.headers().get("access-control-allow-origin").is_none());
+
+    // A mistyped origin stops the start, rather than being ignored.
+    let dir = tempfile::tempdir().unwrap();
+    let mut c = crate::common::test_config(dir.path());
+    c.gateway.cors.allowed_origins = vec!["https://bad\norigin".into()];
+    assert!(kiln::start(&c, kiln::Workers::Manual).await.is_err());
+}
