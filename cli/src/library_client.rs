@@ -471,7 +471,16 @@ pub async fn download(
     what: &str,
     out: Option<PathBuf>,
     force: bool,
+    json: bool,
 ) -> anyhow::Result<()> {
+    let mut saved: Vec<serde_json::Value> = Vec::new();
+    let mut report = |to: &Path, n: u64| {
+        if json {
+            saved.push(serde_json::json!({ "path": to, "bytes": n }));
+        } else {
+            println!("{} ({})", to.display(), human_bytes(n));
+        }
+    };
     let http = r.http()?;
     let (url, public) = if what.starts_with("http://") || what.starts_with("https://") {
         (what.to_owned(), true)
@@ -505,10 +514,14 @@ pub async fn download(
             let name = saved_name(&resp, &f.id);
             let to = dir.join(&name);
             let n = save(resp, &to, force).await?;
-            println!("{} ({})", to.display(), human_bytes(n));
+            report(&to, n);
         }
         let _ = token;
-        return Ok(());
+        return if json {
+            print_json(&serde_json::json!({ "saved": saved }))
+        } else {
+            Ok(())
+        };
     }
     let resp = r.send(http.get(&url)).await?;
     let resp = crate::client::ok(resp).await?;
@@ -520,7 +533,10 @@ pub async fn download(
         None => PathBuf::from(name),
     };
     let n = save(resp, &to, force).await?;
-    println!("{} ({})", to.display(), human_bytes(n));
+    report(&to, n);
+    if json {
+        print_json(&serde_json::json!({ "saved": saved }))?;
+    }
     Ok(())
 }
 

@@ -581,7 +581,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             output,
             force,
             remote,
-        } => lib::download(&remote.remote(), &what, output, force).await?,
+        } => lib::download(&remote.remote(), &what, output, force, remote.json).await?,
         Command::Status {
             job_id,
             server,

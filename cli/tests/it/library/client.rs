@@ -99,7 +99,12 @@ async fn the_client_lists_organises_shares_and_downloads() {
         let signed = kiln(&base, tok, &["link", &id]);
         let url = signed.split_whitespace().next().unwrap().to_owned();
         let to = std::path::Path::new(&out_dir).join("signed.jpg");
-        kiln(&base, None, &["download", &url, "-o", to.to_str().unwrap()]);
+        let got = json(&kiln(
+            &base,
+            None,
+            &["download", &url, "-o", to.to_str().unwrap(), "--json"],
+        ));
+        assert_eq!(got["saved"][0]["bytes"], photo.len());
         assert_eq!(std::fs::read(&to).unwrap(), photo);
         // Revoked, the share link fails; the file downloads by id with the token.
         kiln(
