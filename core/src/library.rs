@@ -166,6 +166,16 @@ pub fn fold(s: &str) -> String {
     s.trim().to_lowercase()
 }
 
+/// What a text search looks in: the name, the tags and the description,
+/// folded; both stores keep it beside the file.
+pub fn search_text(name: Option<&str>, tags: &[String], description: Option<&str>) -> String {
+    let mut parts: Vec<&str> = Vec::new();
+    parts.extend(name);
+    parts.extend(tags.iter().map(String::as_str));
+    parts.extend(description);
+    fold(&parts.join("\n"))
+}
+
 /// An album's order after putting `first` (those of them in it) at the
 /// front, in that order; the rest keep their order after them.
 pub fn reordered(current: &[String], first: &[String]) -> Vec<String> {

@@ -186,18 +186,7 @@ pub(crate) fn library_from_row(row: &Row<'_>) -> rusqlite::Result<LibraryFile> {
     Ok(entry)
 }
 
-/// What a text search looks in: the name, the tags, the description.
-pub(crate) fn search_text(
-    name: Option<&str>,
-    tags: &[String],
-    description: Option<&str>,
-) -> String {
-    let mut parts: Vec<&str> = Vec::new();
-    parts.extend(name);
-    parts.extend(tags.iter().map(String::as_str));
-    parts.extend(description);
-    fold(&parts.join("\n"))
-}
+pub(crate) use kiln_core::library::search_text;
 
 /// `%text%` for `LIKE … ESCAPE '\'`, with the pattern characters escaped.
 pub(crate) fn like_pattern(text: &str) -> String {

@@ -18,19 +18,7 @@ use kiln_core::{
 };
 use mongodb::bson::{Bson, Document, doc};
 
-/// What a text search looks in: the name, the tags and the description,
-/// folded (as the SQLite store's `search_text`).
-pub(crate) fn search_text(
-    name: Option<&str>,
-    tags: &[String],
-    description: Option<&str>,
-) -> String {
-    let mut parts: Vec<&str> = Vec::new();
-    parts.extend(name);
-    parts.extend(tags.iter().map(String::as_str));
-    parts.extend(description);
-    fold(&parts.join("\n"))
-}
+pub(crate) use kiln_core::library::search_text;
 
 /// Matches a null or missing field. Written `{$eq: null}` rather than
 /// `null`, which means the same to MongoDB: the test stand-in matches a
