@@ -7,6 +7,8 @@ pub mod auth_config;
 pub mod backends;
 pub mod client;
 pub mod config;
+pub mod download;
+pub mod library_args;
 pub mod library_client;
 pub mod services;
 pub mod telemetry;

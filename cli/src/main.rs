@@ -2,9 +2,9 @@
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
-use kiln::library_client::{AlbumAction, Remote, ShareAction};
+use kiln::library_args::{AlbumAction, LsFilters, RemoteArgs, ShareAction};
 use kiln::{Config, Workers, client, library_client as lib};
-use kiln_proto::api::{FileListQuery, FileUpdate, NewShare};
+use kiln_proto::api::FileUpdate;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
@@ -142,14 +142,14 @@ enum Command {
     /// Albums: create, ls, show, add, remove, rename, delete.
     Album {
         #[command(subcommand)]
-        action: AlbumCmd,
+        action: AlbumAction,
         #[command(flatten)]
         remote: RemoteArgs,
     },
     /// Share links (no account needed to open them): create, ls, revoke.
     Share {
         #[command(subcommand)]
-        action: ShareCmd,
+        action: ShareAction,
         #[command(flatten)]
         remote: RemoteArgs,
     },
@@ -186,201 +186,6 @@ enum Command {
         /// Access token or API key, when the gateway has accounts on.
         #[arg(long, env = "KILN_TOKEN", hide_env_values = true)]
         token: Option<String>,
-    },
-}
-
-/// Which gateway, as whom, and how to print.
-#[derive(clap::Args)]
-struct RemoteArgs {
-    /// Gateway URL.
-    #[arg(
-        long,
-        global = true,
-        env = "KILN_SERVER",
-        default_value = "http://127.0.0.1:8080"
-    )]
-    server: String,
-    /// Access token or API key, when the gateway has accounts on.
-    #[arg(long, global = true, env = "KILN_TOKEN", hide_env_values = true)]
-    token: Option<String>,
-    /// Print the server's JSON instead of a table.
-    #[arg(long, global = true)]
-    json: bool,
-}
-
-impl RemoteArgs {
-    fn remote(&self) -> Remote {
-        Remote {
-            server: self.server.trim_end_matches('/').to_owned(),
-            token: self.token.clone(),
-        }
-    }
-}
-
-/// The filters of `kiln ls` (the query of `GET /v1/files`).
-#[derive(clap::Args)]
-struct LsFilters {
-    /// image, video, audio or other.
-    #[arg(long = "type")]
-    kind: Option<String>,
-    /// Text in the name, tags or description.
-    #[arg(short, long)]
-    q: Option<String>,
-    /// Only this album's files (in its order).
-    #[arg(long)]
-    album: Option<String>,
-    /// Uploaded at or after (RFC 3339).
-    #[arg(long)]
-    uploaded_after: Option<String>,
-    /// Uploaded before (RFC 3339).
-    #[arg(long)]
-    uploaded_before: Option<String>,
-    /// Camera maker (whole, any case).
-    #[arg(long)]
-    camera_make: Option<String>,
-    /// Camera model (whole, any case).
-    #[arg(long)]
-    camera_model: Option<String>,
-    /// Lens (whole, any case).
-    #[arg(long)]
-    lens: Option<String>,
-    /// Taken at or after (RFC 3339).
-    #[arg(long)]
-    taken_after: Option<String>,
-    /// Taken before (RFC 3339).
-    #[arg(long)]
-    taken_before: Option<String>,
-    /// Only with (true) or without (false) a GPS position.
-    #[arg(long)]
-    has_gps: Option<bool>,
-    /// min_lon,min_lat,max_lon,max_lat.
-    #[arg(long, allow_hyphen_values = true)]
-    bbox: Option<String>,
-    /// portrait or landscape.
-    #[arg(long)]
-    orientation: Option<String>,
-    /// At least this wide, pixels.
-    #[arg(long)]
-    min_width: Option<u32>,
-    /// At least this tall, pixels.
-    #[arg(long)]
-    min_height: Option<u32>,
-    /// At least this long, seconds.
-    #[arg(long)]
-    min_duration: Option<f64>,
-    /// At most this long, seconds.
-    #[arg(long)]
-    max_duration: Option<f64>,
-    /// newest, oldest or album.
-    #[arg(long)]
-    sort: Option<String>,
-    /// Page size (1 to 200).
-    #[arg(long)]
-    limit: Option<u32>,
-    /// Continue from a page's cursor.
-    #[arg(long)]
-    cursor: Option<String>,
-}
-
-impl LsFilters {
-    fn query(self) -> FileListQuery {
-        let s = |v: Option<u32>| v.map(|n| n.to_string());
-        let f = |v: Option<f64>| v.map(|n| n.to_string());
-        FileListQuery {
-            kind: self.kind,
-            q: self.q,
-            album: self.album,
-            uploaded_after: self.uploaded_after,
-            uploaded_before: self.uploaded_before,
-            camera_make: self.camera_make,
-            camera_model: self.camera_model,
-            lens: self.lens,
-            taken_after: self.taken_after,
-            taken_before: self.taken_before,
-            has_gps: self.has_gps.map(|b| b.to_string()),
-            bbox: self.bbox,
-            orientation: self.orientation,
-            min_width: s(self.min_width),
-            min_height: s(self.min_height),
-            min_duration: f(self.min_duration),
-            max_duration: f(self.max_duration),
-            sort: self.sort,
-            limit: s(self.limit),
-            cursor: self.cursor,
-        }
-    }
-}
-
-#[derive(Subcommand)]
-enum AlbumCmd {
-    /// Make an album.
-    Create {
-        /// Its name.
-        name: String,
-        /// A description.
-        #[arg(long)]
-        description: Option<String>,
-    },
-    /// List your albums.
-    Ls,
-    /// An album and its files, in its order.
-    Show {
-        /// Album id.
-        id: String,
-    },
-    /// Add files to an album.
-    Add {
-        /// Album id.
-        id: String,
-        /// File ids.
-        #[arg(required = true)]
-        files: Vec<String>,
-    },
-    /// Take files out of an album (they are kept).
-    Remove {
-        /// Album id.
-        id: String,
-        /// File ids.
-        #[arg(required = true)]
-        files: Vec<String>,
-    },
-    /// Rename an album.
-    Rename {
-        /// Album id.
-        id: String,
-        /// New name.
-        name: String,
-    },
-    /// Delete an album (never its files).
-    Delete {
-        /// Album id.
-        id: String,
-    },
-}
-
-#[derive(Subcommand)]
-enum ShareCmd {
-    /// Make a link to a file or an album.
-    Create {
-        /// A file id.
-        #[arg(long, conflicts_with = "album", required_unless_present = "album")]
-        file: Option<String>,
-        /// An album id.
-        #[arg(long)]
-        album: Option<String>,
-        /// Seconds it works [default: until revoked].
-        #[arg(long)]
-        expires: Option<u64>,
-        /// Let visitors download originals (default: thumbnails only).
-        #[arg(long)]
-        download: bool,
-    },
-    /// List your links.
-    Ls,
-    /// Revoke a link (it then answers 404).
-    Revoke {
-        /// Share id.
-        id: String,
     },
 }
 
@@ -542,33 +347,9 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             lib::update(&remote.remote(), &id, change, remote.json).await?
         }
         Command::Album { action, remote } => {
-            let action = match action {
-                AlbumCmd::Create { name, description } => AlbumAction::Create { name, description },
-                AlbumCmd::Ls => AlbumAction::List,
-                AlbumCmd::Show { id } => AlbumAction::Show { id },
-                AlbumCmd::Add { id, files } => AlbumAction::Add { id, files },
-                AlbumCmd::Remove { id, files } => AlbumAction::Remove { id, files },
-                AlbumCmd::Rename { id, name } => AlbumAction::Rename { id, name },
-                AlbumCmd::Delete { id } => AlbumAction::Delete { id },
-            };
             lib::album(&remote.remote(), action, remote.json).await?
         }
         Command::Share { action, remote } => {
-            let action = match action {
-                ShareCmd::Create {
-                    file,
-                    album,
-                    expires,
-                    download,
-                } => ShareAction::Create(NewShare {
-                    file_id: file,
-                    album_id: album,
-                    expires_in_secs: expires,
-                    download,
-                }),
-                ShareCmd::Ls => ShareAction::List,
-                ShareCmd::Revoke { id } => ShareAction::Revoke { id },
-            };
             lib::share(&remote.remote(), action, remote.json).await?
         }
         Command::Link {
@@ -581,7 +362,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             output,
             force,
             remote,
-        } => lib::download(&remote.remote(), &what, output, force, remote.json).await?,
+        } => kiln::download::download(&remote.remote(), &what, output, force, remote.json).await?,
         Command::Status {
             job_id,
             server,

@@ -256,8 +256,13 @@ pub fn camera_jpeg(w: u32, h: u32, orientation: u16) -> Vec<u8> {
             value: Value::Rational(vec![rational(2, 1), rational(17, 1), rational(4008, 100)]),
         },
     ];
+    jpeg_with_exif(w, h, &fields)
+}
+
+/// [`plain_jpeg`] carrying `fields` as its EXIF (an APP1 segment after SOI).
+pub fn jpeg_with_exif(w: u32, h: u32, fields: &[Field]) -> Vec<u8> {
     let mut writer = Writer::new();
-    for f in &fields {
+    for f in fields {
         writer.push_field(f);
     }
     let mut tiff = std::io::Cursor::new(Vec::new());

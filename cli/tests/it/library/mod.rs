@@ -11,7 +11,6 @@ mod files;
 mod shares;
 
 use crate::common::TestApp;
-use exif::experimental::Writer;
 use exif::{Field, In, Rational, Tag, Value as ExifValue};
 use reqwest::{Method, StatusCode};
 use serde_json::Value;
@@ -146,21 +145,7 @@ pub fn photo(w: u32, h: u32, shot: &Shot) -> Vec<u8> {
         ));
         fields.push(field(Tag::GPSLongitude, ExifValue::Rational(dms(lon))));
     }
-    let mut writer = Writer::new();
-    for f in &fields {
-        writer.push_field(f);
-    }
-    let mut tiff = std::io::Cursor::new(Vec::new());
-    writer.write(&mut tiff, false).unwrap();
-    let tiff = tiff.into_inner();
-    let jpeg = crate::common::plain_jpeg(w, h);
-    let mut out = jpeg[..2].to_vec();
-    out.extend_from_slice(&[0xFF, 0xE1]);
-    out.extend_from_slice(&((2 + 6 + tiff.len()) as u16).to_be_bytes());
-    out.extend_from_slice(b"Exif\0\0");
-    out.extend_from_slice(&tiff);
-    out.extend_from_slice(&jpeg[2..]);
-    out
+    crate::common::jpeg_with_exif(w, h, &fields)
 }
 
 /// Runs every queued job of `role` (manual workers), `n` of them.
