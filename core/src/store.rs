@@ -265,6 +265,12 @@ pub trait MetaStore: Send + Sync + 'static {
         before: chrono::DateTime<chrono::Utc>,
     ) -> Result<u64, StoreError>;
 
+    /// Gives a `dead` job another attempt: back to `queued` and unpublished,
+    /// for the outbox to hand to the broker again (its attempts and history
+    /// are kept). Returns the job as it now is, or `None` when it is not
+    /// dead (or does not exist), in which case nothing changed.
+    async fn retry_dead(&self, job_id: &str) -> Result<Option<JobRecord>, StoreError>;
+
     /// Stores the metadata extracted from a file, replacing any earlier.
     async fn put_metadata(
         &self,

@@ -368,6 +368,23 @@ impl MetaStore for SqliteStore {
         Ok(changed as u64)
     }
 
+    async fn retry_dead(&self, job_id: &str) -> Result<Option<JobRecord>, StoreError> {
+        let job_id = job_id.to_owned();
+        self.call(move |conn| {
+            let changed = conn.execute(
+                "UPDATE jobs SET status = 'queued', published = 0, updated_at = ?1
+                 WHERE id = ?2 AND status = 'dead'",
+                params![ts(Utc::now()), job_id],
+            )?;
+            if changed == 0 {
+                return Ok(None);
+            }
+            let sql = format!("SELECT {JOB_COLS} FROM jobs WHERE id = ?1");
+            conn.query_row(&sql, [&job_id], job_from_row).optional()
+        })
+        .await
+    }
+
     async fn put_metadata(
         &self,
         file_id: &str,

@@ -290,6 +290,22 @@ impl MongoStore {
         Ok(ready)
     }
 
+    /// A `dead` job back to `queued` and unpublished, with [`Self::swap`] so
+    /// two retries at once revive it once.
+    pub(super) async fn revive(&self, id: &str) -> Result<Option<JobRecord>, StoreError> {
+        let Some(job) = self.read_job(id).await? else {
+            return Ok(None);
+        };
+        if job.status != JobStatus::Dead {
+            return Ok(None);
+        }
+        let mut next = job.clone();
+        next.status = JobStatus::Queued;
+        next.published = false;
+        next.updated_at = Utc::now();
+        Ok(self.swap(&job, &job_to_doc(&next)).await?.then_some(next))
+    }
+
     /// Jobs `running` or `failed` unchanged since `before` back to `queued`
     /// and unpublished, each with [`Self::swap`] so a worker finishing it
     /// at that moment wins.

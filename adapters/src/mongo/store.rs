@@ -255,6 +255,10 @@ impl MetaStore for MongoStore {
         self.requeue(before).await
     }
 
+    async fn retry_dead(&self, job_id: &str) -> Result<Option<JobRecord>, StoreError> {
+        self.revive(job_id).await
+    }
+
     async fn mark_published(&self, job_ids: &[String]) -> Result<(), StoreError> {
         if job_ids.is_empty() {
             return Ok(());

@@ -200,6 +200,30 @@ pub async fn meta_store(store: &dyn MetaStore) {
         .unwrap();
     assert!(dead.iter().any(|j| j.id == j2.id));
 
+    // A dead job can be given another attempt, once; nothing else can.
+    assert!(
+        store.retry_dead(&j1.id).await.unwrap().is_none(),
+        "succeeded"
+    );
+    assert!(store.retry_dead("no-such-job").await.unwrap().is_none());
+    let revived = store.retry_dead(&j2.id).await.unwrap().unwrap();
+    assert_eq!(
+        (revived.status, revived.attempts, revived.published),
+        (JobStatus::Queued, 2, false)
+    );
+    assert!(store.retry_dead(&j2.id).await.unwrap().is_none(), "twice");
+    let pending = store.unpublished_jobs(100).await.unwrap();
+    assert!(pending.iter().any(|j| j.id == j2.id), "back in the outbox");
+    let StartOutcome::Started(again) = store.start_attempt(&j2.id).await.unwrap() else {
+        panic!("a revived job starts")
+    };
+    assert_eq!(again.attempts, 3);
+    assert_eq!(again.history.len(), 3, "earlier attempts are kept");
+    store
+        .fail_attempt(&j2.id, 3, "corrupt", true)
+        .await
+        .unwrap();
+
     // Metadata.
     store
         .put_metadata(&f.id, &serde_json::json!({"width": 10}))
