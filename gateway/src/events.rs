@@ -1,6 +1,7 @@
 //! `GET /v1/jobs/{id}/events`: a job's status as Server-Sent Events.
 
 use crate::auth::Caller;
+use crate::openapi::responses as r;
 use crate::{ApiError, AppState};
 use axum::extract::{Extension, Path, State};
 use axum::response::sse::{Event, KeepAlive, Sse};
@@ -13,12 +14,29 @@ use std::time::Duration;
 /// How often the store is read as well, in case the bus lost an event.
 const RECHECK: Duration = Duration::from_secs(5);
 
+/// Follow a job as Server-Sent Events
+///
 /// Streams `status` events: the current state first, then every change,
 /// ending after the terminal one (`succeeded` or `dead`).
 ///
 /// Live changes come from the event bus (Redis in production, so any gateway
 /// replica sees any worker's changes). The bus is best effort, so the store is
 /// re-read every few seconds too; the stream never skips the final state.
+#[utoipa::path(
+    get,
+    path = "/v1/jobs/{id}/events",
+    tag = "jobs",
+    operation_id = "follow_job",
+    params(("id" = String, Path, description = "Job id")),
+    responses(
+        (status = 200, description = "`event: status` events, each `data` a `JobEvent` \
+            (JSON); the stream ends after `succeeded` or `dead`",
+         content_type = "text/event-stream", body = String,
+         example = "event: status\nid: 1-running\ndata: {\"status\":\"running\",\"attempts\":1}\n\n"),
+        (status = 404, response = r::NotFound),
+        (status = 503, response = r::Unavailable),
+    ),
+)]
 pub async fn stream(
     State(s): State<AppState>,
     Extension(caller): Extension<Caller>,

@@ -1,6 +1,7 @@
 //! `GET /v1/files/{id}` (with `Range`), `GET …/metadata`, `DELETE /v1/files/{id}`.
 
 use crate::auth::Caller;
+use crate::openapi::responses as r;
 use crate::range::RangeDecision;
 use crate::{ApiError, AppState};
 use axum::Json;
@@ -11,8 +12,27 @@ use axum::response::{IntoResponse, Response};
 use kiln_core::FileRecord;
 use kiln_proto::api::{ErrorCode, FileMetadata};
 
-/// The file's bytes; a single `Range` answers 206, an unsatisfiable one 416
-/// (see [`crate::range::decide`] for the ones ignored).
+/// Download a file
+///
+/// An upload or an output. A single `Range` answers `206`, an
+/// unsatisfiable one `416` (ranges that cannot be served as one are
+/// ignored: the whole file); `If-None-Match` with the `ETag` answers `304`.
+#[utoipa::path(
+    get,
+    path = "/v1/files/{id}",
+    tag = "files",
+    operation_id = "download_file",
+    params(("id" = String, Path, description = "File id"), crate::openapi::bodies::ByteRange),
+    responses(
+        (status = 200, response = r::FileBytes),
+        (status = 206, response = r::PartialBytes),
+        (status = 304, response = r::NotModified),
+        (status = 404, response = r::NotFound),
+        (status = 416, response = r::RangeNotSatisfiable),
+        (status = 429, response = r::TransferQuotaExceeded),
+        (status = 503, response = r::Unavailable),
+    ),
+)]
 pub async fn download(
     State(s): State<AppState>,
     Extension(caller): Extension<Caller>,
@@ -102,7 +122,23 @@ fn hv(s: &str) -> HeaderValue {
     HeaderValue::from_str(s).unwrap_or_else(|_| HeaderValue::from_static("invalid"))
 }
 
-/// What the metadata worker extracted.
+/// A file's metadata
+///
+/// What the metadata worker extracted: for images `format`, `width`,
+/// `height`, `exif`; for audio and video `container`, `duration_secs`,
+/// `bit_rate`, `tags` and `tracks`.
+#[utoipa::path(
+    get,
+    path = "/v1/files/{id}/metadata",
+    tag = "files",
+    operation_id = "file_metadata",
+    params(("id" = String, Path, description = "File id")),
+    responses(
+        (status = 200, description = "The metadata document", body = FileMetadata),
+        (status = 404, response = r::MetadataNotAvailable),
+        (status = 503, response = r::Unavailable),
+    ),
+)]
 pub async fn metadata(
     State(s): State<AppState>,
     Extension(caller): Extension<Caller>,
@@ -134,7 +170,22 @@ pub(crate) async fn visible_file(
         .ok_or_else(|| ApiError::not_found("file"))
 }
 
-/// Removes an uploaded file with its jobs, outputs and metadata.
+/// Delete an upload
+///
+/// Removes the file with its jobs, their outputs and its metadata; it
+/// leaves every album, and its share links stop working.
+#[utoipa::path(
+    delete,
+    path = "/v1/files/{id}",
+    tag = "files",
+    operation_id = "delete_file",
+    params(("id" = String, Path, description = "File id")),
+    responses(
+        (status = 204, description = "Deleted"),
+        (status = 404, response = r::NotFound),
+        (status = 503, response = r::Unavailable),
+    ),
+)]
 pub async fn remove(
     State(s): State<AppState>,
     Extension(caller): Extension<Caller>,

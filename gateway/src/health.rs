@@ -7,12 +7,31 @@ use axum::http::StatusCode;
 use kiln_core::{BlobStore, Broker, MetaStore};
 use kiln_proto::api::{CheckResults, Liveness, Readiness, ReadinessStatus};
 
-/// The process is up.
+/// Liveness: the process is up
+#[utoipa::path(
+    get,
+    path = "/healthz",
+    tag = "health",
+    operation_id = "live",
+    responses((status = 200, description = "Always `ok`", body = Liveness)),
+)]
 pub async fn live() -> Json<Liveness> {
     Json(Liveness::default())
 }
 
-/// The store, blob store and broker all answer.
+/// Readiness: the store, blob store and broker all answer
+///
+/// And the blob store's disk has `gateway.min_free_bytes` free.
+#[utoipa::path(
+    get,
+    path = "/readyz",
+    tag = "health",
+    operation_id = "ready",
+    responses(
+        (status = 200, description = "Ready", body = Readiness),
+        (status = 503, description = "A check failed; each says why", body = Readiness),
+    ),
+)]
 pub async fn ready(State(s): State<AppState>) -> (StatusCode, Json<Readiness>) {
     readiness(
         s.backends.blobs.as_ref(),

@@ -2,6 +2,7 @@
 //! API keys) and how their jobs ended, newest first.
 
 use crate::auth::Caller;
+use crate::openapi::responses as r;
 use crate::{ApiError, AppState};
 use axum::Json;
 use axum::extract::rejection::QueryRejection;
@@ -33,8 +34,24 @@ pub async fn record(
     }
 }
 
-/// The caller's history, `limit` (1–200, default 50) at a time;
-/// `next_cursor` fetches the next page.
+/// The caller's history
+///
+/// Sign-ins, uploads, deletions, API key changes, job endings and library
+/// changes, newest first, `limit` at a time; `next_cursor` fetches the next
+/// page.
+#[utoipa::path(
+    get,
+    path = "/v1/history",
+    tag = "accounts",
+    operation_id = "history",
+    params(PageQuery),
+    responses(
+        (status = 200, description = "A page of history", body = HistoryPage),
+        (status = 400, response = r::AuthDisabled),
+        (status = 422, response = r::InvalidParameter),
+        (status = 503, response = r::Unavailable),
+    ),
+)]
 pub async fn list(
     State(s): State<AppState>,
     Extension(caller): Extension<Caller>,

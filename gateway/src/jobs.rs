@@ -1,6 +1,7 @@
 //! `GET /v1/jobs/{id}` and `GET /v1/jobs`.
 
 use crate::auth::Caller;
+use crate::openapi::responses as r;
 use crate::{ApiError, AppState};
 use axum::Json;
 use axum::extract::rejection::QueryRejection;
@@ -10,7 +11,19 @@ use kiln_proto::api::{JobList, JobListQuery, JobView};
 use kiln_proto::{JobKind, JobStatus};
 use std::collections::HashMap;
 
-/// One job with its outputs.
+/// One job with its outputs
+#[utoipa::path(
+    get,
+    path = "/v1/jobs/{id}",
+    tag = "jobs",
+    operation_id = "get_job",
+    params(("id" = String, Path, description = "Job id")),
+    responses(
+        (status = 200, description = "The job", body = JobView),
+        (status = 404, response = r::NotFound),
+        (status = 503, response = r::Unavailable),
+    ),
+)]
 pub async fn get_one(
     State(s): State<AppState>,
     Extension(caller): Extension<Caller>,
@@ -48,7 +61,21 @@ pub(crate) fn page_limit(limit: Option<&str>) -> Result<u32, ApiError> {
     }
 }
 
-/// Jobs, newest first, `limit` at a time; `next_cursor` fetches the next page.
+/// The caller's jobs
+///
+/// Newest first, `limit` at a time; `next_cursor` fetches the next page.
+#[utoipa::path(
+    get,
+    path = "/v1/jobs",
+    tag = "jobs",
+    operation_id = "list_jobs",
+    params(JobListQuery),
+    responses(
+        (status = 200, description = "A page of jobs", body = JobList),
+        (status = 422, response = r::InvalidParameter),
+        (status = 503, response = r::Unavailable),
+    ),
+)]
 pub async fn list(
     State(s): State<AppState>,
     Extension(caller): Extension<Caller>,

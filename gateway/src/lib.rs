@@ -13,6 +13,7 @@ mod health;
 mod history;
 mod jobs;
 pub mod library;
+mod openapi;
 mod outbox;
 #[doc(hidden)] // public for the fuzz target, not an API of the gateway
 pub mod range;
@@ -38,7 +39,6 @@ pub use usage::QuotaDefaults;
 pub use auth::Caller;
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
-use axum::routing::{MethodRouter, delete, get, post};
 use kiln_core::{Backends, RateLimit};
 use kiln_proto::ImageFormat;
 use serde::{Deserialize, Serialize};
@@ -168,82 +168,80 @@ pub fn router(state: AppState) -> Router {
 }
 
 fn routes(state: AppState) -> Router {
-    let auth = |methods: MethodRouter<AppState>| {
-        methods.route_layer(axum::middleware::from_fn_with_state(
-            state.clone(),
-            auth::authenticate,
-        ))
+    use axum::middleware::from_fn_with_state;
+    use openapi::accounts;
+    use utoipa_axum::router::{OpenApiRouter, UtoipaMethodRouterExt};
+    use utoipa_axum::routes;
+    // Each helper layers its middleware on the methods and documents what
+    // that middleware answers, so the document cannot miss one.
+    let auth = |r: openapi::Routes| {
+        openapi::secured(r)
+            .map(|m| m.route_layer(from_fn_with_state(state.clone(), auth::authenticate)))
     };
-    let uploads = post(upload::create)
-        .layer(DefaultBodyLimit::disable())
-        .route_layer(axum::middleware::from_fn_with_state(
-            state.clone(),
-            rate_limit::limit_uploads,
-        ));
-    let sign_in = |methods: MethodRouter<AppState>| {
-        methods.route_layer(axum::middleware::from_fn_with_state(
-            state.clone(),
-            rate_limit::limit_sign_ins,
-        ))
+    let sign_in = |r: openapi::Routes| {
+        openapi::rate_limited(r).map(|m| {
+            m.route_layer(from_fn_with_state(
+                state.clone(),
+                rate_limit::limit_sign_ins,
+            ))
+        })
     };
-    Router::new()
-        .route("/v1/uploads", auth(uploads))
-        .route("/v1/jobs", auth(get(jobs::list)))
-        .route("/v1/jobs/{id}", auth(get(jobs::get_one)))
-        .route("/v1/jobs/{id}/events", auth(get(events::stream)))
-        .route("/v1/files", auth(get(library::list::list)))
-        .route(
-            "/v1/files/{id}",
-            auth(
-                get(files::download)
-                    .delete(files::remove)
-                    .patch(library::patch::update),
-            ),
-        )
-        .route("/v1/files/{id}/links", auth(post(library::links::create)))
-        .route(
-            "/v1/albums",
-            auth(get(library::albums::list).post(library::albums::create)),
-        )
-        .route(
-            "/v1/albums/{id}",
-            auth(
-                get(library::albums::get_one)
-                    .patch(library::albums::update)
-                    .delete(library::albums::remove),
-            ),
-        )
-        .route(
-            "/v1/albums/{id}/files",
-            auth(post(library::albums::add_files)),
-        )
-        .route(
-            "/v1/albums/{id}/files/{file_id}",
-            auth(delete(library::albums::remove_file)),
-        )
-        .route(
-            "/v1/shares",
-            auth(get(library::shares::list).post(library::shares::create)),
-        )
-        .route("/v1/shares/{id}", auth(delete(library::shares::revoke)))
+    let uploads = openapi::rate_limited(routes!(upload::create)).map(|m| {
+        m.layer(DefaultBodyLimit::disable())
+            .route_layer(from_fn_with_state(state.clone(), rate_limit::limit_uploads))
+    });
+    // One `routes!` per path: it routes each handler on the path and
+    // methods of its `#[utoipa::path]` annotation.
+    let (router, api) = OpenApiRouter::with_openapi(openapi::base())
+        .routes(auth(uploads))
+        .routes(auth(routes!(jobs::list)))
+        .routes(auth(routes!(jobs::get_one)))
+        .routes(auth(routes!(events::stream)))
+        .routes(auth(routes!(library::list::list)))
+        .routes(auth(routes!(
+            files::download,
+            files::remove,
+            library::patch::update
+        )))
+        .routes(auth(routes!(library::links::create)))
+        .routes(auth(routes!(files::metadata)))
+        .routes(auth(routes!(
+            library::albums::list,
+            library::albums::create
+        )))
+        .routes(auth(routes!(
+            library::albums::get_one,
+            library::albums::update,
+            library::albums::remove
+        )))
+        .routes(auth(routes!(library::albums::add_files)))
+        .routes(auth(routes!(library::albums::remove_file)))
+        .routes(auth(routes!(
+            library::shares::list,
+            library::shares::create
+        )))
+        .routes(auth(routes!(library::shares::revoke)))
         // Public: the token or the signature is the credential.
-        .route("/s/{token}", get(library::public::show))
-        .route("/s/{token}/files/{file_id}", get(library::public::file))
-        .route("/d/{id}", get(library::links::open))
-        .route("/v1/files/{id}/metadata", auth(get(files::metadata)))
-        .route(
-            "/v1/api-keys",
-            auth(get(auth::list_keys).post(auth::create_key)),
-        )
-        .route("/v1/api-keys/{id}", auth(delete(auth::revoke_key)))
-        .route("/v1/history", auth(get(history::list)))
-        .route("/v1/usage", auth(get(usage::get)))
-        .route("/v1/me", auth(get(auth::me::get).patch(auth::me::update)))
-        .route("/v1/auth/signup", sign_in(post(auth::signup)))
-        .route("/v1/auth/login", sign_in(post(auth::login)))
-        .route("/healthz", get(health::live))
-        .route("/readyz", get(health::ready))
+        .routes(routes!(library::public::show))
+        .routes(routes!(library::public::file))
+        .routes(routes!(library::links::open))
+        .routes(auth(routes!(accounts::list_keys, accounts::create_key)))
+        .routes(auth(routes!(accounts::revoke_key)))
+        .routes(auth(routes!(history::list)))
+        .routes(auth(routes!(usage::get)))
+        .routes(auth(routes!(accounts::me, accounts::update_me)))
+        .routes(sign_in(routes!(accounts::signup)))
+        .routes(sign_in(routes!(accounts::login)))
+        .routes(routes!(health::live))
+        .routes(routes!(health::ready))
+        // The document and its page are public, as the API's shape is.
+        .routes(routes!(openapi::document))
+        .routes(routes!(openapi::docs::page))
+        .routes(routes!(openapi::docs::file))
+        .split_for_parts();
+    router
         .fallback(error::fallback)
+        .layer(axum::Extension(Arc::new(openapi::Document::new(&api))))
         .layer(axum::middleware::from_fn(error::json_errors))
         .layer(axum::middleware::from_fn(security_headers::api))
         .layer(TraceLayer::new_for_http())

@@ -1,6 +1,8 @@
 //! `POST /v1/uploads`: stream a file into the blob store, record its jobs.
 
 use crate::auth::Caller;
+use crate::openapi::bodies::{Binary, UploadForm};
+use crate::openapi::responses as r;
 use crate::upload_params::{RawParams, WorkRequest};
 use crate::usage::Allowance;
 use crate::{ApiError, AppState, sniff};
@@ -13,7 +15,7 @@ use chrono::Utc;
 use futures::{Stream, StreamExt, TryStreamExt};
 use kiln_core::publish_jobs;
 use kiln_core::{BlobError, Bucket, FileRecord, JobRecord, new_id};
-use kiln_proto::api::{ErrorCode, QueuedJob, UploadAccepted, file_url, job_url};
+use kiln_proto::api::{ErrorCode, QueuedJob, UploadAccepted, UploadQuery, file_url, job_url};
 use kiln_proto::{Job, MetadataParams, NotifyBy, ThumbnailParams};
 use serde_json::json;
 use std::collections::HashMap;
@@ -30,8 +32,42 @@ fn too_large(limit: u64) -> ApiError {
     )
 }
 
-/// Accepts `multipart/form-data` (field `file`, plus optional parameter
-/// fields) or a raw body with `X-Filename`. Answers 202 with the jobs.
+/// Upload a file
+///
+/// `multipart/form-data` (field `file`, plus optional parameter fields), or
+/// a raw body of any other type with an optional `X-Filename`. The type is
+/// sniffed from the bytes; the file streams to storage, and its jobs are
+/// queued. Default thumbnails are made for images only. Bytes the caller
+/// already has answer the existing file (`duplicate_of`) unless `dedupe`
+/// is `false`.
+#[utoipa::path(
+    post,
+    path = "/v1/uploads",
+    tag = "uploads",
+    operation_id = "upload",
+    params(
+        UploadQuery,
+        ("X-Filename" = Option<String>, Header, example = "photo.jpg",
+         description = "The file's name, for a raw body (UTF-8; the last path component is kept)"),
+    ),
+    request_body(
+        description = "The file: a multipart form, or its bytes as the body",
+        content(
+            (UploadForm = "multipart/form-data"),
+            (Binary = "application/octet-stream"),
+        ),
+    ),
+    responses(
+        (status = 202, description = "Stored; its jobs are queued", body = UploadAccepted),
+        (status = 400, response = r::BadUpload),
+        (status = 413, response = r::TooLarge),
+        (status = 415, response = r::UnsupportedMediaType),
+        (status = 422, response = r::InvalidParameter),
+        (status = 429, response = r::UploadLimited),
+        (status = 503, response = r::Unavailable),
+        (status = 507, response = r::InsufficientStorage),
+    ),
+)]
 pub async fn create(
     State(s): State<AppState>,
     Extension(caller): Extension<Caller>,

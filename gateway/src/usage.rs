@@ -4,6 +4,7 @@
 //! bytes reach it).
 
 use crate::auth::Caller;
+use crate::openapi::responses as r;
 use crate::{ApiError, AppState};
 use axum::Json;
 use axum::extract::{Extension, State};
@@ -151,7 +152,21 @@ pub async fn count(s: &AppState, caller: &Caller, direction: Direction, bytes: u
     }
 }
 
-/// The caller's storage, today's and this month's transfer, and quotas.
+/// The caller's usage
+///
+/// Storage kept, bytes moved today and this month, and the quotas that
+/// apply.
+#[utoipa::path(
+    get,
+    path = "/v1/usage",
+    tag = "accounts",
+    operation_id = "usage",
+    responses(
+        (status = 200, description = "Usage and quotas", body = Usage),
+        (status = 400, response = r::AuthDisabled),
+        (status = 503, response = r::Unavailable),
+    ),
+)]
 pub async fn get(
     State(s): State<AppState>,
     Extension(caller): Extension<Caller>,

@@ -90,7 +90,7 @@ impl JobMessage {
 }
 
 /// A job's status change, published for live status streams and notifiers.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct JobEvent {
     /// Schema version of the writer.
     #[serde(default = "default_version")]

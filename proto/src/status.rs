@@ -7,7 +7,7 @@ use std::fmt;
 ///
 /// `failed` means an attempt failed with a retryable error and another attempt
 /// is scheduled; `dead` is terminal (permanent error, or attempts exhausted).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum JobStatus {
     /// Accepted, waiting for a worker.

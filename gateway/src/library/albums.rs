@@ -3,6 +3,7 @@
 
 use super::validate;
 use crate::auth::Caller;
+use crate::openapi::responses as r;
 use crate::{ApiError, AppState};
 use axum::Json;
 use axum::extract::rejection::{JsonRejection, QueryRejection};
@@ -93,7 +94,21 @@ pub(crate) async fn view(s: &AppState, a: Album) -> Result<AlbumView, ApiError> 
     })
 }
 
-/// `POST /v1/albums` → `201`.
+/// Make an album
+///
+/// Names 1 to 255 characters, descriptions at most 2000.
+#[utoipa::path(
+    post,
+    path = "/v1/albums",
+    tag = "albums",
+    operation_id = "create_album",
+    request_body = NewAlbum,
+    responses(
+        (status = 201, description = "The album", body = AlbumView),
+        (status = 422, response = r::InvalidParameter),
+        (status = 503, response = r::Unavailable),
+    ),
+)]
 pub async fn create(
     State(s): State<AppState>,
     Extension(caller): Extension<Caller>,
@@ -123,7 +138,21 @@ pub async fn create(
     Ok((StatusCode::CREATED, Json(view(&s, album).await?)))
 }
 
-/// `GET /v1/albums`: newest first, paged.
+/// The caller's albums
+///
+/// Newest first, `limit` at a time.
+#[utoipa::path(
+    get,
+    path = "/v1/albums",
+    tag = "albums",
+    operation_id = "list_albums",
+    params(PageQuery),
+    responses(
+        (status = 200, description = "A page of albums", body = AlbumList),
+        (status = 422, response = r::InvalidParameter),
+        (status = 503, response = r::Unavailable),
+    ),
+)]
 pub async fn list(
     State(s): State<AppState>,
     Extension(caller): Extension<Caller>,
@@ -151,7 +180,19 @@ pub async fn list(
     }))
 }
 
-/// `GET /v1/albums/{id}`.
+/// One album
+#[utoipa::path(
+    get,
+    path = "/v1/albums/{id}",
+    tag = "albums",
+    operation_id = "get_album",
+    params(("id" = String, Path, description = "Album id")),
+    responses(
+        (status = 200, description = "The album", body = AlbumView),
+        (status = 404, response = r::NotFound),
+        (status = 503, response = r::Unavailable),
+    ),
+)]
 pub async fn get_one(
     State(s): State<AppState>,
     Extension(caller): Extension<Caller>,
@@ -179,7 +220,24 @@ async fn all_in_album(
     Ok(())
 }
 
-/// `PATCH /v1/albums/{id}`: name, description, cover, order.
+/// Change an album
+///
+/// Name, description, cover (one of its files; `null` for the first) and
+/// order (files to put first; the rest keep theirs). Absent fields stay.
+#[utoipa::path(
+    patch,
+    path = "/v1/albums/{id}",
+    tag = "albums",
+    operation_id = "update_album",
+    params(("id" = String, Path, description = "Album id")),
+    request_body = AlbumUpdate,
+    responses(
+        (status = 200, description = "The album, changed", body = AlbumView),
+        (status = 404, response = r::NotFound),
+        (status = 422, response = r::InvalidParameter),
+        (status = 503, response = r::Unavailable),
+    ),
+)]
 pub async fn update(
     State(s): State<AppState>,
     Extension(caller): Extension<Caller>,
@@ -229,7 +287,21 @@ pub async fn update(
     Ok(Json(view(&s, album).await?))
 }
 
-/// `DELETE /v1/albums/{id}` → `204`; the files stay.
+/// Delete an album
+///
+/// The album and its share links go; its files stay.
+#[utoipa::path(
+    delete,
+    path = "/v1/albums/{id}",
+    tag = "albums",
+    operation_id = "delete_album",
+    params(("id" = String, Path, description = "Album id")),
+    responses(
+        (status = 204, description = "Deleted"),
+        (status = 404, response = r::NotFound),
+        (status = 503, response = r::Unavailable),
+    ),
+)]
 pub async fn remove(
     State(s): State<AppState>,
     Extension(caller): Extension<Caller>,
@@ -250,7 +322,24 @@ pub async fn remove(
     Ok(StatusCode::NO_CONTENT)
 }
 
-/// `POST /v1/albums/{id}/files`: appends the caller's uploads.
+/// Add files to an album
+///
+/// Appends 1 to 1000 of the caller's uploads; files already in it are
+/// skipped. An album holds at most 10,000 files.
+#[utoipa::path(
+    post,
+    path = "/v1/albums/{id}/files",
+    tag = "albums",
+    operation_id = "add_album_files",
+    params(("id" = String, Path, description = "Album id")),
+    request_body = AlbumFiles,
+    responses(
+        (status = 200, description = "How many were added, and the album", body = AlbumFilesAdded),
+        (status = 404, response = r::NotFound),
+        (status = 422, response = r::InvalidParameter),
+        (status = 503, response = r::Unavailable),
+    ),
+)]
 pub async fn add_files(
     State(s): State<AppState>,
     Extension(caller): Extension<Caller>,
@@ -297,7 +386,21 @@ pub async fn add_files(
     }))
 }
 
-/// `DELETE /v1/albums/{id}/files/{file_id}` → `204` (the file stays).
+/// Take a file out of an album
+///
+/// The file stays in the library.
+#[utoipa::path(
+    delete,
+    path = "/v1/albums/{id}/files/{file_id}",
+    tag = "albums",
+    operation_id = "remove_album_file",
+    params(("id" = String, Path, description = "Album id"), ("file_id" = String, Path, description = "File id")),
+    responses(
+        (status = 204, description = "Taken out"),
+        (status = 404, response = r::NotFound),
+        (status = 503, response = r::Unavailable),
+    ),
+)]
 pub async fn remove_file(
     State(s): State<AppState>,
     Extension(caller): Extension<Caller>,

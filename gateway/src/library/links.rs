@@ -2,6 +2,7 @@
 //! /d/{id}?expires=…&sig=…` opens it with no credentials.
 
 use crate::auth::Caller;
+use crate::openapi::responses as r;
 use crate::{ApiError, AppState};
 use axum::Json;
 use axum::extract::rejection::QueryRejection;
@@ -16,7 +17,24 @@ use serde::Deserialize;
 /// Default lifetime of a link, seconds.
 pub const DEFAULT_LINK_SECS: u64 = 3600;
 
-/// Makes a link to one of the caller's files (an upload or an output).
+/// Make a signed download link
+///
+/// To one of the caller's files (an upload or an output): the link
+/// downloads it with no credentials until it expires.
+#[utoipa::path(
+    post,
+    path = "/v1/files/{id}/links",
+    tag = "files",
+    operation_id = "create_link",
+    params(("id" = String, Path, description = "File id")),
+    request_body(content = Option<NewLink>, description = "Optional: no body is the defaults"),
+    responses(
+        (status = 201, description = "The link", body = SignedLink),
+        (status = 404, response = r::NotFound),
+        (status = 422, response = r::InvalidParameter),
+        (status = 503, response = r::Unavailable),
+    ),
+)]
 pub async fn create(
     State(s): State<AppState>,
     Extension(caller): Extension<Caller>,
@@ -53,8 +71,34 @@ pub struct Signed {
     sig: Option<String>,
 }
 
-/// Downloads the file a valid, unexpired link names: `403` for a wrong
-/// signature, `410` once expired, `404` once the file is deleted.
+/// Open a signed download link
+///
+/// No credentials: the signature is one. Downloads the file as `GET
+/// /v1/files/{id}` does: `403` for a wrong signature, `410` once expired,
+/// `404` once the file is deleted.
+#[utoipa::path(
+    get,
+    path = "/d/{id}",
+    tag = "public",
+    operation_id = "open_link",
+    params(
+        ("id" = String, Path, description = "File id"),
+        ("expires" = i64, Query, description = "When the link expires, Unix seconds"),
+        ("sig" = String, Query, description = "The link's signature"),
+        crate::openapi::bodies::ByteRange,
+    ),
+    responses(
+        (status = 200, response = r::FileBytes),
+        (status = 206, response = r::PartialBytes),
+        (status = 304, response = r::NotModified),
+        (status = 403, response = r::Forbidden),
+        (status = 404, response = r::NotFound),
+        (status = 410, response = r::Gone),
+        (status = 416, response = r::RangeNotSatisfiable),
+        (status = 429, response = r::TransferQuotaExceeded),
+        (status = 503, response = r::Unavailable),
+    ),
+)]
 pub async fn open(
     State(s): State<AppState>,
     Path(id): Path<String>,

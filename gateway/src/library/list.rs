@@ -2,6 +2,7 @@
 //! text, album, dates, camera, place, shape and length.
 
 use crate::auth::Caller;
+use crate::openapi::responses as r;
 use crate::{ApiError, AppState};
 use axum::Json;
 use axum::extract::rejection::QueryRejection;
@@ -11,7 +12,24 @@ use kiln_core::{FileOrder, FileQuery, MediaKind, Orientation};
 use kiln_proto::api::{FileList, FileListQuery, MAX_QUERY_CHARS, excerpt};
 use std::str::FromStr;
 
-/// A page of the caller's files.
+/// The caller's library
+///
+/// Uploads, newest first, searchable by name, tags, type, dates, camera,
+/// place, shape and length; filters combine. A bad value, or an unknown
+/// parameter, answers `422` naming it.
+#[utoipa::path(
+    get,
+    path = "/v1/files",
+    tag = "files",
+    operation_id = "list_files",
+    params(FileListQuery),
+    responses(
+        (status = 200, description = "A page of files", body = FileList),
+        (status = 404, response = r::NotFound),
+        (status = 422, response = r::InvalidParameter),
+        (status = 503, response = r::Unavailable),
+    ),
+)]
 pub async fn list(
     State(s): State<AppState>,
     Extension(caller): Extension<Caller>,

@@ -2,6 +2,7 @@
 
 use super::validate;
 use crate::auth::Caller;
+use crate::openapi::responses as r;
 use crate::{ApiError, AppState};
 use axum::Json;
 use axum::extract::rejection::JsonRejection;
@@ -10,7 +11,25 @@ use kiln_core::{FileChange, HistoryAction};
 use kiln_proto::api::{FileUpdate, FileView};
 use serde_json::json;
 
-/// Applies the change and answers the file as it now is.
+/// Rename, tag or describe a file
+///
+/// A field left out is kept; `description: null` removes it. Names of 1
+/// to 255 characters (no path, no control characters); at most 32 tags of
+/// 1 to 64 characters; descriptions of at most 2000.
+#[utoipa::path(
+    patch,
+    path = "/v1/files/{id}",
+    tag = "files",
+    operation_id = "update_file",
+    params(("id" = String, Path, description = "File id")),
+    request_body = FileUpdate,
+    responses(
+        (status = 200, description = "The file as listed", body = FileView),
+        (status = 404, response = r::NotFound),
+        (status = 422, response = r::InvalidParameter),
+        (status = 503, response = r::Unavailable),
+    ),
+)]
 pub async fn update(
     State(s): State<AppState>,
     Extension(caller): Extension<Caller>,

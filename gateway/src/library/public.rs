@@ -5,6 +5,7 @@
 //! answers `404`; an expired one `410`.
 
 use crate::auth::Caller;
+use crate::openapi::responses as r;
 use crate::{ApiError, AppState};
 use axum::Json;
 use axum::extract::rejection::QueryRejection;
@@ -165,7 +166,32 @@ fn wants_html(headers: &HeaderMap) -> bool {
     accept.contains("text/html") && !accept.starts_with("application/json")
 }
 
-/// `GET /s/{token}`.
+/// What a share link shows
+///
+/// No credentials: the token is one. An HTML page of thumbnails for a
+/// browser (`Accept: text/html`), else JSON; each file's URLs work under
+/// the token alone. A shared album comes 100 files at a time.
+#[utoipa::path(
+    get,
+    path = "/s/{token}",
+    tag = "public",
+    operation_id = "open_share",
+    params(
+        ("token" = String, Path, description = "The share link's token"),
+        ("cursor" = Option<String>, Query, description = "The previous page's `next_cursor`"),
+        ("Accept" = Option<String>, Header, description = "`text/html` for the page"),
+    ),
+    responses(
+        (status = 200, description = "What is shared", content(
+            (SharedPage = "application/json"),
+            (String = "text/html"),
+        )),
+        (status = 404, response = r::NotFound),
+        (status = 410, response = r::Gone),
+        (status = 422, response = r::InvalidParameter),
+        (status = 503, response = r::Unavailable),
+    ),
+)]
 pub async fn show(
     State(s): State<AppState>,
     Path(token): Path<String>,
@@ -197,8 +223,32 @@ pub async fn show(
     Ok(resp)
 }
 
-/// `GET /s/{token}/files/{file_id}`: a shared file's thumbnail, or the
-/// original when the link allows downloads (`403` otherwise).
+/// A shared file
+///
+/// A thumbnail of a shared file, or the original when the link allows
+/// downloads (`403` otherwise). Downloads as `GET /v1/files/{id}` does.
+#[utoipa::path(
+    get,
+    path = "/s/{token}/files/{file_id}",
+    tag = "public",
+    operation_id = "shared_file",
+    params(
+        ("token" = String, Path, description = "The share link's token"),
+        ("file_id" = String, Path, description = "The file's id, from the shared page"),
+        crate::openapi::bodies::ByteRange,
+    ),
+    responses(
+        (status = 200, response = r::FileBytes),
+        (status = 206, response = r::PartialBytes),
+        (status = 304, response = r::NotModified),
+        (status = 403, response = r::Forbidden),
+        (status = 404, response = r::NotFound),
+        (status = 410, response = r::Gone),
+        (status = 416, response = r::RangeNotSatisfiable),
+        (status = 429, response = r::TransferQuotaExceeded),
+        (status = 503, response = r::Unavailable),
+    ),
+)]
 pub async fn file(
     State(s): State<AppState>,
     Path((token, file_id)): Path<(String, String)>,

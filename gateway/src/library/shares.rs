@@ -3,6 +3,7 @@
 //! The token is 256 random bits, shown once; only its SHA-256 is stored.
 
 use crate::auth::Caller;
+use crate::openapi::responses as r;
 use crate::{ApiError, AppState};
 use axum::Json;
 use axum::extract::rejection::{JsonRejection, QueryRejection};
@@ -47,7 +48,23 @@ pub fn view(s: &Share) -> ShareView {
     }
 }
 
-/// `POST /v1/shares` → `201` with the token (this once).
+/// Share a file or an album
+///
+/// Exactly one of `file_id` and `album_id`. The token is shown this once;
+/// only its hash is kept.
+#[utoipa::path(
+    post,
+    path = "/v1/shares",
+    tag = "shares",
+    operation_id = "create_share",
+    request_body = NewShare,
+    responses(
+        (status = 201, description = "The link", body = ShareCreated),
+        (status = 404, response = r::NotFound),
+        (status = 422, response = r::InvalidParameter),
+        (status = 503, response = r::Unavailable),
+    ),
+)]
 pub async fn create(
     State(s): State<AppState>,
     Extension(caller): Extension<Caller>,
@@ -108,8 +125,21 @@ pub async fn create(
     ))
 }
 
-/// `GET /v1/shares`: the caller's links, newest first (expired ones too,
-/// marked, until revoked).
+/// The caller's share links
+///
+/// Newest first (expired ones too, marked, until revoked).
+#[utoipa::path(
+    get,
+    path = "/v1/shares",
+    tag = "shares",
+    operation_id = "list_shares",
+    params(PageQuery),
+    responses(
+        (status = 200, description = "A page of shares", body = ShareList),
+        (status = 422, response = r::InvalidParameter),
+        (status = 503, response = r::Unavailable),
+    ),
+)]
 pub async fn list(
     State(s): State<AppState>,
     Extension(caller): Extension<Caller>,
@@ -133,7 +163,21 @@ pub async fn list(
     }))
 }
 
-/// `DELETE /v1/shares/{id}` → `204`; the link then answers `404`.
+/// Revoke a share link
+///
+/// The link answers `404` from then on.
+#[utoipa::path(
+    delete,
+    path = "/v1/shares/{id}",
+    tag = "shares",
+    operation_id = "revoke_share",
+    params(("id" = String, Path, description = "Share id")),
+    responses(
+        (status = 204, description = "Revoked"),
+        (status = 404, response = r::NotFound),
+        (status = 503, response = r::Unavailable),
+    ),
+)]
 pub async fn revoke(
     State(s): State<AppState>,
     Extension(caller): Extension<Caller>,

@@ -3,6 +3,7 @@
 use super::library::present;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 
 /// Most files in one album.
 pub const MAX_ALBUM_FILES: u64 = 10_000;
@@ -10,7 +11,7 @@ pub const MAX_ALBUM_FILES: u64 = 10_000;
 pub const MAX_IDS_PER_REQUEST: usize = 1000;
 
 /// `POST /v1/albums`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewAlbum {
     /// Name, 1 to 255 characters.
@@ -21,7 +22,7 @@ pub struct NewAlbum {
 }
 
 /// `PATCH /v1/albums/{id}`: a field left out is kept.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AlbumUpdate {
     /// New name.
@@ -49,7 +50,14 @@ pub struct AlbumUpdate {
 }
 
 /// An album.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[schema(example = json!({
+    "id": "0190d1f5-0000-7000-8000-000000000001", "name": "Lisbon 2024", "description": null,
+    "cover_file_id": "0190d1f4-8a41-7c2e-9d6a-2f1b4c8e7a10",
+    "cover_url": "/v1/files/0190d1f4-9b01-7e33-85f6-0a1b2c3d4e5f", "file_count": 12,
+    "files_url": "/v1/files?album=0190d1f5-0000-7000-8000-000000000001",
+    "created_at": "2024-06-01T12:00:00Z", "updated_at": "2024-06-02T08:30:00Z"
+}))]
 pub struct AlbumView {
     /// Album id.
     pub id: String,
@@ -72,7 +80,7 @@ pub struct AlbumView {
 }
 
 /// A page of albums, newest first.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct AlbumList {
     /// The albums of this page.
     pub albums: Vec<AlbumView>,
@@ -81,7 +89,7 @@ pub struct AlbumList {
 }
 
 /// `POST /v1/albums/{id}/files`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AlbumFiles {
     /// The caller's uploads to add, in order (at most 1000 at once).
@@ -89,7 +97,7 @@ pub struct AlbumFiles {
 }
 
 /// What adding files did.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct AlbumFilesAdded {
     /// How many were added (files already in it are skipped).
     pub added: u64,

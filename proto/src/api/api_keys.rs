@@ -2,9 +2,10 @@
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 
 /// Body of `POST /v1/api-keys` (optional: no body is an unnamed key).
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct NewApiKey {
     /// A label to recognise the key by, at most 100 characters.
     #[serde(default)]
@@ -12,7 +13,7 @@ pub struct NewApiKey {
 }
 
 /// `201`: the new key. The key itself is in this answer only.
-#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct CreatedApiKey {
     /// Key id (for `DELETE`).
     pub id: String,
@@ -41,7 +42,7 @@ impl std::fmt::Debug for CreatedApiKey {
 }
 
 /// One of the caller's keys, by prefix only.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct ApiKeyInfo {
     /// Key id.
     pub id: String,
@@ -56,7 +57,7 @@ pub struct ApiKeyInfo {
 }
 
 /// The caller's keys, revoked ones included.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct ApiKeyList {
     /// The keys, newest first.
     pub keys: Vec<ApiKeyInfo>,

@@ -3,9 +3,11 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use std::fmt;
+use utoipa::ToSchema;
 
 /// Body of a sign-up.
-#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[schema(example = json!({"email": "ada@example.com", "password": "correct horse battery", "name": "Ada"}))]
 pub struct SignUp {
     /// Sign-in address; compared case-insensitively.
     pub email: String,
@@ -27,7 +29,9 @@ impl fmt::Debug for SignUp {
 }
 
 /// `201`: the new account.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[schema(example = json!({"id": "0190d1f4-7000-7a00-8000-0a0b0c0d0e0f", "email": "ada@example.com",
+                          "name": "Ada", "created_at": "2024-06-01T12:00:00Z"}))]
 pub struct Account {
     /// Account id.
     pub id: String,
@@ -40,7 +44,8 @@ pub struct Account {
 }
 
 /// Body of a sign-in (scripts may send HTTP Basic instead).
-#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[schema(example = json!({"email": "ada@example.com", "password": "correct horse battery"}))]
 pub struct Credentials {
     /// Sign-in address.
     pub email: String,
@@ -59,7 +64,9 @@ impl fmt::Debug for Credentials {
 }
 
 /// An access token: send it as `Authorization: Bearer TOKEN`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[schema(example = json!({"access_token": "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIuLi4ifQ.c2lnbmF0dXJl",
+                          "token_type": "Bearer", "expires_at": "2024-06-01T13:00:00Z"}))]
 pub struct AccessToken {
     /// The token (a signed JWT).
     pub access_token: String,
@@ -70,7 +77,7 @@ pub struct AccessToken {
 }
 
 /// How an access token is sent.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub enum TokenType {
     /// `Authorization: Bearer TOKEN`.
     Bearer,

@@ -3,13 +3,14 @@
 
 use serde::{Deserialize, Serialize};
 use std::fmt;
+use utoipa::ToSchema;
 
 /// Every machine-readable code the API answers, with the status it comes
 /// with. Serialised in snake_case (`ErrorCode::TooLarge` is `"too_large"`).
 ///
 /// A code is stable once released: clients match on it, so a new situation
 /// gets a new code rather than a changed meaning.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum ErrorCode {
     /// `400`: a route that only means something with accounts (sign-up,
@@ -146,18 +147,20 @@ impl fmt::Display for ErrorCode {
 }
 
 /// The body of every error answer.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[schema(example = json!({"error": {"code": "not_found", "message": "file not found"}}))]
 pub struct ErrorBody {
     /// What went wrong.
     pub error: ErrorDetail,
 }
 
 /// What went wrong, for programs and for people.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct ErrorDetail {
     /// Stable code to match on.
     pub code: ErrorCode,
     /// Explanation for people; its wording may change.
+    #[schema(example = "file not found")]
     pub message: String,
 }
 

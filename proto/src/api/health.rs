@@ -2,16 +2,17 @@
 //! worker's probe port).
 
 use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 
 /// `GET /healthz`: the process is up.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct Liveness {
     /// Always `ok`.
     pub status: LivenessStatus,
 }
 
 /// The only answer of a live process.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum LivenessStatus {
     /// The process answers.
@@ -20,7 +21,7 @@ pub enum LivenessStatus {
 }
 
 /// `GET /readyz`: `200` when every backend answers, else `503`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct Readiness {
     /// The verdict.
     pub status: ReadinessStatus,
@@ -29,7 +30,7 @@ pub struct Readiness {
 }
 
 /// Whether a service can do its work.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum ReadinessStatus {
     /// Store, blob store and broker all answer (`200`).
@@ -39,7 +40,7 @@ pub enum ReadinessStatus {
 }
 
 /// Each backend's answer: `ok`, or why it failed.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct CheckResults {
     /// The metadata store (jobs, files).
     pub store: String,

@@ -3,14 +3,17 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use std::fmt;
+use utoipa::{IntoParams, ToSchema};
 
 /// Paging of a list (`GET /v1/history`). The values are strings as given,
 /// so that a bad one answers `422` naming the parameter; an empty one counts
 /// as absent.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct PageQuery {
     /// Page size, 1 to 200; default 50.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[param(value_type = Option<u32>, minimum = 1, maximum = 200, example = 50)]
     pub limit: Option<String>,
     /// The previous page's `next_cursor`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -18,7 +21,7 @@ pub struct PageQuery {
 }
 
 /// A page of the caller's history, newest first.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct HistoryPage {
     /// The entries of this page.
     pub entries: Vec<HistoryItem>,
@@ -27,7 +30,7 @@ pub struct HistoryPage {
 }
 
 /// One thing that happened.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct HistoryItem {
     /// Entry id (time-ordered).
     pub id: String,

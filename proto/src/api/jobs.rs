@@ -3,10 +3,27 @@
 use crate::{JobKind, JobStatus};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
 
 /// A job as clients see it: its attempts and its outputs. (Named apart
 /// from [`crate::Job`], the parameters a worker receives.)
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[schema(example = json!({
+    "id": "0190d1f4-8a52-7b11-a3c4-5d6e7f801234",
+    "kind": "thumbnail",
+    "file_id": "0190d1f4-8a41-7c2e-9d6a-2f1b4c8e7a10",
+    "status": "succeeded",
+    "attempts": 1,
+    "error": null,
+    "created_at": "2024-06-01T12:00:00Z",
+    "updated_at": "2024-06-01T12:00:02Z",
+    "history": [{"attempt": 1, "started_at": "2024-06-01T12:00:01Z",
+                 "finished_at": "2024-06-01T12:00:02Z", "outcome": "succeeded"}],
+    "outputs": [{"file_id": "0190d1f4-9b01-7e33-85f6-0a1b2c3d4e5f",
+                 "url": "/v1/files/0190d1f4-9b01-7e33-85f6-0a1b2c3d4e5f",
+                 "content_type": "image/jpeg", "bytes": 18234, "width": 256, "height": 171,
+                 "filename": "photo-256.jpeg"}]
+}))]
 pub struct JobView {
     /// Job id.
     pub id: String,
@@ -31,7 +48,7 @@ pub struct JobView {
 }
 
 /// One attempt at a job.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct JobAttempt {
     /// 1 for the first attempt.
     pub attempt: u32,
@@ -49,7 +66,7 @@ pub struct JobAttempt {
 }
 
 /// One file a job produced.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct JobOutput {
     /// File id.
     pub file_id: String,
@@ -71,20 +88,24 @@ pub struct JobOutput {
 /// Filters and paging of `GET /v1/jobs`. The values are strings as given,
 /// so that a bad one answers `422` naming the parameter; an empty one counts
 /// as absent.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct JobListQuery {
     /// Only jobs with this status (`queued`, `running`, `succeeded`,
     /// `failed`, `dead`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[param(value_type = Option<JobStatus>)]
     pub status: Option<String>,
     /// Only jobs of this kind (`thumbnail`, `metadata`, `convert`, `notify`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[param(value_type = Option<JobKind>)]
     pub kind: Option<String>,
     /// Only jobs on this file.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub file_id: Option<String>,
     /// Page size, 1 to 200; default 50.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[param(value_type = Option<u32>, minimum = 1, maximum = 200, example = 50)]
     pub limit: Option<String>,
     /// The previous page's `next_cursor`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -92,7 +113,7 @@ pub struct JobListQuery {
 }
 
 /// A page of jobs, newest first.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct JobList {
     /// The jobs of this page.
     pub jobs: Vec<JobView>,

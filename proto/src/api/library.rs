@@ -4,6 +4,7 @@
 use crate::{JobKind, JobStatus};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Deserializer, Serialize};
+use utoipa::{IntoParams, ToSchema};
 
 /// Most tags on one file.
 pub const MAX_TAGS: usize = 32;
@@ -18,26 +19,32 @@ pub const MAX_QUERY_CHARS: usize = 200;
 
 /// Filters and paging of `GET /v1/files`, as given (strings, so that a bad
 /// value answers `422` naming its parameter; an empty one counts as absent).
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct FileListQuery {
     /// `image`, `video`, `audio` or `other`.
     #[serde(default, rename = "type", skip_serializing_if = "Option::is_none")]
+    #[param(pattern = "^(image|video|audio|other)$", example = "image")]
     pub kind: Option<String>,
     /// Text in the name, a tag or the description (case-insensitive).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[param(max_length = 200, example = "beach")]
     pub q: Option<String>,
     /// Only files in this album.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub album: Option<String>,
     /// Uploaded at or after (RFC 3339).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[param(format = DateTime, example = "2024-06-01T00:00:00Z")]
     pub uploaded_after: Option<String>,
     /// Uploaded before (RFC 3339).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[param(format = DateTime)]
     pub uploaded_before: Option<String>,
     /// Camera maker, whole, case-insensitive (EXIF `Make`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[param(example = "Canon")]
     pub camera_make: Option<String>,
     /// Camera model, whole, case-insensitive (EXIF `Model`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -47,38 +54,49 @@ pub struct FileListQuery {
     pub lens: Option<String>,
     /// Taken at or after (RFC 3339).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[param(format = DateTime, example = "2024-06-01T00:00:00Z")]
     pub taken_after: Option<String>,
     /// Taken before (RFC 3339).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[param(format = DateTime)]
     pub taken_before: Option<String>,
     /// `true`: only files with a GPS position; `false`: only without.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[param(value_type = Option<bool>)]
     pub has_gps: Option<String>,
     /// `min_lon,min_lat,max_lon,max_lat` (decimal degrees; `min_lon >
     /// max_lon` crosses the antimeridian).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[param(example = "-9.5,38.6,-9.0,38.9")]
     pub bbox: Option<String>,
     /// `portrait` or `landscape` (as displayed).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[param(pattern = "^(portrait|landscape)$", example = "portrait")]
     pub orientation: Option<String>,
     /// At least this many pixels wide (as displayed).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[param(value_type = Option<u32>, example = 1024)]
     pub min_width: Option<String>,
     /// At least this many pixels tall (as displayed).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[param(value_type = Option<u32>)]
     pub min_height: Option<String>,
     /// At least this long, seconds.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[param(value_type = Option<f64>, minimum = 0)]
     pub min_duration: Option<String>,
     /// At most this long, seconds.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[param(value_type = Option<f64>, minimum = 0)]
     pub max_duration: Option<String>,
     /// `newest` (default), `oldest`, or `album` (the album's own order;
     /// needs `album`, and is its default).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[param(pattern = "^(newest|oldest|album)$", example = "oldest")]
     pub sort: Option<String>,
     /// Page size, 1 to 200; default 50.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[param(value_type = Option<u32>, minimum = 1, maximum = 200, example = 50)]
     pub limit: Option<String>,
     /// The previous page's `next_cursor`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -86,7 +104,7 @@ pub struct FileListQuery {
 }
 
 /// A page of files.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct FileList {
     /// The files of this page.
     pub files: Vec<FileView>,
@@ -95,7 +113,7 @@ pub struct FileList {
 }
 
 /// An uploaded file as its owner sees it in the library.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct FileView {
     /// File id.
     pub id: String,
@@ -138,7 +156,7 @@ pub struct FileView {
 }
 
 /// Camera and lens of a picture.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct Camera {
     /// Maker (EXIF `Make`).
     pub make: Option<String>,
@@ -149,7 +167,7 @@ pub struct Camera {
 }
 
 /// A GPS position.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct Location {
     /// Decimal degrees, north positive.
     pub latitude: f64,
@@ -158,7 +176,7 @@ pub struct Location {
 }
 
 /// One thumbnail of a file.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct Thumbnail {
     /// Output file id.
     pub file_id: String,
@@ -175,7 +193,7 @@ pub struct Thumbnail {
 }
 
 /// One job of a file, in brief (`GET /v1/jobs/{id}` has the whole job).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct FileJob {
     /// Job id.
     pub id: String,
@@ -189,7 +207,7 @@ pub struct FileJob {
 
 /// `PATCH /v1/files/{id}`: what to change; a field left out is kept, a
 /// `description` of `null` is removed.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct FileUpdate {
     /// New name (1 to 255 characters; no path, no control characters).
@@ -218,7 +236,7 @@ where
 }
 
 /// `POST /v1/files/{id}/links`.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewLink {
     /// How long the link works, seconds (default 3600; at most the
@@ -228,7 +246,9 @@ pub struct NewLink {
 }
 
 /// A signed download link.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[schema(example = json!({"url": "/d/0190d1f4-8a41-7c2e-9d6a-2f1b4c8e7a10?expires=1717246800&sig=3q2-7w",
+                          "expires_at": "2024-06-01T13:00:00Z"}))]
 pub struct SignedLink {
     /// Path and query that download the file with no credentials, relative
     /// to the gateway (`/d/{id}?expires=…&sig=…`).

@@ -2,9 +2,10 @@
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 
 /// The caller's account.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct Me {
     /// Account id.
     pub id: String,
@@ -22,7 +23,7 @@ pub struct Me {
 
 /// Quotas set for one account; `null` means the installation's default
 /// applies (`GET /v1/usage` shows the effective ones).
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct QuotaOverrides {
     /// Bytes of uploads and outputs the account may keep.
     pub storage_bytes: Option<u64>,
@@ -32,7 +33,7 @@ pub struct QuotaOverrides {
 
 /// Body of `PATCH /v1/me`: the preferences to change; absent ones stay.
 /// Unknown fields are refused (`422`), so a typo does not pass silently.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Preferences {
     /// Email me when any of my jobs ends (as `notify=email` on every upload).

@@ -20,6 +20,7 @@ pub mod history;
 pub mod jobs;
 pub mod library;
 pub mod me;
+mod schema;
 pub mod shares;
 pub mod uploads;
 pub mod usage;

@@ -4,10 +4,12 @@
 use super::library::Thumbnail;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 
 /// `POST /v1/shares`: exactly one of `file_id` and `album_id`.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"album_id": "0190d1f5-0000-7000-8000-000000000001", "expires_in_secs": 604800, "download": false}))]
 pub struct NewShare {
     /// One of the caller's uploads.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -25,7 +27,7 @@ pub struct NewShare {
 }
 
 /// `201`: the link. Its token is shown this once; only a hash is kept.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct ShareCreated {
     /// Share id (to list and revoke it).
     pub id: String,
@@ -38,7 +40,7 @@ pub struct ShareCreated {
 }
 
 /// A share as its owner sees it (without the token).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct ShareView {
     /// Share id.
     pub id: String,
@@ -58,7 +60,7 @@ pub struct ShareView {
 }
 
 /// A page of shares, newest first.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct ShareList {
     /// The shares of this page.
     pub shares: Vec<ShareView>,
@@ -67,7 +69,7 @@ pub struct ShareList {
 }
 
 /// `GET /s/{token}` with `Accept: application/json`: what is shared.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct SharedPage {
     /// `file` or `album`.
     #[serde(rename = "type")]
@@ -87,7 +89,7 @@ pub struct SharedPage {
 }
 
 /// One shared file; every URL works under the share's token alone.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct SharedFile {
     /// File id.
     pub id: String,

@@ -2,18 +2,22 @@
 
 use crate::{JobKind, JobStatus};
 use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
 
 /// The work an upload asks for, as query parameters (the same names are
 /// accepted as multipart form fields before the `file` field). Every one is
 /// optional; the gateway's defaults apply to what is left out.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct UploadQuery {
     /// Thumbnail edge sizes, comma-separated (`256,1024`), 1 to 8192; `none`
     /// for no thumbnails. Default thumbnails apply to images only.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[param(example = "256,1024")]
     pub thumbnails: Option<String>,
     /// Thumbnail formats, comma-separated: `jpeg`, `webp`, `png`, `avif`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[param(example = "jpeg,webp")]
     pub formats: Option<String>,
     /// Whether to extract metadata (default `true`; the gateway also takes
     /// `1`/`0`, `yes`/`no`, `on`/`off`).
@@ -21,12 +25,15 @@ pub struct UploadQuery {
     pub metadata: Option<bool>,
     /// Convert audio or video to this format (`mp3`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[param(pattern = "^mp3$", example = "mp3")]
     pub convert: Option<String>,
     /// Constant bit rate of the conversion, kbit/s (32 to 320, an MP3 rate).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[param(minimum = 32, maximum = 320, example = 192)]
     pub bitrate: Option<u32>,
     /// VBR quality of the conversion, 0 (best) to 9 (smallest); default 4.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[param(minimum = 0, maximum = 9, example = 2)]
     pub quality: Option<u8>,
     /// `false` to store a new file even when the caller already has one with
     /// the same bytes (default `true`: answer the existing file).
@@ -35,11 +42,26 @@ pub struct UploadQuery {
     /// `email` to get an email when each job ends (accounts only), `none`
     /// for no email; default: the account's preference.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[param(pattern = "^(email|none)$", example = "email")]
     pub notify: Option<String>,
 }
 
 /// `202`: the file is stored and its jobs are queued.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[schema(example = json!({
+    "file_id": "0190d1f4-8a41-7c2e-9d6a-2f1b4c8e7a10",
+    "url": "/v1/files/0190d1f4-8a41-7c2e-9d6a-2f1b4c8e7a10",
+    "filename": "photo.jpg",
+    "sha256": "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
+    "bytes": 2481532,
+    "content_type": "image/jpeg",
+    "jobs": [
+        {"id": "0190d1f4-8a52-7b11-a3c4-5d6e7f801234", "kind": "thumbnail", "status": "queued",
+         "url": "/v1/jobs/0190d1f4-8a52-7b11-a3c4-5d6e7f801234"},
+        {"id": "0190d1f4-8a53-7d22-b4d5-6e7f80912345", "kind": "metadata", "status": "queued",
+         "url": "/v1/jobs/0190d1f4-8a53-7d22-b4d5-6e7f80912345"}
+    ]
+}))]
 pub struct UploadAccepted {
     /// Id of the stored file.
     pub file_id: String,
@@ -64,7 +86,7 @@ pub struct UploadAccepted {
 }
 
 /// A job an upload queued.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct QueuedJob {
     /// Job id.
     pub id: String,

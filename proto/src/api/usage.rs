@@ -1,9 +1,10 @@
 //! `GET /v1/usage`: what the caller keeps and moves, and the quotas on it.
 
 use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 
 /// The caller's storage, today's and this month's transfer, and quotas.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct Usage {
     /// What the account keeps.
     pub storage: StorageUsage,
@@ -14,7 +15,7 @@ pub struct Usage {
 }
 
 /// What an account keeps.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct StorageUsage {
     /// Bytes of its uploads.
     pub original_bytes: u64,
@@ -29,7 +30,7 @@ pub struct StorageUsage {
 }
 
 /// Bytes moved today and this calendar month (UTC).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct TransferUsage {
     /// Today.
     pub today: TransferTotals,
@@ -38,7 +39,7 @@ pub struct TransferUsage {
 }
 
 /// Bytes moved over a period.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct TransferTotals {
     /// Bytes uploaded.
     pub uploaded: u64,
@@ -47,7 +48,7 @@ pub struct TransferTotals {
 }
 
 /// Effective quotas; `null` is unlimited.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct Quotas {
     /// Bytes of uploads and outputs the account may keep.
     pub storage_bytes: Option<u64>,
