@@ -13,6 +13,7 @@ mod hardening;
 mod library;
 mod media_backends;
 mod notify;
+mod openapi;
 mod pipeline;
 mod poison;
 mod process;
