@@ -222,3 +222,34 @@ async fn the_docs_page_loads_only_files_of_the_gateway() {
         .unwrap();
     assert_eq!(r.status(), 404);
 }
+
+/// What schemathesis found, kept fixed: every error a route answers is the
+/// JSON the document describes.
+#[tokio::test]
+async fn a_malformed_api_key_body_is_a_json_422() {
+    let t = app_with(|_| {}).await;
+    let token = crate::common::accounts::signup(&t, "keys@example.com").await;
+    for body in [r#"{"name": {}}"#, "null", "{"] {
+        let r = t
+            .http
+            .post(format!("{}/v1/api-keys", t.base))
+            .bearer_auth(&token)
+            .header("content-type", "application/json")
+            .body(body)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 422, "{body}");
+        let json: Value = r.json().await.unwrap();
+        assert_eq!(json["error"]["code"], "invalid_parameter", "{body}: {json}");
+    }
+    // No body at all is still an unnamed key.
+    let r = t
+        .http
+        .post(format!("{}/v1/api-keys", t.base))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 201);
+}

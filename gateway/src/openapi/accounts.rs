@@ -11,7 +11,7 @@ use axum::Json;
 use axum::body::Bytes;
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{Extension, Path, State};
-use axum::http::HeaderMap;
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::IntoResponse;
 use kiln_proto::api::{
     AccessToken, Account, ApiKeyList, CreatedApiKey, Credentials, Me, NewApiKey, Preferences,
@@ -89,8 +89,11 @@ pub(crate) async fn login(
 pub(crate) async fn create_key(
     state: State<AppState>,
     caller: Extension<Caller>,
-    body: Option<Json<NewApiKey>>,
-) -> impl IntoResponse {
+    body: Result<Option<Json<NewApiKey>>, JsonRejection>,
+) -> Result<(StatusCode, Json<CreatedApiKey>), ApiError> {
+    // A body that is not the JSON of a key is the API's JSON `422`, not
+    // axum's plain-text rejection.
+    let body = body.map_err(|e| ApiError::invalid(format!("body: {}", e.body_text())))?;
     auth::create_key(state, caller, body).await
 }
 
