@@ -22,7 +22,7 @@ use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
 use kiln_proto::JobEvent;
-use kiln_proto::api::{ErrorBody, ErrorCode, ErrorDetail};
+use kiln_proto::api::{Credentials, ErrorBody, ErrorCode, ErrorDetail, NewApiKey, NewLink};
 use std::sync::Arc;
 use utoipa::OpenApi;
 use utoipa::openapi::path::{Operation, PathItem, Paths};
@@ -52,7 +52,8 @@ const SCHEMES: [&str; 2] = ["bearer", "api_key"];
         (name = "health", description = "Liveness and readiness probes"),
         (name = "docs", description = "This document and its browsable page"),
     ),
-    components(schemas(ErrorBody, ErrorDetail, ErrorCode, JobEvent)),
+    // Schemas only referenced by name (optional bodies, errors, events).
+    components(schemas(ErrorBody, ErrorDetail, ErrorCode, JobEvent, NewApiKey, NewLink, Credentials)),
     modifiers(&Components),
 )]
 struct Base;

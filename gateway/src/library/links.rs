@@ -27,7 +27,8 @@ pub const DEFAULT_LINK_SECS: u64 = 3600;
     tag = "files",
     operation_id = "create_link",
     params(("id" = String, Path, description = "File id")),
-    request_body(content = Option<NewLink>, description = "Optional: no body is the defaults"),
+    request_body(content = ref("#/components/schemas/NewLink"),
+        description = "Optional: no body is the defaults"),
     responses(
         (status = 201, description = "The link", body = SignedLink),
         (status = 404, response = r::NotFound),

@@ -14,8 +14,7 @@ use axum::extract::{Extension, Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::IntoResponse;
 use kiln_proto::api::{
-    AccessToken, Account, ApiKeyList, CreatedApiKey, Credentials, Me, NewApiKey, Preferences,
-    SignUp,
+    AccessToken, Account, ApiKeyList, CreatedApiKey, Me, NewApiKey, Preferences, SignUp,
 };
 
 /// Make an account
@@ -52,7 +51,8 @@ pub(crate) async fn signup(
     post,
     path = "/v1/auth/login",
     tag = "accounts",
-    request_body(content = Credentials, description = "Optional when HTTP Basic is sent"),
+    request_body(content = ref("#/components/schemas/Credentials"),
+        description = "Optional when HTTP Basic is sent"),
     params(("Authorization" = Option<String>, Header,
         description = "`Basic base64(email:password)`, instead of a body")),
     responses(
@@ -78,7 +78,10 @@ pub(crate) async fn login(
     post,
     path = "/v1/api-keys",
     tag = "accounts",
-    request_body(content = Option<NewApiKey>, description = "Optional: no body is an unnamed key"),
+    // A reference rather than `Option<NewApiKey>`, which would document a
+    // `null` body: the body is optional, not nullable.
+    request_body(content = ref("#/components/schemas/NewApiKey"),
+        description = "Optional: no body is an unnamed key"),
     responses(
         (status = 201, description = "The new key", body = CreatedApiKey),
         (status = 400, response = r::AuthDisabled),
