@@ -42,30 +42,108 @@ pub async fn stream(
     Extension(caller): Extension<Caller>,
     Path(id): Path<String>,
 ) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, ApiError> {
-    // Subscribe before reading, so no change falls between the two.
-    let live = match s.backends.events.subscribe(&id).await {
-        Ok(l) => Some(l),
-        Err(e) => {
-            tracing::warn!(error = %e, "event bus unavailable; following the job by polling");
-            None
-        }
-    };
-    let job = crate::jobs::visible_job(&s, &caller, &id).await?;
-    let follow = Follow {
-        job_id: job.id.clone(),
-        state: s,
-        live,
-        last: Some(snapshot(&job)),
-        seen: None,
-    };
-    let events = futures::stream::unfold(follow, Follow::step).map(|e| {
+    let events = follow(&s, &caller, &id).await?;
+    Ok(sse(events))
+}
+
+/// Most jobs one `GET /v1/events` follows (each is re-read from the store
+/// every few seconds).
+pub const MAX_FOLLOWED_JOBS: usize = 50;
+
+/// Query of `GET /v1/events`.
+#[derive(Debug, serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ManyQuery {
+    /// Job ids, comma-separated (1 to 50).
+    #[param(example = "0193b3c1-...,0193b3c2-...")]
+    pub jobs: Option<String>,
+}
+
+/// Follow several jobs as Server-Sent Events
+///
+/// The `status` events of 1 to 50 jobs in one response, each as
+/// `GET /v1/jobs/{id}/events` gives them (its state now, then every
+/// change), ending once every job has ended. A browser holds only a few
+/// connections per server, so a page following many jobs needs one stream.
+#[utoipa::path(
+    get,
+    path = "/v1/events",
+    tag = "jobs",
+    operation_id = "follow_jobs",
+    params(ManyQuery),
+    responses(
+        (status = 200, description = "`event: status` events, each `data` a `JobEvent` (JSON) \
+            naming its `job_id`; the stream ends once every job has ended",
+         content_type = "text/event-stream", body = String,
+         example = "event: status\nid: 1-running\ndata: {\"job_id\":\"...\",\"status\":\"running\",\"attempts\":1}\n\n"),
+        (status = 404, response = r::NotFound),
+        (status = 422, response = r::InvalidParameter),
+        (status = 503, response = r::Unavailable),
+    ),
+)]
+pub async fn stream_many(
+    State(s): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    axum::extract::Query(q): axum::extract::Query<ManyQuery>,
+) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, ApiError> {
+    let mut ids: Vec<&str> = q
+        .jobs
+        .as_deref()
+        .unwrap_or_default()
+        .split(',')
+        .map(str::trim)
+        .filter(|id| !id.is_empty())
+        .collect();
+    ids.sort_unstable();
+    ids.dedup();
+    if ids.is_empty() || ids.len() > MAX_FOLLOWED_JOBS {
+        return Err(ApiError::invalid(format!(
+            "jobs: give 1 to {MAX_FOLLOWED_JOBS} job ids, comma-separated"
+        )));
+    }
+    let mut streams = Vec::with_capacity(ids.len());
+    for id in ids {
+        streams.push(follow(&s, &caller, id).await?.boxed());
+    }
+    Ok(sse(futures::stream::select_all(streams)))
+}
+
+fn sse(
+    events: impl Stream<Item = JobEvent> + Send + 'static,
+) -> Sse<impl Stream<Item = Result<Event, Infallible>>> {
+    let events = events.map(|e| {
         Ok(Event::default()
             .event("status")
             .id(format!("{}-{}", e.attempts, e.status))
             .json_data(&e)
             .unwrap_or_default())
     });
-    Ok(Sse::new(events).keep_alive(KeepAlive::default()))
+    Sse::new(events).keep_alive(KeepAlive::default())
+}
+
+/// A job's events: its state now, then each change until it is terminal.
+async fn follow(
+    s: &AppState,
+    caller: &Caller,
+    id: &str,
+) -> Result<impl Stream<Item = JobEvent> + Send + 'static + use<>, ApiError> {
+    // Subscribe before reading, so no change falls between the two.
+    let live = match s.backends.events.subscribe(id).await {
+        Ok(l) => Some(l),
+        Err(e) => {
+            tracing::warn!(error = %e, "event bus unavailable; following the job by polling");
+            None
+        }
+    };
+    let job = crate::jobs::visible_job(s, caller, id).await?;
+    let follow = Follow {
+        job_id: job.id.clone(),
+        state: s.clone(),
+        live,
+        last: Some(snapshot(&job)),
+        seen: None,
+    };
+    Ok(futures::stream::unfold(follow, Follow::step))
 }
 
 struct Follow {

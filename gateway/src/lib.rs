@@ -18,6 +18,7 @@ mod outbox;
 #[doc(hidden)] // public for the fuzz target, not an API of the gateway
 pub mod range;
 mod rate_limit;
+mod retry;
 mod security_headers;
 mod serve_safely;
 pub mod server;
@@ -26,6 +27,7 @@ mod upload;
 mod upload_params;
 mod usage;
 mod views;
+mod web;
 
 pub use cors::CorsConfig;
 pub use error::ApiError;
@@ -76,6 +78,9 @@ pub struct GatewayConfig {
     pub min_free_bytes: u64,
     /// Longest lifetime of a signed download link, seconds (default 7 days).
     pub max_link_secs: u64,
+    /// Lifetime of a web app sign-in (its session cookie), seconds
+    /// (default 7 days).
+    pub session_ttl_secs: u64,
     /// Which other origins may call the API from a browser
     /// (`[gateway.cors]`; none by default).
     pub cors: CorsConfig,
@@ -105,6 +110,7 @@ impl Default for GatewayConfig {
             connections: ConnectionLimits::default(),
             min_free_bytes: 256 * 1024 * 1024,
             max_link_secs: 7 * 24 * 3600,
+            session_ttl_secs: 7 * 24 * 3600,
             cors: CorsConfig::default(),
             accept_uploads: AcceptUploads::Any,
             auth: auth::AuthConfig::default(),
@@ -159,7 +165,7 @@ pub struct AppState {
 /// a `405` for everyone rather than a `401` first.
 pub fn router(state: AppState) -> Router {
     let cors = state.config.cors.layer().ok().flatten();
-    let app = routes(state);
+    let app = routes(state.clone()).merge(web::routes(state));
     // Outermost, so a preflight is answered before routing and auth.
     match cors {
         Some(layer) => app.layer(layer),

@@ -19,3 +19,4 @@ mod poison;
 mod process;
 mod quotas;
 mod replicas;
+mod web;

@@ -77,7 +77,8 @@ pub fn unauthorized() -> ApiError {
 }
 
 /// Middleware: resolves the caller from `Authorization: Bearer` (an access
-/// token or a `kiln_` API key) and stores it in the request's extensions;
+/// token or a `kiln_` API key), else from the web app's session cookie
+/// (see [`super::session`]), and stores it in the request's extensions;
 /// with auth on, a request without valid credentials ends here with 401.
 pub async fn authenticate(
     State(s): State<AppState>,
@@ -108,7 +109,18 @@ pub async fn authenticate(
                 Some(id) => s.backends.accounts.user_by_id(&id).await?,
                 None => None,
             },
-            None => None,
+            // A browser: its session cookie, and for a change the CSRF
+            // token beside it (the cookie alone may come from any site).
+            None => match super::session::cookie_token(req.headers()) {
+                Some(token) => match s.tokens.verify(token) {
+                    Some(_) if !super::session::csrf_ok(req.method(), req.headers(), token) => {
+                        return Err(super::session::csrf_missing());
+                    }
+                    Some(id) => s.backends.accounts.user_by_id(&id).await?,
+                    None => None,
+                },
+                None => None,
+            },
         };
         Caller::User(Arc::new(user.ok_or_else(unauthorized)?))
     } else {

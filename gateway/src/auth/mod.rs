@@ -9,6 +9,7 @@ mod keys;
 pub mod me;
 mod password;
 mod routes;
+pub mod session;
 mod token;
 
 pub use caller::{Caller, authenticate};

@@ -111,8 +111,30 @@ pub async fn login(
         None => serde_json::from_slice::<Credentials>(&raw)
             .map_err(|e| ApiError::invalid(format!("body: {e}; or use HTTP Basic")))?,
     };
+    let method = if headers.contains_key(header::AUTHORIZATION) {
+        "basic"
+    } else {
+        "password"
+    };
+    let user = verify_credentials(&s, creds, method).await?;
+    let (token, expires_at) = s.tokens.issue(&user.id).map_err(ApiError::unavailable)?;
+    Ok(Json(AccessToken {
+        access_token: token,
+        token_type: TokenType::Bearer,
+        expires_at,
+    }))
+}
+
+/// The account `creds` sign in to, recorded in its history as a sign-in
+/// by `method`; 401 otherwise. Unknown email and wrong password answer the
+/// same, after the same hashing work.
+pub(crate) async fn verify_credentials(
+    s: &AppState,
+    creds: Credentials,
+    method: &str,
+) -> Result<User, ApiError> {
     // An address that cannot be an account's is no account's: refused as
-    // any wrong password is, after the same hashing work.
+    // any wrong password is.
     let email = kiln_proto::api::normalize_email(&creds.email).unwrap_or_default();
     let user = match email.is_empty() {
         true => None,
@@ -127,22 +149,18 @@ pub async fn login(
         .await
         .map_err(ApiError::unavailable)?;
     let user = user.filter(|_| matches).ok_or_else(unauthorized)?;
-    let (token, expires_at) = s.tokens.issue(&user.id).map_err(ApiError::unavailable)?;
-    s.backends.accounts
+    s.backends
+        .accounts
         .add_history(&HistoryEntry {
             id: new_id(),
             user_id: user.id.clone(),
             action: kiln_core::HistoryAction::SignIn,
             subject: None,
-            detail: json!({"method": if headers.contains_key(header::AUTHORIZATION) { "basic" } else { "password" }}),
+            detail: json!({ "method": method }),
             at: Utc::now(),
         })
         .await?;
-    Ok(Json(AccessToken {
-        access_token: token,
-        token_type: TokenType::Bearer,
-        expires_at,
-    }))
+    Ok(user)
 }
 
 /// Makes an API key; the key is in this answer only.

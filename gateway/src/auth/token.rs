@@ -43,8 +43,18 @@ impl TokenSigner {
 
     /// A token for `user_id` and when it expires.
     pub fn issue(&self, user_id: &str) -> Result<(String, DateTime<Utc>), String> {
+        self.issue_for(user_id, self.ttl)
+    }
+
+    /// A token for `user_id` living `ttl` (a browser session's, which
+    /// outlives a script's access token).
+    pub fn issue_for(
+        &self,
+        user_id: &str,
+        ttl: chrono::Duration,
+    ) -> Result<(String, DateTime<Utc>), String> {
         let now = Utc::now();
-        let expires = now + self.ttl;
+        let expires = now + ttl;
         let claims = Claims {
             sub: user_id.to_owned(),
             iat: now.timestamp(),
@@ -58,12 +68,18 @@ impl TokenSigner {
 
     /// The account a valid, unexpired token names.
     pub fn verify(&self, token: &str) -> Option<String> {
+        self.verify_with_expiry(token).map(|(id, _)| id)
+    }
+
+    /// The account a valid, unexpired token names, and when it expires.
+    pub fn verify_with_expiry(&self, token: &str) -> Option<(String, DateTime<Utc>)> {
         let mut v = Validation::new(Algorithm::HS256);
         v.set_issuer(&[ISSUER]);
         v.leeway = 0;
-        jsonwebtoken::decode::<Claims>(token, &self.decoding, &v)
-            .ok()
-            .map(|d| d.claims.sub)
+        let claims = jsonwebtoken::decode::<Claims>(token, &self.decoding, &v)
+            .ok()?
+            .claims;
+        Some((claims.sub, DateTime::from_timestamp(claims.exp, 0)?))
     }
 }
 

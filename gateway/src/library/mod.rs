@@ -2,6 +2,7 @@
 //! /v1/files/{id}`, signed links, albums, shares and their public pages.
 
 pub mod albums;
+pub mod details;
 pub mod links;
 pub mod list;
 pub mod patch;

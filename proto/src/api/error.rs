@@ -33,6 +33,9 @@ pub enum ErrorCode {
     /// `422`: a query parameter, form field or JSON body that is malformed
     /// or out of range; the message names it.
     InvalidParameter,
+    /// `409`: a retry of a job that is not dead (only a dead job can be
+    /// given another attempt; the message says where it is).
+    JobNotDead,
     /// `404`: a file's metadata is not extracted (yet, or ever: see its
     /// metadata job).
     MetadataNotAvailable,
@@ -70,7 +73,7 @@ pub enum ErrorCode {
 
 impl ErrorCode {
     /// Every code, in alphabetical order.
-    pub const ALL: [ErrorCode; 20] = [
+    pub const ALL: [ErrorCode; 21] = [
         ErrorCode::AuthDisabled,
         ErrorCode::BadMultipart,
         ErrorCode::EmailTaken,
@@ -78,6 +81,7 @@ impl ErrorCode {
         ErrorCode::Gone,
         ErrorCode::InsufficientStorage,
         ErrorCode::InvalidParameter,
+        ErrorCode::JobNotDead,
         ErrorCode::MetadataNotAvailable,
         ErrorCode::MethodNotAllowed,
         ErrorCode::NoRoute,
@@ -101,7 +105,7 @@ impl ErrorCode {
             ErrorCode::Forbidden => 403,
             ErrorCode::Gone => 410,
             ErrorCode::MetadataNotAvailable | ErrorCode::NoRoute | ErrorCode::NotFound => 404,
-            ErrorCode::EmailTaken => 409,
+            ErrorCode::EmailTaken | ErrorCode::JobNotDead => 409,
             ErrorCode::MethodNotAllowed => 405,
             ErrorCode::InsufficientStorage => 507,
             ErrorCode::StorageQuotaExceeded | ErrorCode::TooLarge => 413,
@@ -123,6 +127,7 @@ impl ErrorCode {
             ErrorCode::Gone => "gone",
             ErrorCode::InsufficientStorage => "insufficient_storage",
             ErrorCode::InvalidParameter => "invalid_parameter",
+            ErrorCode::JobNotDead => "job_not_dead",
             ErrorCode::MethodNotAllowed => "method_not_allowed",
             ErrorCode::MetadataNotAvailable => "metadata_not_available",
             ErrorCode::NoRoute => "no_route",

@@ -87,13 +87,15 @@ pub enum HistoryAction {
     LinkCreated,
     /// `deduplicated`: an upload matched a file the caller already had, so nothing new was stored (`detail`: `filename`, `bytes`, `new_jobs`).
     Deduplicated,
+    /// `job_retried`: a dead job was given another attempt (`detail`: `kind`, `attempts`).
+    JobRetried,
     /// An action this build does not know; carried verbatim.
     Other(String),
 }
 
 impl HistoryAction {
     /// Every action this build knows.
-    pub const KNOWN: [HistoryAction; 18] = [
+    pub const KNOWN: [HistoryAction; 19] = [
         HistoryAction::SignIn,
         HistoryAction::Upload,
         HistoryAction::Delete,
@@ -112,6 +114,7 @@ impl HistoryAction {
         HistoryAction::ShareRevoked,
         HistoryAction::LinkCreated,
         HistoryAction::Deduplicated,
+        HistoryAction::JobRetried,
     ];
 
     /// The wire form.
@@ -135,6 +138,7 @@ impl HistoryAction {
             HistoryAction::ShareRevoked => "share_revoked",
             HistoryAction::LinkCreated => "link_created",
             HistoryAction::Deduplicated => "deduplicated",
+            HistoryAction::JobRetried => "job_retried",
             HistoryAction::Other(s) => s,
         }
     }

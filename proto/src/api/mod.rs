@@ -21,6 +21,7 @@ pub mod jobs;
 pub mod library;
 pub mod me;
 mod schema;
+pub mod session;
 pub mod shares;
 pub mod uploads;
 pub mod usage;
@@ -46,6 +47,7 @@ pub use library::{
     SignedLink, Thumbnail,
 };
 pub use me::{Me, Preferences, QuotaOverrides};
+pub use session::{CSRF_HEADER, SESSION_COOKIE, Session};
 pub use shares::{NewShare, ShareCreated, ShareList, ShareView, SharedFile, SharedPage};
 pub use uploads::{QueuedJob, UploadAccepted, UploadQuery};
 pub use usage::{Quotas, StorageUsage, TransferTotals, TransferUsage, Usage};

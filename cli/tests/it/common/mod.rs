@@ -5,6 +5,7 @@
 
 pub mod accounts;
 pub mod brokers;
+pub mod browser;
 pub mod cluster;
 pub mod media;
 pub mod smtp;

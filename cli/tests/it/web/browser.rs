@@ -1,0 +1,236 @@
+//! A person's first session with the web app, in headless Chromium: sign
+//! up, upload photos and a clip, watch their jobs finish live, browse the
+//! gallery, download an output, read a dead job's reason and retry it,
+//! delete a file.
+
+use crate::common::browser::Browser;
+use crate::common::{self, TestApp, accounts, media};
+use kiln::Workers;
+use kiln::auth_config::{Secret, Switch};
+use reqwest::Method;
+use serde_json::{Value, json};
+
+const PASSWORD: &str = "correct horse battery";
+
+async fn app() -> TestApp {
+    let dir = tempfile::tempdir().unwrap();
+    let mut c = common::test_config(dir.path());
+    c.auth = Some(Switch(true));
+    c.jwt_secret = Some(Secret(accounts::SECRET.into()));
+    TestApp::start_in(dir, &c, Workers::Background).await
+}
+
+/// The upload rows' job chips: `{file name: {kind: "status reason"}}`.
+const CHIPS: &str = r#"
+const out = {};
+for (const row of document.querySelectorAll('.upload')) {
+  const jobs = {};
+  for (const c of row.querySelectorAll('[data-job]')) {
+    jobs[c.dataset.kind] = (c.querySelector('.status').dataset.status + c.querySelector('.why').textContent).trim();
+  }
+  out[row.dataset.name] = jobs;
+}
+return out;"#;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_new_user_uploads_watches_browses_downloads_retries_and_deletes_in_a_browser() {
+    if !media::ffmpeg_available() {
+        return;
+    }
+    let Some(b) = Browser::start().await else {
+        return;
+    };
+    let t = app().await;
+    let files = tempfile::tempdir().unwrap();
+    let put = |name: &str, bytes: &[u8]| {
+        let p = files.path().join(name);
+        std::fs::write(&p, bytes).unwrap();
+        p.to_str().unwrap().to_owned()
+    };
+    let cut = common::plain_jpeg(640, 480);
+    let paths = [
+        put("harbour.jpg", &common::camera_jpeg(800, 600, 1)),
+        put("lake.jpg", &common::plain_jpeg(1200, 900)),
+        put(
+            "clip.mp4",
+            &media::source(files.path(), "src.mp4", true, "-c:v libx264 -c:a aac"),
+        ),
+        put("broken.jpg", &cut[..cut.len() / 2]),
+    ];
+
+    // Signed out, the app asks to sign in; a wrong password is told in words.
+    b.client.goto(&format!("{}/files", t.base)).await.unwrap();
+    b.fill("#f-email", "ada@example.com").await;
+    b.fill("#f-password", "not the password").await;
+    b.click("form button[type=submit]").await;
+    b.until(
+        "the sign-in error is shown",
+        "const e = document.querySelector('form .error'); return !!e && !e.hidden && e.textContent.includes('unauthorized');",
+    )
+    .await;
+
+    // Sign up, which signs in and goes where the person was headed.
+    b.click("a[href^='/signup']").await;
+    b.fill("#f-name", "Ada").await;
+    b.fill("#f-email", "ada@example.com").await;
+    b.fill("#f-password", PASSWORD).await;
+    b.click("form button[type=submit]").await;
+    b.find("#gallery").await;
+    let (code, login) = accounts::call(
+        &t,
+        Method::POST,
+        "/v1/auth/login",
+        None,
+        Some(json!({"email": "ada@example.com", "password": PASSWORD})),
+    )
+    .await;
+    assert_eq!(code, 200, "{login}");
+    let token = login["access_token"].as_str().unwrap().to_owned();
+
+    // Upload four files at once through the file input; the lake photo
+    // also asks for WebP thumbnails (a per-file choice).
+    b.click("nav a[href='/upload']").await;
+    let input = b.find("#file-input").await;
+    input.send_keys(&paths.join("\n")).await.unwrap();
+    b.click(".upload[data-name='lake.jpg'] details summary")
+        .await;
+    b.click(".upload[data-name='lake.jpg'] input[name=formats][value=webp]")
+        .await;
+    b.js("window.kilnSamePage = true; return null;", vec![])
+        .await;
+    b.click("#start-upload").await;
+
+    // Every job reaches its end on the page, pushed live: no reload.
+    b.until(
+        "every upload stored and every job finished",
+        "const rows = [...document.querySelectorAll('.upload')];
+         return rows.length === 4 && rows.every(r => r.querySelector('[data-job]')) &&
+           [...document.querySelectorAll('.uploads .status')].every(s => ['succeeded', 'dead'].includes(s.dataset.status));",
+    )
+    .await;
+    assert_eq!(
+        b.js("return window.kilnSamePage === true;", vec![]).await,
+        true
+    );
+    let chips = b.js(CHIPS, vec![]).await;
+    for photo in ["harbour.jpg", "lake.jpg"] {
+        assert_eq!(chips[photo]["thumbnail"], "succeeded", "{chips}");
+        assert_eq!(chips[photo]["metadata"], "succeeded", "{chips}");
+    }
+    assert_eq!(chips["clip.mp4"]["convert"], "succeeded", "{chips}");
+    let broken = chips["broken.jpg"]["thumbnail"].as_str().unwrap();
+    assert!(
+        broken.starts_with("dead") && broken.contains("truncated"),
+        "{chips}"
+    );
+    b.js("window.scrollTo(0, 0); return null;", vec![]).await;
+    b.screenshot("upload.png").await;
+
+    let ids = b
+        .js(
+            "const id = n => document.querySelector(`.upload[data-name='${n}'] a[href^='/files/']`).getAttribute('href').slice(7);
+             return [id('clip.mp4'), id('lake.jpg'), id('broken.jpg')];",
+            vec![],
+        )
+        .await;
+    let id = |i: usize| ids[i].as_str().unwrap().to_owned();
+    let (clip, lake, broken_id) = (id(0), id(1), id(2));
+    let (_, view) = accounts::call(
+        &t,
+        Method::GET,
+        &format!("/v1/files/{lake}/details"),
+        Some(&token),
+        None,
+    )
+    .await;
+    let formats: Vec<&str> = view["thumbnails"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["content_type"].as_str().unwrap())
+        .collect();
+    assert!(
+        formats.contains(&"image/webp") && formats.contains(&"image/jpeg"),
+        "{view}"
+    );
+
+    // The gallery shows the photos' thumbnails, decoded by the browser.
+    b.click("nav a[href='/files']").await;
+    b.until(
+        "four tiles, the photos' thumbnails loaded",
+        "const tiles = document.querySelectorAll('#gallery .tile');
+         const imgs = [...document.querySelectorAll('#gallery .tile img')];
+         return tiles.length === 4 && imgs.length === 2 && imgs.every(i => i.complete && i.naturalWidth > 0);",
+    )
+    .await;
+    b.screenshot("gallery.png").await;
+
+    // The clip's page offers its MP3; the browser downloads the very bytes.
+    b.click(&format!("#gallery .tile[data-file='{clip}'] a"))
+        .await;
+    let link = b.find("#outputs a.download").await;
+    let name = link.attr("download").await.unwrap().unwrap();
+    assert!(name.ends_with(".mp3"), "{name}");
+    let href = link.attr("href").await.unwrap().unwrap();
+    link.click().await.unwrap();
+    let got = b.downloaded(&name).await;
+    let want = t
+        .http
+        .get(format!("{}{href}", t.base))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap()
+        .bytes()
+        .await
+        .unwrap();
+    assert!(
+        got.len() > 1000 && got == want,
+        "{} bytes downloaded, {} served",
+        got.len(),
+        want.len()
+    );
+    assert!(got.starts_with(b"ID3") || got[0] == 0xFF, "an MP3");
+
+    // The broken photo's page says why its thumbnail died; a retry runs it
+    // again (and it dies again, for the same reason).
+    b.client
+        .goto(&format!("{}/files/{broken_id}", t.base))
+        .await
+        .unwrap();
+    let dead = ".job[data-kind=thumbnail]";
+    b.until(
+        "the dead job and its reason",
+        &format!("const j = document.querySelector('{dead}'); return !!j && !!j.querySelector('[data-status=dead]') && j.querySelector('.job-error').textContent.includes('truncated');"),
+    )
+    .await;
+    b.click(&format!("{dead} button.retry")).await;
+    b.until(
+        "the retried job dead again after a second attempt",
+        &format!("const j = document.querySelector('{dead}'); return !!j && !!j.querySelector('[data-status=dead]') && j.textContent.includes('2 attempts');"),
+    )
+    .await;
+
+    // Delete it: after a confirmation, it is gone from the gallery and the API.
+    b.click("#delete").await;
+    b.client.accept_alert().await.unwrap();
+    b.until(
+        "back in the gallery without the deleted file",
+        &format!("return location.pathname === '/files' && document.querySelectorAll('#gallery .tile').length === 3 && !document.querySelector(\"[data-file='{broken_id}']\");"),
+    )
+    .await;
+    let (code, _) = accounts::call(
+        &t,
+        Method::GET,
+        &format!("/v1/files/{broken_id}/details"),
+        Some(&token),
+        None,
+    )
+    .await;
+    assert_eq!(code, 404);
+    let errors: Value = b
+        .js("return [...document.querySelectorAll('.notice-error')].filter(n => !n.hidden).map(n => n.textContent);", vec![])
+        .await;
+    assert_eq!(errors, json!([]), "no error shown along the way");
+    b.quit().await;
+}

@@ -1,0 +1,6 @@
+//! The web app: its pages in a real browser (`browser.rs`), and the API
+//! it added, over plain HTTP (`session.rs`, `jobs.rs`).
+
+mod browser;
+mod jobs;
+mod session;

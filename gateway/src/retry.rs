@@ -1,0 +1,84 @@
+//! `POST /v1/jobs/{id}/retry`: another attempt at a dead job, for a failure
+//! that has gone away (a store outage, a limit since raised).
+
+use crate::auth::Caller;
+use crate::openapi::responses as r;
+use crate::{ApiError, AppState};
+use axum::Json;
+use axum::extract::{Extension, Path, State};
+use axum::http::StatusCode;
+use kiln_core::publish_jobs;
+use kiln_proto::api::{ErrorBody, ErrorCode, JobView};
+use serde_json::json;
+
+/// Retry a dead job
+///
+/// Requeues the dead job: it goes back through the outbox to its worker,
+/// keeping its attempts and their history (the retry policy's attempts are
+/// not renewed: a failure dead-letters it again at once). `409`
+/// (`job_not_dead`) for a job in any other state.
+#[utoipa::path(
+    post,
+    path = "/v1/jobs/{id}/retry",
+    tag = "jobs",
+    operation_id = "retry_job",
+    params(("id" = String, Path, description = "Job id")),
+    responses(
+        (status = 202, description = "The job, queued again", body = JobView),
+        (status = 404, response = r::NotFound),
+        (status = 409, description = "The job is not dead", body = ErrorBody,
+         example = json!({"error": {"code": "job_not_dead", "message": "only a dead job can be retried; this one is succeeded"}})),
+        (status = 503, response = r::Unavailable),
+    ),
+)]
+pub async fn retry(
+    State(s): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    Path(id): Path<String>,
+) -> Result<(StatusCode, Json<JobView>), ApiError> {
+    let job = crate::jobs::visible_job(&s, &caller, &id).await?;
+    let Some(revived) = s.backends.store.retry_dead(&job.id).await? else {
+        let now = crate::jobs::visible_job(&s, &caller, &id).await?;
+        return Err(ApiError::new(
+            StatusCode::CONFLICT,
+            ErrorCode::JobNotDead,
+            format!("only a dead job can be retried; this one is {}", now.status),
+        ));
+    };
+    // Followers see it queued again; the bus is best effort (they also
+    // re-read the store).
+    let event = kiln_proto::JobEvent {
+        schema_version: kiln_proto::SCHEMA_VERSION,
+        job_id: revived.id.clone(),
+        file_id: revived.file_id.clone(),
+        kind: revived.kind.clone(),
+        status: revived.status,
+        attempts: revived.attempts,
+        error: None,
+        at: revived.updated_at,
+    };
+    if let Err(e) = s.backends.events.publish(&event).await {
+        tracing::warn!(error = %e, "could not announce a retried job");
+    }
+    publish_jobs(
+        s.backends.store.as_ref(),
+        s.backends.broker.as_ref(),
+        std::slice::from_ref(&revived),
+    )
+    .await;
+    if let Some(owner) = revived.owner.as_deref() {
+        crate::history::record(
+            &s,
+            owner,
+            kiln_core::HistoryAction::JobRetried,
+            Some(&revived.id),
+            json!({"kind": revived.kind.as_str(), "attempts": revived.attempts}),
+        )
+        .await;
+    }
+    let outputs = s.backends.store.job_outputs(&revived.id).await?;
+    Ok((
+        StatusCode::ACCEPTED,
+        Json(crate::views::job(revived, outputs)),
+    ))
+}
