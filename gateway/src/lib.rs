@@ -238,6 +238,14 @@ fn routes(state: AppState) -> Router {
         .routes(auth(routes!(accounts::me, accounts::update_me)))
         .routes(sign_in(routes!(accounts::signup)))
         .routes(sign_in(routes!(accounts::login)))
+        // The web app's: a browser's session (the cookie is its credential,
+        // so reading and ending it need none), many jobs' events, retries,
+        // one upload's details.
+        .routes(routes!(auth::session::show, auth::session::end))
+        .routes(sign_in(routes!(auth::session::create)))
+        .routes(auth(routes!(events::stream_many)))
+        .routes(auth(routes!(retry::retry)))
+        .routes(auth(routes!(library::details::get)))
         .routes(routes!(health::live))
         .routes(routes!(health::ready))
         // The document and its page are public, as the API's shape is.

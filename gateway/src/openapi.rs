@@ -26,12 +26,14 @@ use kiln_proto::api::{Credentials, ErrorBody, ErrorCode, ErrorDetail, NewApiKey,
 use std::sync::Arc;
 use utoipa::OpenApi;
 use utoipa::openapi::path::{Operation, PathItem, Paths};
-use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityRequirement, SecurityScheme};
+use utoipa::openapi::security::{
+    ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityRequirement, SecurityScheme,
+};
 use utoipa::openapi::{Ref, RefOr};
 use utoipa_axum::router::UtoipaMethodRouter;
 
 /// The security schemes an authenticated route accepts (either one).
-const SCHEMES: [&str; 2] = ["bearer", "api_key"];
+const SCHEMES: [&str; 3] = ["bearer", "api_key", "session"];
 
 #[derive(OpenApi)]
 #[openapi(
@@ -90,6 +92,15 @@ impl utoipa::Modify for Components {
                 "kiln_ API key",
             ),
         );
+        c.add_security_scheme(
+            SCHEMES[2],
+            SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::with_description(
+                kiln_proto::api::SESSION_COOKIE,
+                "The web app's session cookie, set by `POST /v1/auth/session` (`HttpOnly`). \
+                 A `POST`, `PUT`, `PATCH` or `DELETE` it authenticates must also send the \
+                 session's `csrf_token` as `X-CSRF-Token`, else `403`.",
+            ))),
+        );
         c.responses.extend(responses::all());
     }
 }
@@ -128,8 +139,9 @@ fn add_response(op: &mut Operation, status: &str, name: &str) {
         .or_insert_with(|| RefOr::Ref(Ref::from_response_name(name)));
 }
 
-/// Documents routes that [`crate::auth::authenticate`] guards: either
-/// scheme, and `401` without a valid one.
+/// Documents routes that [`crate::auth::authenticate`] guards: any scheme,
+/// `401` without a valid one, and for changes `403` when the session cookie
+/// comes without its CSRF token.
 pub(crate) fn secured<S>(mut r: UtoipaMethodRouter<S>) -> UtoipaMethodRouter<S> {
     for op in operations(&mut r.1) {
         op.security = Some(
@@ -139,6 +151,20 @@ pub(crate) fn secured<S>(mut r: UtoipaMethodRouter<S>) -> UtoipaMethodRouter<S> 
                 .collect(),
         );
         add_response(op, "401", responses::UNAUTHORIZED);
+    }
+    // A change by a session cookie without its CSRF token.
+    for item in r.1.paths.values_mut() {
+        for op in [
+            &mut item.post,
+            &mut item.put,
+            &mut item.patch,
+            &mut item.delete,
+        ]
+        .into_iter()
+        .flatten()
+        {
+            add_response(op, "403", responses::CSRF_MISSING);
+        }
     }
     r
 }

@@ -8,7 +8,7 @@ use axum::Json;
 use axum::extract::{Extension, Path, State};
 use axum::http::StatusCode;
 use kiln_core::publish_jobs;
-use kiln_proto::api::{ErrorBody, ErrorCode, JobView};
+use kiln_proto::api::{ErrorCode, JobView};
 use serde_json::json;
 
 /// Retry a dead job
@@ -26,8 +26,7 @@ use serde_json::json;
     responses(
         (status = 202, description = "The job, queued again", body = JobView),
         (status = 404, response = r::NotFound),
-        (status = 409, description = "The job is not dead", body = ErrorBody,
-         example = json!({"error": {"code": "job_not_dead", "message": "only a dead job can be retried; this one is succeeded"}})),
+        (status = 409, response = r::JobNotDead),
         (status = 503, response = r::Unavailable),
     ),
 )]

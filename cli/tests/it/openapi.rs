@@ -138,6 +138,13 @@ async fn every_error_code_is_documented_with_an_example() {
     let schemes = &doc["components"]["securitySchemes"];
     assert_eq!(schemes["bearer"]["scheme"], "bearer");
     assert_eq!(schemes["api_key"]["scheme"], "bearer");
+    assert_eq!(
+        (
+            schemes["session"]["in"].as_str(),
+            schemes["session"]["name"].as_str()
+        ),
+        (Some("cookie"), Some("kiln_session"))
+    );
     for (method, path, op) in operations(&doc) {
         let open = !path.starts_with("/v1/") || path.starts_with("/v1/auth/");
         assert_eq!(op["security"].is_array(), !open, "{method} {path}");

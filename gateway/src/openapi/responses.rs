@@ -172,6 +172,24 @@ reusable! {
         &[(ErrorCode::Forbidden, "this link is not valid")],
         &[],
     );
+    /// `403 forbidden` for a change authenticated by the session cookie
+    /// without the session's CSRF token.
+    CsrfMissing = CSRF_MISSING: error(
+        "Authenticated by the web app's session cookie, a change must also carry the \
+         session's `X-CSRF-Token` (from `GET /v1/auth/session`)",
+        &[(
+            ErrorCode::Forbidden,
+            "this request relies on the session cookie: send the session's csrf_token \
+             (GET /v1/auth/session) as X-CSRF-Token",
+        )],
+        &[],
+    );
+    /// `409 job_not_dead`.
+    JobNotDead = JOB_NOT_DEAD: error(
+        "Only a dead job can be retried; the message says where this one is",
+        &[(ErrorCode::JobNotDead, "only a dead job can be retried; this one is succeeded")],
+        &[],
+    );
     /// `404 not_found`.
     NotFound = NOT_FOUND: error(
         "It does not exist, or belongs to another account (the two are not told apart)",

@@ -14,7 +14,7 @@ use crate::AppState;
 use axum::Router;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{MethodRouter, get, post};
+use axum::routing::get;
 
 /// The policy of the app's pages.
 const APP_CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self'; \
@@ -36,33 +36,10 @@ const PAGES: [&str; 11] = [
     "/signup",
 ];
 
-/// The app's pages and assets (public: the page asks the API who is
-/// signed in, and the API answers only what that caller may see), and the
-/// API routes the app added: browser sessions, following many jobs,
-/// retrying a dead one.
+/// The app's pages and assets. They are public: the page asks the API
+/// who is signed in, and the API answers only what that caller may see.
 pub fn routes(state: AppState) -> Router {
-    let auth = |methods: MethodRouter<AppState>| {
-        methods.route_layer(axum::middleware::from_fn_with_state(
-            state.clone(),
-            crate::auth::authenticate,
-        ))
-    };
-    let sign_in = post(crate::auth::session::create).route_layer(
-        axum::middleware::from_fn_with_state(state.clone(), crate::rate_limit::limit_sign_ins),
-    );
-    let mut r = Router::new()
-        .route(
-            "/v1/auth/session",
-            get(crate::auth::session::show)
-                .merge(sign_in)
-                .delete(crate::auth::session::end),
-        )
-        .route("/v1/events", auth(get(crate::events::stream_many)))
-        .route("/v1/jobs/{id}/retry", auth(post(crate::retry::retry)))
-        .route(
-            "/v1/files/{id}/details",
-            auth(get(crate::library::details::get)),
-        );
+    let mut r = Router::new();
     for path in PAGES {
         r = r.route(path, get(page));
     }
