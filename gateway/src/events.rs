@@ -31,8 +31,11 @@ const RECHECK: Duration = Duration::from_secs(5);
     responses(
         (status = 200, description = "`event: status` events, each `data` a `JobEvent` \
             (JSON); the stream ends after `succeeded` or `dead`",
-         content_type = "text/event-stream", body = String,
-         example = "event: status\nid: 1-running\ndata: {\"status\":\"running\",\"attempts\":1}\n\n"),
+         content_type = "text/event-stream", body = crate::openapi::bodies::StatusEvent,
+         example = json!({"event": "status", "id": "1-running",
+             "data": "{\"schema_version\":1,\"job_id\":\"0190d1f4-8a52-7b11-a3c4-5d6e7f801234\",\
+                 \"file_id\":\"0190d1f4-8a41-7c2e-9d6a-2f1b4c8e7a10\",\"kind\":\"thumbnail\",\
+                 \"status\":\"running\",\"attempts\":1,\"at\":\"2024-06-01T12:00:01Z\"}"})),
         (status = 404, response = r::NotFound),
         (status = 503, response = r::Unavailable),
     ),

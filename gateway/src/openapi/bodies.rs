@@ -52,3 +52,42 @@ pub(crate) struct ByteRange {
     #[param(rename = "If-Range")]
     if_range: Option<String>,
 }
+
+/// One Server-Sent Event of a job stream, as a client's SSE parser hands
+/// it over: `event: status`, an `id` (attempts and status), and `data`, a
+/// `JobEvent` as JSON text.
+pub(crate) struct StatusEvent;
+
+impl utoipa::PartialSchema for StatusEvent {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        use utoipa::openapi::schema::{ObjectBuilder, Type};
+        let string = || ObjectBuilder::new().schema_type(Type::String);
+        ObjectBuilder::new()
+            .schema_type(Type::Object)
+            .description(Some(
+                "One event of the stream. Comment lines (`:`) keep the connection alive \
+                 and carry no event.",
+            ))
+            .property(
+                "event",
+                string()
+                    .enum_values(Some(["status"]))
+                    .description(Some("Always `status`")),
+            )
+            .property(
+                "id",
+                string().description(Some("`ATTEMPTS-STATUS`, e.g. `1-running`")),
+            )
+            .property(
+                "data",
+                string()
+                    .content_media_type("application/json")
+                    .description(Some("A `JobEvent`, as JSON")),
+            )
+            .required("event")
+            .required("data")
+            .into()
+    }
+}
+
+impl ToSchema for StatusEvent {}
