@@ -234,3 +234,49 @@ async fn a_new_user_uploads_watches_browses_downloads_retries_and_deletes_in_a_b
     assert_eq!(errors, json!([]), "no error shown along the way");
     b.quit().await;
 }
+
+/// What people stored is shown as text: a file name, tags and a
+/// description made of markup run nothing, on the gallery or the file page.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn stored_markup_is_shown_as_text_and_never_runs() {
+    let Some(b) = Browser::start().await else {
+        return;
+    };
+    let t = TestApp::spawn_with(|_| {}).await;
+    let name = "<img src=x onerror=\"window.pwned=1\">.jpg";
+    let (code, up) = t
+        .upload_raw(
+            common::plain_jpeg(64, 48),
+            name,
+            "thumbnails=none&metadata=false",
+        )
+        .await;
+    assert_eq!(code, 202, "{up}");
+    let id = up["file_id"].as_str().unwrap();
+    let r = t
+        .http
+        .patch(format!("{}/v1/files/{id}", t.base))
+        .json(&json!({"tags": ["<b>bold</b>"], "description": "<script>window.pwned=2</script>"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+
+    b.client.goto(&format!("{}/files", t.base)).await.unwrap();
+    b.until(
+        "the file's name shown as typed",
+        &format!("const n = document.querySelector(\"[data-file='{id}'] .tile-name\"); return !!n && n.textContent === {};", json!(name)),
+    )
+    .await;
+    b.click(&format!("[data-file='{id}'] a")).await;
+    b.until(
+        "the description shown as typed",
+        "const d = document.querySelector('#description'); return !!d && d.value === '<script>window.pwned=2</script>';",
+    )
+    .await;
+    let page = b
+        .js("return {pwned: window.pwned === undefined ? null : window.pwned, title: document.querySelector('h1').textContent, imgs: document.querySelectorAll('main img[src=\"x\"]').length};", vec![])
+        .await;
+    assert_eq!(page, json!({"pwned": null, "title": name, "imgs": 0}));
+    b.quit().await;
+}
