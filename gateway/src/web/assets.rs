@@ -53,4 +53,5 @@ assets! {
     "js/views/shares.js" => JS,
     "js/views/usage.js" => JS,
     "js/views/history.js" => JS,
+    "js/views/jobs.js" => JS,
 }

@@ -22,7 +22,7 @@ const APP_CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self'; 
     base-uri 'none'; frame-ancestors 'none'";
 
 /// Paths the app draws: each answers the same page.
-const PAGES: [&str; 11] = [
+const PAGES: [&str; 12] = [
     "/",
     "/upload",
     "/files",
@@ -32,6 +32,7 @@ const PAGES: [&str; 11] = [
     "/shares",
     "/usage",
     "/history",
+    "/jobs",
     "/signin",
     "/signup",
 ];

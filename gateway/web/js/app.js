@@ -9,6 +9,7 @@ import * as files from "./views/files.js";
 import * as file from "./views/file.js";
 import * as albums from "./views/albums.js";
 import * as shares from "./views/shares.js";
+import * as jobs from "./views/jobs.js";
 import * as usage from "./views/usage.js";
 import * as historyView from "./views/history.js";
 
@@ -20,6 +21,7 @@ const ROUTES = [
   [/^\/albums$/, albums.renderList],
   [/^\/albums\/([^/]+)$/, albums.renderOne],
   [/^\/shares$/, shares.render],
+  [/^\/jobs$/, jobs.render],
   [/^\/usage$/, usage.render],
   [/^\/history$/, historyView.render],
   [/^\/signin$/, auth.renderSignIn],

@@ -211,7 +211,23 @@ async fn a_new_user_uploads_watches_browses_downloads_retries_and_deletes_in_a_b
     )
     .await;
 
+    // The jobs page lists it among the dead, with its reason.
+    b.client
+        .goto(&format!("{}/jobs?status=dead", t.base))
+        .await
+        .unwrap();
+    b.until(
+        "the dead job on the jobs page",
+        "const rows = [...document.querySelectorAll('#jobs-table tr')];
+         return rows.length === 1 && rows[0].dataset.kind === 'thumbnail' && rows[0].textContent.includes('truncated') && !!rows[0].querySelector('button.retry');",
+    )
+    .await;
+
     // Delete it: after a confirmation, it is gone from the gallery and the API.
+    b.client
+        .goto(&format!("{}/files/{broken_id}", t.base))
+        .await
+        .unwrap();
     b.click("#delete").await;
     b.client.accept_alert().await.unwrap();
     b.until(

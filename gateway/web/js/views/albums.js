@@ -64,6 +64,16 @@ export async function renderOne(view, id) {
           }
         },
       }, "Remove from album"));
+      tile.appendChild(h("button", {
+        type: "button", class: "link", onclick: async () => {
+          try {
+            await api("PATCH", `/v1/albums/${encodeURIComponent(id)}`, { cover_file_id: f.id });
+            notify(`${f.filename || "This file"} is the album's cover now.`, "ok");
+          } catch (err) {
+            notify(err);
+          }
+        },
+      }, "Make cover"));
       grid.appendChild(tile);
     }
     cursor = list.next_cursor;
