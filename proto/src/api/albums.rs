@@ -15,9 +15,11 @@ pub const MAX_IDS_PER_REQUEST: usize = 1000;
 #[serde(deny_unknown_fields)]
 pub struct NewAlbum {
     /// Name, 1 to 255 characters.
+    #[schema(min_length = 1, max_length = 255)]
     pub name: String,
     /// Description, at most 2000 characters.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(max_length = 2000)]
     pub description: Option<String>,
 }
 
@@ -27,6 +29,7 @@ pub struct NewAlbum {
 pub struct AlbumUpdate {
     /// New name.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(min_length = 1, max_length = 255)]
     pub name: Option<String>,
     /// New description, or `null` to remove it.
     #[serde(
@@ -46,6 +49,7 @@ pub struct AlbumUpdate {
     /// Files of the album to put first, in this order; the others keep
     /// their order after them.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(max_items = 1000)]
     pub file_order: Option<Vec<String>>,
 }
 
@@ -64,10 +68,13 @@ pub struct AlbumView {
     /// Name.
     pub name: String,
     /// Description.
+    #[schema(required = true)]
     pub description: Option<String>,
     /// The cover file: the one chosen, else the first file; `null` when empty.
+    #[schema(required = true)]
     pub cover_file_id: Option<String>,
     /// A thumbnail of the cover, when it has one.
+    #[schema(required = true)]
     pub cover_url: Option<String>,
     /// How many files it holds.
     pub file_count: u64,
@@ -85,6 +92,7 @@ pub struct AlbumList {
     /// The albums of this page.
     pub albums: Vec<AlbumView>,
     /// Pass as `cursor` for the next page; `null` on the last page.
+    #[schema(required = true)]
     pub next_cursor: Option<String>,
 }
 
@@ -93,6 +101,7 @@ pub struct AlbumList {
 #[serde(deny_unknown_fields)]
 pub struct AlbumFiles {
     /// The caller's uploads to add, in order (at most 1000 at once).
+    #[schema(min_items = 1, max_items = 1000)]
     pub file_ids: Vec<String>,
 }
 

@@ -9,6 +9,7 @@ use utoipa::ToSchema;
 pub struct NewApiKey {
     /// A label to recognise the key by, at most 100 characters.
     #[serde(default)]
+    #[schema(max_length = 100)]
     pub name: String,
 }
 
@@ -53,6 +54,7 @@ pub struct ApiKeyInfo {
     /// When it was made.
     pub created_at: DateTime<Utc>,
     /// When it was revoked; `null` while it works.
+    #[schema(required = true)]
     pub revoked_at: Option<DateTime<Utc>>,
 }
 

@@ -12,8 +12,10 @@ pub struct SignUp {
     /// Sign-in address; compared case-insensitively.
     pub email: String,
     /// At least 10 characters, 5 of them different, and not the email.
+    #[schema(min_length = 10)]
     pub password: String,
     /// Display name, 1 to 100 printable characters.
+    #[schema(min_length = 1, max_length = 100)]
     pub name: String,
 }
 

@@ -26,6 +26,7 @@ pub struct HistoryPage {
     /// The entries of this page.
     pub entries: Vec<HistoryItem>,
     /// Pass as `cursor` for the next page; `null` on the last page.
+    #[schema(required = true)]
     pub next_cursor: Option<String>,
 }
 
@@ -37,6 +38,7 @@ pub struct HistoryItem {
     /// What happened.
     pub action: HistoryAction,
     /// What it happened to (a file, job or API key id); `null` for sign-ins.
+    #[schema(required = true)]
     pub subject: Option<String>,
     /// Details, which vary by action (file name and bytes, job kind and
     /// error, sign-in method, key prefix, ...).

@@ -36,6 +36,7 @@ pub struct JobView {
     /// Attempts started.
     pub attempts: u32,
     /// Reason of the last failure; `null` if none.
+    #[schema(required = true)]
     pub error: Option<String>,
     /// When the job was made.
     pub created_at: DateTime<Utc>,
@@ -77,11 +78,14 @@ pub struct JobOutput {
     /// Size in bytes.
     pub bytes: u64,
     /// Pixel width, for images; `null` otherwise.
+    #[schema(required = true)]
     pub width: Option<u32>,
     /// Pixel height, for images; `null` otherwise.
+    #[schema(required = true)]
     pub height: Option<u32>,
     /// Suggested file name (after the original: `photo-256.jpeg`); `null`
     /// when the original had none.
+    #[schema(required = true)]
     pub filename: Option<String>,
 }
 
@@ -118,5 +122,6 @@ pub struct JobList {
     /// The jobs of this page.
     pub jobs: Vec<JobView>,
     /// Pass as `cursor` for the next page; `null` on the last page.
+    #[schema(required = true)]
     pub next_cursor: Option<String>,
 }

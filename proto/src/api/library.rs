@@ -109,6 +109,7 @@ pub struct FileList {
     /// The files of this page.
     pub files: Vec<FileView>,
     /// Pass as `cursor` for the next page; `null` on the last page.
+    #[schema(required = true)]
     pub next_cursor: Option<String>,
 }
 
@@ -120,6 +121,7 @@ pub struct FileView {
     /// Where to download it (with credentials).
     pub url: String,
     /// Its name; `null` when it was uploaded without one.
+    #[schema(required = true)]
     pub filename: Option<String>,
     /// MIME type sniffed from the bytes.
     pub content_type: String,
@@ -133,21 +135,28 @@ pub struct FileView {
     /// When it was uploaded.
     pub created_at: DateTime<Utc>,
     /// Width as displayed (EXIF orientation applied), once extracted.
+    #[schema(required = true)]
     pub width: Option<u32>,
     /// Height as displayed, once extracted.
+    #[schema(required = true)]
     pub height: Option<u32>,
     /// Duration of audio or video, seconds, once extracted.
+    #[schema(required = true)]
     pub duration_secs: Option<f64>,
     /// Owner-given tags.
     pub tags: Vec<String>,
     /// Owner-given description.
+    #[schema(required = true)]
     pub description: Option<String>,
     /// When it was taken (EXIF `DateTimeOriginal`, or the container's
     /// creation time), once extracted.
+    #[schema(required = true)]
     pub taken_at: Option<DateTime<Utc>>,
     /// Camera and lens, when recorded.
+    #[schema(required = true)]
     pub camera: Option<Camera>,
     /// Where it was taken, when recorded.
+    #[schema(required = true)]
     pub location: Option<Location>,
     /// Its thumbnails, smallest first.
     pub thumbnails: Vec<Thumbnail>,
@@ -159,10 +168,13 @@ pub struct FileView {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct Camera {
     /// Maker (EXIF `Make`).
+    #[schema(required = true)]
     pub make: Option<String>,
     /// Model (EXIF `Model`).
+    #[schema(required = true)]
     pub model: Option<String>,
     /// Lens (EXIF `LensModel`).
+    #[schema(required = true)]
     pub lens: Option<String>,
 }
 
@@ -185,8 +197,10 @@ pub struct Thumbnail {
     /// MIME type.
     pub content_type: String,
     /// Pixel width.
+    #[schema(required = true)]
     pub width: Option<u32>,
     /// Pixel height.
+    #[schema(required = true)]
     pub height: Option<u32>,
     /// Size in bytes.
     pub bytes: u64,
@@ -212,10 +226,12 @@ pub struct FileJob {
 pub struct FileUpdate {
     /// New name (1 to 255 characters; no path, no control characters).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(min_length = 1, max_length = 255)]
     pub filename: Option<String>,
     /// New tags, replacing the old (at most 32, each 1 to 64 characters;
     /// repeats are dropped).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(max_items = 32)]
     pub tags: Option<Vec<String>>,
     /// New description (at most 2000 characters), or `null` to remove it.
     #[serde(
@@ -242,6 +258,7 @@ pub struct NewLink {
     /// How long the link works, seconds (default 3600; at most the
     /// server's `gateway.max_link_secs`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(minimum = 1)]
     pub expires_in_secs: Option<u64>,
 }
 

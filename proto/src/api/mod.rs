@@ -4,8 +4,10 @@
 //! These are plain serde types so that one definition is both the server's
 //! output and the client's input, and so that the OpenAPI document can be
 //! generated from them. Field order is the order on the wire. A field that
-//! may be `null` is an `Option` that always serialises; a field that may be
-//! absent carries `skip_serializing_if`. `serde_json::Value` appears only
+//! may be `null` is an `Option` that always serialises, and says so to the
+//! document with `#[schema(required = true)]` (utoipa takes a bare `Option`
+//! for a field that may be absent); a field that may be absent carries
+//! `skip_serializing_if`. `serde_json::Value` appears only
 //! where the content is open-ended by design (extracted metadata, history
 //! details).
 

@@ -19,6 +19,7 @@ pub struct NewShare {
     pub album_id: Option<String>,
     /// How long the link works, seconds; absent: until revoked.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(minimum = 1)]
     pub expires_in_secs: Option<u64>,
     /// Whether visitors may download originals (default `false`:
     /// thumbnails only).
@@ -52,6 +53,7 @@ pub struct ShareView {
     /// Whether originals may be downloaded.
     pub download: bool,
     /// When it stops working; `null`: until revoked.
+    #[schema(required = true)]
     pub expires_at: Option<DateTime<Utc>>,
     /// Whether it has expired.
     pub expired: bool,
@@ -65,6 +67,7 @@ pub struct ShareList {
     /// The shares of this page.
     pub shares: Vec<ShareView>,
     /// Pass as `cursor` for the next page; `null` on the last page.
+    #[schema(required = true)]
     pub next_cursor: Option<String>,
 }
 
@@ -75,16 +78,20 @@ pub struct SharedPage {
     #[serde(rename = "type")]
     pub kind: String,
     /// The album's name, or the file's.
+    #[schema(required = true)]
     pub title: Option<String>,
     /// The album's description, or the file's.
+    #[schema(required = true)]
     pub description: Option<String>,
     /// Whether originals may be downloaded.
     pub download: bool,
     /// When the link stops working.
+    #[schema(required = true)]
     pub expires_at: Option<DateTime<Utc>>,
     /// The files (an album's in its order, 100 at a time).
     pub files: Vec<SharedFile>,
     /// Pass as `cursor` for the next page; `null` on the last page.
+    #[schema(required = true)]
     pub next_cursor: Option<String>,
 }
 
@@ -94,6 +101,7 @@ pub struct SharedFile {
     /// File id.
     pub id: String,
     /// Name.
+    #[schema(required = true)]
     pub filename: Option<String>,
     /// MIME type.
     pub content_type: String,
@@ -103,13 +111,17 @@ pub struct SharedFile {
     /// Size in bytes.
     pub bytes: u64,
     /// Width as displayed.
+    #[schema(required = true)]
     pub width: Option<u32>,
     /// Height as displayed.
+    #[schema(required = true)]
     pub height: Option<u32>,
     /// When it was taken.
+    #[schema(required = true)]
     pub taken_at: Option<DateTime<Utc>>,
     /// Its thumbnails.
     pub thumbnails: Vec<Thumbnail>,
     /// The original, when the share allows downloads; else `null`.
+    #[schema(required = true)]
     pub url: Option<String>,
 }

@@ -69,6 +69,7 @@ pub struct UploadAccepted {
     pub url: String,
     /// The file name the client gave (`X-Filename` or the multipart field's
     /// file name, last path component only); `null` when it gave none.
+    #[schema(required = true)]
     pub filename: Option<String>,
     /// Lowercase hex SHA-256 of the bytes (also the download's `ETag`).
     pub sha256: String,

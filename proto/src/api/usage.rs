@@ -51,7 +51,9 @@ pub struct TransferTotals {
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct Quotas {
     /// Bytes of uploads and outputs the account may keep.
+    #[schema(required = true)]
     pub storage_bytes: Option<u64>,
     /// Bytes the account may upload plus download per calendar month (UTC).
+    #[schema(required = true)]
     pub monthly_transfer_bytes: Option<u64>,
 }
