@@ -17,7 +17,9 @@
 # checks more than a schema says (ids that must exist, names that must
 # hold a visible character, either bitrate or quality) and counts an
 # empty query parameter as absent, so those two would fail on correct
-# answers. Stateful testing is off: the document has no links.
+# answers. The stateful phase chains operations on the links Schemathesis
+# infers from the document (an id one answer gives, used by the next), which
+# adds the checks that a deleted thing is gone and a made one is there.
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(cd "$HERE/../.." && pwd)
@@ -65,7 +67,7 @@ set +e
   --url "$BASE" \
   --checks all \
   --exclude-checks positive_data_acceptance,negative_data_rejection \
-  --phases examples,coverage,fuzzing \
+  --phases examples,coverage,fuzzing,stateful \
   --max-examples "${SCHEMATHESIS_MAX_EXAMPLES:-200}" \
   --seed "${SCHEMATHESIS_SEED:-20240601}" \
   --workers 1 \
