@@ -260,3 +260,76 @@ async fn a_malformed_api_key_body_is_a_json_422() {
         .unwrap();
     assert_eq!(r.status(), 201);
 }
+
+/// In a real browser: the page's own files run under its policy, fetch the
+/// document and render every operation; rendering it and opening an
+/// operation breaks no rule of the policy; nothing comes from elsewhere.
+#[tokio::test]
+async fn the_docs_page_renders_the_document_in_a_browser() {
+    let Some(b) = crate::common::browser::Browser::start().await else {
+        return;
+    };
+    let t = TestApp::spawn().await;
+    b.client.goto(&format!("{}/docs", t.base)).await.unwrap();
+    b.until(
+        "Swagger UI shows the document",
+        "const title = document.querySelector('.swagger-ui .info .title'); \
+         return !!title && title.textContent.includes('Kiln') \
+             && document.querySelectorAll('.opblock').length >= 30;",
+    )
+    .await;
+    b.js(
+        "window.violations = []; \
+         document.addEventListener('securitypolicyviolation', \
+             e => window.violations.push(e.violatedDirective + ' ' + e.blockedURI)); \
+         return true;",
+        vec![],
+    )
+    .await;
+    // Rendering again, now with the listener: the page's own render ran
+    // before a test could listen. (A script run by the driver is not the
+    // page's and is not subject to its policy.)
+    b.js(
+        "const again = document.createElement('div'); again.id = 'again'; \
+         document.body.appendChild(again); \
+         window.SwaggerUIBundle({url: '/openapi.json', dom_id: '#again', \
+             presets: [SwaggerUIBundle.presets.apis, SwaggerUIStandalonePreset], \
+             layout: 'StandaloneLayout'}); \
+         return true;",
+        vec![],
+    )
+    .await;
+    b.until(
+        "the second rendering shows the document",
+        "return document.querySelectorAll('#again .opblock').length >= 30;",
+    )
+    .await;
+    b.click("#again .opblock .opblock-summary-control").await;
+    b.until(
+        "an operation opens",
+        "return document.querySelectorAll('#again .opblock.is-open .opblock-body').length > 0;",
+    )
+    .await;
+    let violations = b.js("return window.violations;", vec![]).await;
+    assert_eq!(
+        violations,
+        serde_json::json!([]),
+        "the policy blocked something"
+    );
+    let loaded = b
+        .js(
+            "return performance.getEntriesByType('resource').map(e => e.name);",
+            vec![],
+        )
+        .await;
+    let loaded = loaded.as_array().unwrap();
+    assert!(loaded.len() >= 4, "{loaded:?}");
+    for url in loaded {
+        let url = url.as_str().unwrap();
+        assert!(
+            url.starts_with(&format!("{}/", t.base)) || url.starts_with("data:"),
+            "{url} is not the gateway's"
+        );
+    }
+    b.quit().await;
+}

@@ -14,9 +14,10 @@ use utoipa_swagger_ui::Config;
 /// The page's policy. Scripts and styles are files of this gateway only
 /// (no inline script: the page's configuration is a file of its own); the
 /// document is fetched from here; images are its icons and the `data:`
-/// pictures in Swagger UI's stylesheet. Inline styles: Swagger UI applies
-/// some as it renders (Chromium reports them blocked under `style-src
-/// 'self'`), and a style cannot run code.
+/// pictures in Swagger UI's stylesheet. Inline styles: Swagger UI adds a
+/// `<style>` element as it renders (blocked under `style-src 'self'`, as
+/// the browser test in `cli/tests/it/openapi.rs` shows), and a style cannot
+/// run code.
 pub(crate) const DOCS_CSP: &str = "default-src 'none'; script-src 'self'; \
     style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; \
     frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
