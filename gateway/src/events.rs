@@ -77,8 +77,11 @@ pub struct ManyQuery {
     responses(
         (status = 200, description = "`event: status` events, each `data` a `JobEvent` (JSON) \
             naming its `job_id`; the stream ends once every job has ended",
-         content_type = "text/event-stream", body = String,
-         example = "event: status\nid: 1-running\ndata: {\"job_id\":\"...\",\"status\":\"running\",\"attempts\":1}\n\n"),
+         content_type = "text/event-stream", body = crate::openapi::bodies::StatusEvent,
+         example = json!({"event": "status", "id": "1-running",
+             "data": "{\"schema_version\":1,\"job_id\":\"0190d1f4-8a52-7b11-a3c4-5d6e7f801234\",\
+                 \"file_id\":\"0190d1f4-8a41-7c2e-9d6a-2f1b4c8e7a10\",\"kind\":\"thumbnail\",\
+                 \"status\":\"running\",\"attempts\":1,\"at\":\"2024-06-01T12:00:01Z\"}"})),
         (status = 404, response = r::NotFound),
         (status = 422, response = r::InvalidParameter),
         (status = 503, response = r::Unavailable),

@@ -71,6 +71,15 @@ async fn every_documented_operation_is_served_and_every_reference_resolves() {
         let id = op["operationId"].as_str().unwrap_or_default();
         assert!(ids.insert(id.to_owned()), "operationId {id:?} twice");
         let codes: Vec<&String> = op["responses"].as_object().unwrap().keys().collect();
+        // A stream of Server-Sent Events is described event by event.
+        for resp in op["responses"].as_object().unwrap().values() {
+            if let Some(sse) = resp["content"].get("text/event-stream") {
+                assert_eq!(
+                    sse["schema"]["$ref"], "#/components/schemas/StatusEvent",
+                    "{method} {path}: {sse}"
+                );
+            }
+        }
         assert!(
             codes.iter().any(|c| c.starts_with('2')),
             "{method} {path}: no success response in {codes:?}"
