@@ -31,6 +31,8 @@ make_venv "$VENV" "$SCHEMATHESIS"
 
 BIN=${1:-$ROOT/target/debug/kiln}
 [ -x "$BIN" ] || { echo "no kiln binary at $BIN: cargo build -p kiln" >&2; exit 1; }
+# Absolute, since the server starts from a scratch folder.
+BIN=$(cd "$(dirname "$BIN")" && pwd)/$(basename "$BIN")
 PORT=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 BASE=http://127.0.0.1:$PORT
 WORK=$(mktemp -d)
