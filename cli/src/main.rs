@@ -267,6 +267,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 health_listen.unwrap_or(config.health_listen),
                 &backends,
                 config.gateway.min_free_bytes,
+                role,
                 shutdown.clone(),
             )
             .await?;

@@ -81,6 +81,7 @@ pub async fn spawn_gateway(
         backends: b.clone(),
         tokens,
         links: link_signer(config)?,
+        metrics: crate::telemetry::metrics(),
         config: Arc::new(gateway),
     };
     let listener = tokio::net::TcpListener::bind(config.listen)
@@ -205,18 +206,35 @@ pub fn build_worker(
     ))
 }
 
-/// Serves `/healthz` (the process is up) and `/readyz` (its broker, store
-/// and blob store answer) on `listen`, until `shutdown`.
+/// What the probe server answers from.
+#[derive(Clone)]
+struct Probes {
+    backends: Backends,
+    min_free_bytes: u64,
+    role: kiln_proto::Role,
+    metrics: kiln_core::metrics::RenderMetrics,
+}
+
+/// Serves `/healthz` (the process is up), `/readyz` (its broker, store and
+/// blob store answer) and `/metrics` (the process's metrics, with its
+/// role's queue depth) on `listen`, until `shutdown`.
 pub async fn spawn_probes(
     listen: SocketAddr,
     b: &Backends,
     min_free_bytes: u64,
+    role: kiln_proto::Role,
     shutdown: CancellationToken,
 ) -> anyhow::Result<(SocketAddr, JoinHandle<()>)> {
     let app = Router::new()
         .route("/healthz", get(live))
         .route("/readyz", get(ready))
-        .with_state((b.clone(), min_free_bytes));
+        .route("/metrics", get(metrics))
+        .with_state(Probes {
+            backends: b.clone(),
+            min_free_bytes,
+            role,
+            metrics: crate::telemetry::metrics(),
+        });
     let listener = tokio::net::TcpListener::bind(listen)
         .await
         .with_context(|| format!("binding the probe port {listen}"))?;
@@ -232,14 +250,18 @@ pub async fn spawn_probes(
     Ok((addr, task))
 }
 
-async fn ready(
-    State((b, min_free)): State<(Backends, u64)>,
-) -> (StatusCode, axum::Json<Readiness>) {
+async fn ready(State(p): State<Probes>) -> (StatusCode, axum::Json<Readiness>) {
+    let b = &p.backends;
     readiness(
         b.blobs.as_ref(),
         b.store.as_ref(),
         b.broker.as_ref(),
-        min_free,
+        p.min_free_bytes,
     )
     .await
+}
+
+async fn metrics(State(p): State<Probes>) -> axum::response::Response {
+    let text = kiln_gateway::metrics::scrape(&p.backends, &[p.role], &p.metrics).await;
+    kiln_gateway::metrics::text_response(text)
 }

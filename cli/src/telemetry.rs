@@ -23,3 +23,45 @@ pub fn init() {
         builder.try_init()
     };
 }
+
+/// The process's Prometheus recorder, installed at first use (once per
+/// process: every gateway and worker of the process records into it), and
+/// a renderer of its text for `/metrics`.
+pub fn metrics() -> kiln_core::metrics::RenderMetrics {
+    use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
+    use std::sync::OnceLock;
+    static HANDLE: OnceLock<Option<PrometheusHandle>> = OnceLock::new();
+    let handle = HANDLE.get_or_init(|| {
+        use kiln_core::metrics as m;
+        let built = PrometheusBuilder::new()
+            .set_buckets_for_metric(Matcher::Full(m::JOB_DURATION.into()), m::JOB_BUCKETS)
+            .and_then(|b| {
+                b.set_buckets_for_metric(Matcher::Full(m::JOB_QUEUE_WAIT.into()), m::JOB_BUCKETS)
+            })
+            .and_then(|b| {
+                b.set_buckets_for_metric(Matcher::Full(m::HTTP_DURATION.into()), m::HTTP_BUCKETS)
+            })
+            .and_then(|b| b.install_recorder());
+        match built {
+            Ok(h) => {
+                m::describe();
+                Some(h)
+            }
+            Err(e) => {
+                // Another recorder is installed (an embedding program's):
+                // metrics go there, and /metrics says so.
+                tracing::warn!(error = %e, "no Prometheus recorder: /metrics will be empty");
+                None
+            }
+        }
+    });
+    let handle = handle.clone();
+    std::sync::Arc::new(move || match &handle {
+        Some(h) => {
+            // Without the exporter's own listener, histograms are drained here.
+            h.run_upkeep();
+            h.render()
+        }
+        None => "# metrics are recorded by another recorder in this process\n".to_owned(),
+    })
+}

@@ -16,6 +16,15 @@ pub enum BrokerError {
     Closed,
 }
 
+/// Messages of one role, as [`Broker::depth`] counts them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct QueueDepth {
+    /// Waiting for a worker, or held by one.
+    pub queued: u64,
+    /// In the dead-letter queue.
+    pub dead: u64,
+}
+
 /// A job-message transport with the semantics Kiln relies on:
 ///
 /// * a publish returns only once the message is durably accepted;
@@ -39,6 +48,13 @@ pub trait Broker: Send + Sync + 'static {
 
     /// Checks the broker is usable (for readiness probes).
     async fn ping(&self) -> Result<(), BrokerError>;
+
+    /// How many messages wait in `role`'s queue and its dead letters, for
+    /// metrics; `None` where the broker cannot say cheaply.
+    async fn depth(&self, role: Role) -> Result<Option<QueueDepth>, BrokerError> {
+        let _ = role;
+        Ok(None)
+    }
 
     /// Leaves cleanly at shutdown, after the last delivery is settled:
     /// consumers record what they finished and leave, so their share of the

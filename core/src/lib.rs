@@ -23,6 +23,7 @@ pub mod events;
 mod ids;
 pub mod library;
 pub mod links;
+pub mod metrics;
 mod outbox;
 pub mod rate_limit;
 pub mod store;
@@ -33,7 +34,7 @@ pub use accounts::{
     QuotaOverride, StorageUsage, Transfer, User,
 };
 pub use blob::{BlobError, BlobInfo, BlobStore, Bucket, ByteStream};
-pub use broker::{Acker, Broker, BrokerError, Delivery, Subscription};
+pub use broker::{Acker, Broker, BrokerError, Delivery, QueueDepth, Subscription};
 pub use events::{EventBus, EventError};
 pub use ids::{new_id, output_id};
 pub use library::{

@@ -13,6 +13,7 @@ mod health;
 mod history;
 mod jobs;
 pub mod library;
+pub mod metrics;
 mod openapi;
 mod outbox;
 #[doc(hidden)] // public for the fuzz target, not an API of the gateway
@@ -154,6 +155,8 @@ pub struct AppState {
     pub tokens: auth::TokenSigner,
     /// Signs and checks download links (`/d/{id}`).
     pub links: kiln_core::LinkSigner,
+    /// Renders the process's metrics for `GET /metrics`.
+    pub metrics: kiln_core::metrics::RenderMetrics,
     /// Settings.
     pub config: Arc<GatewayConfig>,
 }
@@ -246,6 +249,7 @@ fn routes(state: AppState) -> Router {
         .routes(auth(routes!(events::stream_many)))
         .routes(auth(routes!(retry::retry)))
         .routes(auth(routes!(library::details::get)))
+        .routes(routes!(metrics::serve))
         .routes(routes!(health::live))
         .routes(routes!(health::ready))
         // The document and its page are public, as the API's shape is.
@@ -258,6 +262,7 @@ fn routes(state: AppState) -> Router {
         .layer(axum::Extension(Arc::new(openapi::Document::new(&api))))
         .layer(axum::middleware::from_fn(error::json_errors))
         .layer(axum::middleware::from_fn(security_headers::api))
+        .layer(axum::middleware::from_fn(metrics::http))
         .layer(TraceLayer::new_for_http())
         .with_state(state)
 }

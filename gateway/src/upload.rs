@@ -150,6 +150,7 @@ pub async fn create(
         if let Some(existing) = found {
             // The copy just streamed in is not kept: the caller has these bytes.
             let _ = s.backends.blobs.delete(Bucket::Originals, &file.id).await;
+            crate::metrics::upload(file.bytes, true);
             crate::usage::count(&s, &caller, kiln_core::Direction::Upload, file.bytes).await;
             let answer = crate::dedupe::answer(&s, &caller, existing, jobs).await?;
             return Ok((StatusCode::ACCEPTED, Json(answer)));
@@ -162,6 +163,7 @@ pub async fn create(
     }
     publish_jobs(s.backends.store.as_ref(), s.backends.broker.as_ref(), &jobs).await;
     tracing::info!(file = %file.id, bytes = file.bytes, content_type = %file.content_type, jobs = jobs.len(), "upload accepted");
+    crate::metrics::upload(file.bytes, false);
     crate::usage::count(&s, &caller, kiln_core::Direction::Upload, file.bytes).await;
     if let Some(user) = caller.user() {
         let kinds: Vec<&str> = jobs.iter().map(|j| j.kind.as_str()).collect();

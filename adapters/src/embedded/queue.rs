@@ -5,7 +5,7 @@
 //! delivered again after the next start.
 
 use super::db::Db;
-use crate::broker::{Acker, Broker, BrokerError, Delivery, Subscription};
+use crate::broker::{Acker, Broker, BrokerError, Delivery, QueueDepth, Subscription};
 use async_trait::async_trait;
 use bytes::Bytes;
 use kiln_proto::Role;
@@ -150,6 +150,23 @@ impl Broker for EmbeddedBroker {
         self.db
             .call(|c| c.query_row("SELECT 1", [], |_| Ok(())))
             .await
+            .map_err(unavailable)
+    }
+
+    async fn depth(&self, role: Role) -> Result<Option<QueueDepth>, BrokerError> {
+        let count = move |c: &rusqlite::Connection, sql: &str| {
+            c.query_row(sql, [role.as_str()], |r| r.get::<_, i64>(0))
+                .map(|n| u64::try_from(n).unwrap_or(0))
+        };
+        self.db
+            .call(move |c| {
+                Ok(QueueDepth {
+                    queued: count(c, "SELECT COUNT(*) FROM messages WHERE role = ?1")?,
+                    dead: count(c, "SELECT COUNT(*) FROM dead_letters WHERE role = ?1")?,
+                })
+            })
+            .await
+            .map(Some)
             .map_err(unavailable)
     }
 }

@@ -12,7 +12,7 @@
 mod consumer;
 mod topology;
 
-use crate::broker::{Broker, BrokerError, Subscription};
+use crate::broker::{Broker, BrokerError, QueueDepth, Subscription};
 use async_trait::async_trait;
 use bytes::Bytes;
 use kiln_proto::{Names, Role};
@@ -299,5 +299,18 @@ impl Broker for RabbitBroker {
 
     async fn ping(&self) -> Result<(), BrokerError> {
         self.link().await.map(|_| ())
+    }
+
+    /// Ready messages of the work and dead-letter queues, by passive
+    /// declares (no management plugin needed); messages held unacked by a
+    /// consumer are not counted.
+    async fn depth(&self, role: Role) -> Result<Option<QueueDepth>, BrokerError> {
+        let names = &self.inner.names;
+        let queued = RabbitBroker::depth(self, &names.queue(role)).await?;
+        let dead = RabbitBroker::depth(self, &names.dead_letter_queue(role)).await?;
+        Ok(Some(QueueDepth {
+            queued: queued.into(),
+            dead: dead.into(),
+        }))
     }
 }

@@ -12,6 +12,7 @@ mod distributed;
 mod hardening;
 mod library;
 mod media_backends;
+mod metrics;
 mod notify;
 mod openapi;
 mod pipeline;

@@ -47,6 +47,7 @@ pub fn routes(state: AppState) -> Router {
     r.route("/assets/{*name}", get(asset))
         .layer(axum::middleware::from_fn(crate::error::json_errors))
         .layer(axum::middleware::from_fn(crate::security_headers::api))
+        .layer(axum::middleware::from_fn(crate::metrics::http))
         .layer(tower_http::trace::TraceLayer::new_for_http())
         .with_state(state)
 }

@@ -117,7 +117,10 @@ impl Mailer {
                 "no mail server configured (KILN_SMTP_URL, or workers.notify.smtp_url)".into(),
             ));
         };
-        match t.send(message).await {
+        let sent = t.send(message).await;
+        let outcome = if sent.is_ok() { "sent" } else { "failed" };
+        metrics::counter!(kiln_core::metrics::EMAILS, "outcome" => outcome).increment(1);
+        match sent {
             Ok(_) => Ok(()),
             Err(e) if e.is_permanent() => Err(JobError::Abort(
                 format!("the mail server refused the message: {e}").into(),

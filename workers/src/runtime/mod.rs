@@ -4,6 +4,7 @@ mod attempt;
 mod consume;
 mod finish;
 mod handler;
+mod observe;
 
 pub use attempt::STOP_WAIT;
 pub use handler::{AnyHandler, Handler};
@@ -128,7 +129,15 @@ impl Worker {
             }
         };
         let span = tracing::info_span!("job", id = %msg.job_id, kind = %msg.kind);
-        self.process_message(delivery, msg).instrument(span).await
+        // Labelled by the role (a role's name is its kind's), a fixed set,
+        // even for messages of kinds this build does not know.
+        let kind = self.role().as_str();
+        let started = std::time::Instant::now();
+        let in_flight = observe::InFlight::start(kind);
+        let outcome = self.process_message(delivery, msg).instrument(span).await;
+        drop(in_flight);
+        observe::ended(kind, &outcome, started.elapsed());
+        outcome
     }
 
     async fn process_message(self: &Arc<Self>, delivery: Delivery, msg: JobMessage) -> Outcome {
@@ -136,6 +145,9 @@ impl Worker {
         let job = match self.ctx.store.start_attempt(&msg.job_id).await {
             Ok(StartOutcome::Started(job)) => {
                 info!(attempt = job.attempts, "job started");
+                if job.attempts == 1 {
+                    observe::first_start(self.role().as_str(), job.created_at);
+                }
                 self.announce(&job, JobStatus::Running, None).await;
                 job
             }
