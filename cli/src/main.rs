@@ -220,13 +220,13 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             config.listen = listen.unwrap_or(config.listen);
             config.data_dir = data_dir.unwrap_or(config.data_dir);
             let app = kiln::start(&config, Workers::Background).await?;
-            eprintln!(
+            kiln::telemetry::announce(&format!(
                 "kiln listening on http://{} (data in {})",
                 app.addr,
                 config.data_dir.display()
-            );
+            ));
             shutdown_signal().await;
-            eprintln!("shutting down: finishing jobs in flight");
+            kiln::telemetry::announce("shutting down: finishing jobs in flight");
             app.shutdown().await;
         }
         Command::Gateway { listen } => {
@@ -243,9 +243,9 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 shutdown.clone(),
             )
             .await?;
-            eprintln!("kiln gateway listening on http://{addr}");
+            kiln::telemetry::announce(&format!("kiln gateway listening on http://{addr}"));
             shutdown_signal().await;
-            eprintln!("shutting down: finishing open requests");
+            kiln::telemetry::announce("shutting down: finishing open requests");
             shutdown.cancel();
             for t in tasks {
                 let _ = t.await;
@@ -273,9 +273,11 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             .await?;
             let worker = kiln::services::build_worker(&config, &backends, role, concurrency)?;
             let run = tokio::spawn(worker.run(shutdown.clone()));
-            eprintln!("kiln worker {role} (concurrency {concurrency}) probes on http://{probe}");
+            kiln::telemetry::announce(&format!(
+                "kiln worker {role} (concurrency {concurrency}) probes on http://{probe}"
+            ));
             shutdown_signal().await;
-            eprintln!("shutting down: finishing jobs in flight");
+            kiln::telemetry::announce("shutting down: finishing jobs in flight");
             shutdown.cancel();
             let _ = run.await;
             backends.broker.close().await;

@@ -14,14 +14,33 @@ symphonia_format_riff=warn,symphonia_bundle_mp3=warn,symphonia_bundle_flac=warn"
 pub fn init() {
     let filter =
         EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(DEFAULT_FILTER));
+    // Colour codes only for a person at a terminal, never in a file or a
+    // log collector.
+    let ansi = std::io::IsTerminal::is_terminal(&std::io::stderr());
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
+        .with_ansi(ansi)
         .with_writer(std::io::stderr);
-    let _ = if std::env::var("KILN_LOG_FORMAT").is_ok_and(|v| v == "json") {
+    let _ = if json_logs() {
         builder.json().try_init()
     } else {
         builder.try_init()
     };
+}
+
+fn json_logs() -> bool {
+    std::env::var("KILN_LOG_FORMAT").is_ok_and(|v| v == "json")
+}
+
+/// Tells the person who started the process something (that it listens,
+/// that it stops): a plain line on stderr, or a log line in JSON mode, so
+/// that a JSON log holds nothing but JSON.
+pub fn announce(message: &str) {
+    if json_logs() {
+        tracing::info!("{message}");
+    } else {
+        eprintln!("{message}");
+    }
 }
 
 /// The process's Prometheus recorder, installed at first use (once per

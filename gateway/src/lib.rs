@@ -1,6 +1,7 @@
 //! Kiln's HTTP gateway: accepts uploads, records and publishes their jobs,
 //! reports job status and serves files. It does no media work itself.
 
+mod access_log;
 pub mod auth;
 mod cors;
 mod dedupe;
@@ -46,7 +47,6 @@ use kiln_core::{Backends, RateLimit};
 use kiln_proto::ImageFormat;
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
-use tower_http::trace::TraceLayer;
 
 /// Gateway settings.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -263,6 +263,6 @@ fn routes(state: AppState) -> Router {
         .layer(axum::middleware::from_fn(error::json_errors))
         .layer(axum::middleware::from_fn(security_headers::api))
         .layer(axum::middleware::from_fn(metrics::http))
-        .layer(TraceLayer::new_for_http())
+        .layer(axum::middleware::from_fn(access_log::layer))
         .with_state(state)
 }

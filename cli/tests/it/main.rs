@@ -11,6 +11,7 @@ mod delivery;
 mod distributed;
 mod hardening;
 mod library;
+mod logs;
 mod media_backends;
 mod metrics;
 mod notify;

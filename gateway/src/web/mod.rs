@@ -48,7 +48,7 @@ pub fn routes(state: AppState) -> Router {
         .layer(axum::middleware::from_fn(crate::error::json_errors))
         .layer(axum::middleware::from_fn(crate::security_headers::api))
         .layer(axum::middleware::from_fn(crate::metrics::http))
-        .layer(tower_http::trace::TraceLayer::new_for_http())
+        .layer(axum::middleware::from_fn(crate::access_log::layer))
         .with_state(state)
 }
 

@@ -1,0 +1,81 @@
+//! Request ids and the access log: every request gets an id (the client's
+//! `X-Request-Id` when it is a sane one, else a new UUID), echoed in the
+//! answer; every log line written while the request is handled carries it
+//! (the `request` span), and one `info` line per request says what was
+//! answered and how fast.
+
+use axum::extract::{MatchedPath, Request};
+use axum::http::{HeaderName, HeaderValue, header};
+use axum::middleware::Next;
+use axum::response::Response;
+use std::time::Instant;
+use tracing::Instrument;
+
+/// The request id header, taken from the client and echoed.
+pub static X_REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
+
+/// Longest client request id kept.
+const MAX_ID: usize = 128;
+
+/// A client's id if it is short and plain (it is written into logs).
+fn acceptable(v: &HeaderValue) -> Option<&str> {
+    let s = v.to_str().ok()?;
+    let plain = s
+        .bytes()
+        .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b':'));
+    (!s.is_empty() && s.len() <= MAX_ID && plain).then_some(s)
+}
+
+/// Middleware: assigns the id, logs inside its span, writes the access line.
+pub async fn layer(mut req: Request, next: Next) -> Response {
+    let id = req
+        .headers()
+        .get(&X_REQUEST_ID)
+        .and_then(acceptable)
+        .map_or_else(|| uuid::Uuid::new_v4().to_string(), str::to_owned);
+    let value = HeaderValue::from_str(&id).unwrap_or_else(|_| HeaderValue::from_static("invalid"));
+    req.headers_mut()
+        .insert(X_REQUEST_ID.clone(), value.clone());
+    let method = req.method().clone();
+    let route = req
+        .extensions()
+        .get::<MatchedPath>()
+        .map_or_else(|| "unmatched".to_owned(), |m| m.as_str().to_owned());
+    let span = tracing::info_span!("request", id = %id, %method, %route);
+    let started = Instant::now();
+    let mut resp = next.run(req).instrument(span.clone()).await;
+    resp.headers_mut().insert(X_REQUEST_ID.clone(), value);
+    let bytes = resp
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    let status = resp.status().as_u16();
+    let ms = started.elapsed().as_millis() as u64;
+    // Probes and scrapes come every few seconds: logged only when they fail.
+    let routine = matches!(route.as_str(), "/healthz" | "/readyz" | "/metrics") && status < 400;
+    span.in_scope(|| {
+        if routine {
+            tracing::debug!(status, bytes, ms, "answered");
+        } else {
+            tracing::info!(status, bytes, ms, "answered");
+        }
+    });
+    resp
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_plain_short_ids_are_taken_from_clients() {
+        let ok = HeaderValue::from_static("req-42_a.b:c");
+        assert_eq!(acceptable(&ok), Some("req-42_a.b:c"));
+        for bad in ["", "a b", "x\"y", "<script>"] {
+            assert_eq!(acceptable(&HeaderValue::from_static(bad)), None, "{bad}");
+        }
+        let long = HeaderValue::from_str(&"a".repeat(MAX_ID + 1)).unwrap_or(ok);
+        assert_eq!(acceptable(&long), None);
+    }
+}
