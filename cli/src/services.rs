@@ -257,6 +257,7 @@ async fn ready(State(p): State<Probes>) -> (StatusCode, axum::Json<Readiness>) {
         b.store.as_ref(),
         b.broker.as_ref(),
         p.min_free_bytes,
+        kiln_gateway::BrokerNeeded::Yes,
     )
     .await
 }

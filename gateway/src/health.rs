@@ -33,23 +33,38 @@ pub async fn live() -> Json<Liveness> {
     ),
 )]
 pub async fn ready(State(s): State<AppState>) -> (StatusCode, Json<Readiness>) {
+    // Uploads keep being accepted while the broker is away (their jobs wait
+    // in the outbox), so a broker outage must not take the gateway out of
+    // its Service: the broker is reported, not required.
     readiness(
         s.backends.blobs.as_ref(),
         s.backends.store.as_ref(),
         s.backends.broker.as_ref(),
         s.config.min_free_bytes,
+        BrokerNeeded::No,
     )
     .await
 }
 
-/// The readiness answer of any Kiln service: `200` when the store, blob
-/// store and broker all answer and the blob store's disk has `min_free`
-/// bytes free, else `503`, with each check's result.
+/// Whether readiness requires the broker.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BrokerNeeded {
+    /// A worker: without its broker it has nothing to do.
+    Yes,
+    /// The gateway: the outbox absorbs a broker outage.
+    No,
+}
+
+/// The readiness answer of any Kiln service: `200` when the store and blob
+/// store answer, the blob store's disk has `min_free` bytes free, and (if
+/// `broker_needed`) the broker answers; else `503`. Every check's result
+/// is in the body either way.
 pub async fn readiness(
     blobs: &dyn BlobStore,
     store: &dyn MetaStore,
     broker: &dyn Broker,
     min_free: u64,
+    broker_needed: BrokerNeeded,
 ) -> (StatusCode, Json<Readiness>) {
     let room = async {
         blobs.ping().await.map_err(|e| e.to_string())?;
@@ -59,7 +74,8 @@ pub async fn readiness(
         }
     };
     let (store, blobs, broker) = tokio::join!(store.ping(), room, broker.ping());
-    let ok = store.is_ok() && blobs.is_ok() && broker.is_ok();
+    let ok =
+        store.is_ok() && blobs.is_ok() && (broker.is_ok() || broker_needed == BrokerNeeded::No);
     let check = |r: Result<(), String>| r.map_or_else(|e| e, |()| CheckResults::OK.to_owned());
     let body = Readiness {
         status: if ok {

@@ -33,7 +33,7 @@ mod web;
 
 pub use cors::CorsConfig;
 pub use error::ApiError;
-pub use health::{live, readiness};
+pub use health::{BrokerNeeded, live, readiness};
 // The API's documents, under the names the gateway has always exported.
 pub use kiln_proto::api::{JobOutput as OutputView, JobView};
 pub use outbox::{relay_once, run_outbox_relay};
