@@ -74,3 +74,85 @@ pub fn describe() {
     );
     describe_counter!(EMAILS, "Notification emails tried, by outcome");
 }
+
+/// Every metric Kiln exports.
+pub const ALL: [&str; 12] = [
+    JOBS,
+    JOB_DURATION,
+    JOB_QUEUE_WAIT,
+    JOBS_IN_FLIGHT,
+    QUEUE_DEPTH,
+    DEAD_LETTERS,
+    UPLOADS,
+    UPLOAD_BYTES,
+    HTTP_REQUESTS,
+    HTTP_DURATION,
+    OUTBOX_BACKLOG,
+    EMAILS,
+];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn repo_file(path: &str) -> String {
+        let p = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("..")
+            .join(path);
+        std::fs::read_to_string(&p).unwrap_or_else(|e| panic!("{}: {e}", p.display()))
+    }
+
+    /// The metric names in a PromQL expression (histogram series reduced to
+    /// their metric).
+    fn names(expr: &str) -> Vec<String> {
+        let mut out = Vec::new();
+        let mut rest = expr;
+        while let Some(i) = rest.find("kiln_") {
+            let tail = &rest[i..];
+            let end = tail
+                .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+                .unwrap_or(tail.len());
+            let name = &tail[..end];
+            let base = ["_bucket", "_sum", "_count"]
+                .iter()
+                .find_map(|s| name.strip_suffix(s))
+                .filter(|b| [JOB_DURATION, JOB_QUEUE_WAIT, HTTP_DURATION].contains(b))
+                .unwrap_or(name);
+            out.push(base.to_owned());
+            rest = &tail[end..];
+        }
+        out
+    }
+
+    #[test]
+    fn the_dashboard_queries_only_exported_metrics_and_shows_each() {
+        let dash: serde_json::Value =
+            serde_json::from_str(&repo_file("deploy/grafana/kiln.json")).expect("valid JSON");
+        let mut used = std::collections::BTreeSet::new();
+        for panel in dash["panels"].as_array().expect("panels") {
+            for target in panel["targets"].as_array().expect("targets") {
+                let expr = target["expr"].as_str().expect("expr");
+                let found = names(expr);
+                assert!(!found.is_empty(), "{expr}");
+                for n in found {
+                    assert!(ALL.contains(&n.as_str()), "{n} in {expr:?} is not exported");
+                    used.insert(n);
+                }
+            }
+        }
+        for n in ALL {
+            assert!(used.contains(n), "the dashboard does not show {n}");
+        }
+    }
+
+    #[test]
+    fn every_metric_is_documented_for_operators() {
+        let doc = repo_file("docs/operations.md");
+        for n in ALL {
+            assert!(
+                doc.contains(&format!("`{n}`")),
+                "{n} is not in docs/operations.md"
+            );
+        }
+    }
+}
