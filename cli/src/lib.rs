@@ -2,6 +2,7 @@
 //! the HTTP client. `main.rs` only parses arguments and calls in here.
 
 pub mod admin;
+pub mod admin_jobs;
 pub mod app;
 pub mod auth_config;
 pub mod backends;

@@ -56,6 +56,13 @@ enum Command {
     /// Print the effective configuration (defaults, file, environment) as
     /// TOML, secrets as `***`; fail on an invalid one.
     Config,
+    /// Operators' tools, on the store directly (`kiln admin jobs list`,
+    /// `kiln admin jobs retry --all`).
+    Admin {
+        /// What to work on.
+        #[command(subcommand)]
+        what: kiln::admin_jobs::AdminWhat,
+    },
     /// Set (or, without values, clear) one account's quota overrides.
     Quota {
         /// The account's email.
@@ -312,6 +319,9 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             };
             client::upload(&files, &opts).await?;
         }
+        Command::Admin {
+            what: kiln::admin_jobs::AdminWhat::Jobs { action },
+        } => kiln::admin_jobs::run(&load(), action).await?,
         Command::Quota {
             email,
             storage_bytes,

@@ -5,6 +5,7 @@
 mod common;
 
 mod accounts;
+mod admin;
 mod api;
 mod convert;
 mod delivery;

@@ -8,10 +8,11 @@ use crate::common;
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
 
-struct Server {
+/// A `kiln serve` process, killed on drop.
+pub(crate) struct Server {
     child: Child,
-    base: String,
-    _dir: tempfile::TempDir,
+    pub(crate) base: String,
+    pub(crate) dir: tempfile::TempDir,
 }
 
 impl Drop for Server {
@@ -21,7 +22,7 @@ impl Drop for Server {
     }
 }
 
-fn serve() -> Server {
+pub(crate) fn serve() -> Server {
     serve_with(&[])
 }
 
@@ -45,11 +46,7 @@ fn serve_with(env: &[(&str, &str)]) -> Server {
     };
     // Keep draining stderr so the server never blocks on a full pipe.
     std::thread::spawn(move || for _ in lines {});
-    Server {
-        child,
-        base,
-        _dir: dir,
-    }
+    Server { child, base, dir }
 }
 
 fn peak_rss_kib(pid: u32) -> u64 {

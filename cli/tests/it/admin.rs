@@ -1,0 +1,80 @@
+//! `kiln admin`: an operator's tools on a running installation.
+
+#![allow(clippy::unwrap_used)]
+
+use crate::common;
+use crate::process::serve;
+use std::process::Command;
+
+/// An operator re-runs dead jobs with one command while `kiln serve` runs:
+/// `kiln admin jobs list` finds them across accounts, `retry --all` queues
+/// them again, and the server's relay hands them to the worker.
+#[test]
+fn kiln_admin_jobs_lists_and_reruns_dead_jobs_of_a_running_server() {
+    let s = serve();
+    let jpeg = common::plain_jpeg(320, 240);
+    let http = reqwest::blocking::Client::new();
+    let up: serde_json::Value = http
+        .post(format!("{}/v1/uploads?metadata=false&dedupe=false", s.base))
+        .header("x-filename", "cut.jpg")
+        .body(jpeg[..jpeg.len() / 2].to_vec())
+        .send()
+        .unwrap()
+        .json()
+        .unwrap();
+    let id = up["jobs"][0]["id"].as_str().unwrap().to_owned();
+    let job = |want: &dyn Fn(&serde_json::Value) -> bool| {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+        loop {
+            let j: serde_json::Value = http
+                .get(format!("{}/v1/jobs/{id}", s.base))
+                .send()
+                .unwrap()
+                .json()
+                .unwrap();
+            if want(&j) {
+                return j;
+            }
+            assert!(std::time::Instant::now() < deadline, "{j}");
+            std::thread::sleep(std::time::Duration::from_millis(100));
+        }
+    };
+    job(&|j| j["status"] == "dead");
+    let admin = |args: &[&str]| {
+        let out = Command::new(env!("CARGO_BIN_EXE_kiln"))
+            .arg("admin")
+            .arg("jobs")
+            .args(args)
+            .env("KILN_DATA_DIR", s.dir.path())
+            .output()
+            .unwrap();
+        let text = String::from_utf8_lossy(&out.stdout).into_owned();
+        (
+            out.status.success(),
+            text,
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    let (ok, listed, err) = admin(&["list", "--status", "dead", "--json"]);
+    assert!(ok, "{err}");
+    let dead: Vec<serde_json::Value> = listed
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(dead.len(), 1, "{listed}");
+    assert_eq!(dead[0]["id"], id.as_str());
+    assert!(dead[0]["error"].as_str().unwrap().contains("truncated"));
+
+    let (ok, said, err) = admin(&["retry", "--all"]);
+    assert!(ok, "{err}");
+    assert!(said.starts_with("1 job(s) queued again"), "{said}");
+    // The server's relay publishes it; the worker tries again (and the
+    // bytes are still truncated).
+    let j = job(&|j| j["status"] == "dead" && j["attempts"] == 2);
+    assert_eq!(j["history"].as_array().unwrap().len(), 2, "{j}");
+
+    // A job that is not dead is refused, by name.
+    let (ok, _, err) = admin(&["retry", "no-such-job"]);
+    assert!(!ok);
+    assert!(err.contains("no-such-job: not a dead job"), "{err}");
+}
