@@ -19,7 +19,7 @@ mod forwarder;
 mod offsets;
 mod topics;
 
-use crate::broker::{Broker, BrokerError, Subscription};
+use crate::broker::{Broker, BrokerError, QueueDepth, Subscription};
 use async_trait::async_trait;
 use bytes::Bytes;
 use kiln_proto::{Names, Role};
@@ -283,6 +283,24 @@ impl Broker for KafkaBroker {
     async fn ping(&self) -> Result<(), BrokerError> {
         self.ensure_topics().await?;
         topics::ping(self).await
+    }
+
+    /// The consumer group's lag on the role's work topic (what is not yet
+    /// done), and the messages its dead-letter topic holds.
+    async fn depth(&self, role: Role) -> Result<Option<QueueDepth>, BrokerError> {
+        self.ensure_topics().await?;
+        let names = &self.inner.names;
+        let work = self
+            .topic_stats(&names.topic(role), &names.consumer_group(role))
+            .await?;
+        let dead = self
+            .topic_stats(&names.dead_letter_topic(role), &names.consumer_group(role))
+            .await?;
+        let count = |n: i64| u64::try_from(n).unwrap_or(0);
+        Ok(Some(QueueDepth {
+            queued: count(work.lag),
+            dead: count(dead.messages),
+        }))
     }
 
     async fn close(&self) {

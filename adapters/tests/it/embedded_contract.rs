@@ -108,6 +108,13 @@ async fn sqlite_store_adds_account_tables_to_an_existing_database() {
 }
 
 #[tokio::test]
+async fn embedded_broker_reports_queue_depth() {
+    let dir = tempfile::tempdir().unwrap();
+    let broker = EmbeddedBroker::open(&dir.path().join("queue.db")).unwrap();
+    contract::broker_depth(&broker, Role::Convert).await;
+}
+
+#[tokio::test]
 async fn embedded_broker_meets_contract() {
     let dir = tempfile::tempdir().unwrap();
     let broker = EmbeddedBroker::open(&dir.path().join("queue.db")).unwrap();

@@ -41,6 +41,13 @@ async fn rabbitmq_classic_queues_meet_the_broker_contract() {
 }
 
 #[tokio::test]
+async fn rabbitmq_reports_queue_depth() {
+    let b = broker(RabbitConfig::default()).await;
+    kiln_adapters::contract::broker_depth(&b, Role::Convert).await;
+    b.delete_topology(&[300]).await.unwrap();
+}
+
+#[tokio::test]
 async fn dead_letters_keep_the_message_and_declaring_twice_is_harmless() {
     let b = broker(RabbitConfig::default()).await;
     // A second process declaring the same topology changes nothing.

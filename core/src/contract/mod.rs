@@ -186,4 +186,41 @@ pub async fn broker(broker: &dyn Broker, role: Role) {
         .unwrap();
     assert_eq!(got.as_ref(), b"three");
     broker.ping().await.unwrap();
+
+    // Where the broker can count them, the dead letter is counted.
+    if broker.depth(role).await.unwrap().is_some() {
+        eventually_depth(broker, role, |d| d.dead == 1).await;
+    }
+}
+
+/// Depth contract, for brokers that report it. `role` must be a queue no
+/// one else uses and nobody consumes during the test.
+pub async fn broker_depth(broker: &dyn Broker, role: Role) {
+    for i in 0..3 {
+        broker
+            .publish(role, &format!("k{i}"), Bytes::from(format!("m{i}")))
+            .await
+            .unwrap();
+    }
+    eventually_depth(broker, role, |d| d.queued == 3 && d.dead == 0).await;
+}
+
+/// Polls [`Broker::depth`] of `role` until `ok`, for at most 10 s.
+async fn eventually_depth(
+    broker: &dyn Broker,
+    role: Role,
+    ok: impl Fn(&crate::QueueDepth) -> bool,
+) {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    loop {
+        let d = broker.depth(role).await.unwrap().expect("a depth");
+        if ok(&d) {
+            return;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "depth of {role}: {d:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
 }
