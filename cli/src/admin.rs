@@ -1,5 +1,6 @@
 //! `kiln quota`: an operator sets or clears one account's quota overrides,
-//! straight in the store (no gateway involved).
+//! straight in the store (no gateway involved); `kiln backup` and `kiln
+//! restore` of an embedded data directory.
 
 use crate::config::{Config, StoreConfig};
 use anyhow::Context;
@@ -37,6 +38,58 @@ pub async fn set_quota(config: &Config, email: &str, quota: QuotaOverride) -> an
         "{email}: storage {}, monthly transfer {}",
         show(quota.storage_bytes),
         show(quota.monthly_transfer_bytes)
+    );
+    Ok(())
+}
+
+fn embedded_only(config: &Config, what: &str) -> anyhow::Result<()> {
+    anyhow::ensure!(
+        matches!(config.store, StoreConfig::Embedded {}),
+        "kiln {what} covers the embedded store (kiln serve's data directory); \
+         with MongoDB use mongodump/mongorestore (docs/operations.md, Backups)"
+    );
+    Ok(())
+}
+
+/// Backs up the configured data directory into `dest`, and says what it copied.
+pub fn backup(config: &Config, dest: &std::path::Path) -> anyhow::Result<()> {
+    embedded_only(config, "backup")?;
+    let c = kiln_adapters::embedded::backup::backup(&config.data_dir, dest).with_context(|| {
+        format!(
+            "backing up {} into {}",
+            config.data_dir.display(),
+            dest.display()
+        )
+    })?;
+    println!(
+        "backed up {} into {}: {} databases, {} files ({} bytes)",
+        config.data_dir.display(),
+        dest.display(),
+        c.databases,
+        c.blobs,
+        c.blob_bytes
+    );
+    Ok(())
+}
+
+/// Restores the backup `from` into the configured data directory.
+pub fn restore(config: &Config, from: &std::path::Path) -> anyhow::Result<()> {
+    embedded_only(config, "restore")?;
+    let c =
+        kiln_adapters::embedded::backup::restore(from, &config.data_dir).with_context(|| {
+            format!(
+                "restoring {} into {}",
+                from.display(),
+                config.data_dir.display()
+            )
+        })?;
+    println!(
+        "restored {} into {}: {} databases, {} files ({} bytes)",
+        from.display(),
+        config.data_dir.display(),
+        c.databases,
+        c.blobs,
+        c.blob_bytes
     );
     Ok(())
 }

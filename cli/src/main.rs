@@ -63,6 +63,18 @@ enum Command {
         #[command(subcommand)]
         what: kiln::admin_jobs::AdminWhat,
     },
+    /// Back up the embedded data directory into DIR (empty or new), while
+    /// `kiln serve` runs (MongoDB: see docs/operations.md).
+    Backup {
+        /// Where the backup goes.
+        dir: PathBuf,
+    },
+    /// Restore a backup made by `kiln backup` into the data directory,
+    /// which must be empty or new (stop `kiln serve` first).
+    Restore {
+        /// The backup.
+        dir: PathBuf,
+    },
     /// Set (or, without values, clear) one account's quota overrides.
     Quota {
         /// The account's email.
@@ -322,6 +334,8 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Admin {
             what: kiln::admin_jobs::AdminWhat::Jobs { action },
         } => kiln::admin_jobs::run(&load(), action).await?,
+        Command::Backup { dir } => kiln::admin::backup(&load(), &dir)?,
+        Command::Restore { dir } => kiln::admin::restore(&load(), &dir)?,
         Command::Quota {
             email,
             storage_bytes,

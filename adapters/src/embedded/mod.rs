@@ -9,6 +9,7 @@
 //! and are always built; the rest needs the `embedded` feature.
 
 #[cfg(feature = "embedded")]
+pub mod backup;
 mod db;
 mod events;
 #[cfg(feature = "embedded")]

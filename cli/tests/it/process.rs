@@ -28,7 +28,11 @@ pub(crate) fn serve() -> Server {
 
 /// `kiln serve` on a fresh data directory, with extra environment.
 fn serve_with(env: &[(&str, &str)]) -> Server {
-    let dir = tempfile::tempdir().unwrap();
+    serve_in(tempfile::tempdir().unwrap(), env)
+}
+
+/// `kiln serve` on the data directory `dir`, with extra environment.
+pub(crate) fn serve_in(dir: tempfile::TempDir, env: &[(&str, &str)]) -> Server {
     let mut child = Command::new(env!("CARGO_BIN_EXE_kiln"))
         .args(["serve", "--listen", "127.0.0.1:0", "--data-dir"])
         .arg(dir.path())
