@@ -81,7 +81,7 @@ pub async fn run(config: &Config, action: JobsAction) -> anyhow::Result<()> {
                         "{}  {:<9} {:<9} {:>2}  {}  {}",
                         j.id,
                         j.kind.as_str(),
-                        j.status,
+                        j.status.as_str(),
                         j.attempts,
                         j.updated_at.format("%Y-%m-%d %H:%M:%S"),
                         j.error.as_deref().unwrap_or("")
