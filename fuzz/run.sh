@@ -5,7 +5,8 @@
 #          TARGETS="media_probe range" bash fuzz/run.sh 600
 # Targets: jpeg_dc thumbnail (image engine), media_probe media_sidecar
 # id3_writer (media engine), metadata_extract (metadata worker), multipart
-# range file_query (gateway), search_fields (library search fields).
+# range file_query request_headers (gateway), search_fields (library search
+# fields).
 # Seeds are made once into fuzz/corpus/seeds/ (JPEGs with cjpeg, tiny media
 # files with ffmpeg, a multipart body, Range headers); each crate's
 # tests/fuzz-regressions/ folder is read as a corpus too, so every kept
@@ -16,7 +17,7 @@
 set -uo pipefail
 cd "$(dirname "$0")"
 SECS=${1:-180}
-ALL="jpeg_dc thumbnail media_probe media_sidecar id3_writer metadata_extract multipart range file_query search_fields"
+ALL="jpeg_dc thumbnail media_probe media_sidecar id3_writer metadata_extract multipart range file_query request_headers search_fields"
 command -v cargo-fuzz >/dev/null || cargo install --locked cargo-fuzz
 command -v cjpeg >/dev/null || apt-get install -y -q libjpeg-turbo-progs
 command -v ffmpeg >/dev/null || apt-get install -y -q ffmpeg

@@ -18,7 +18,7 @@ pub static X_REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 const MAX_ID: usize = 128;
 
 /// A client's id if it is short and plain (it is written into logs).
-fn acceptable(v: &HeaderValue) -> Option<&str> {
+pub fn acceptable(v: &HeaderValue) -> Option<&str> {
     let s = v.to_str().ok()?;
     let plain = s
         .bytes()
@@ -27,7 +27,7 @@ fn acceptable(v: &HeaderValue) -> Option<&str> {
 }
 
 /// Middleware: assigns the id, logs inside its span, writes the access line.
-pub async fn layer(mut req: Request, next: Next) -> Response {
+pub(crate) async fn layer(mut req: Request, next: Next) -> Response {
     let id = req
         .headers()
         .get(&X_REQUEST_ID)

@@ -16,7 +16,7 @@ use kiln_proto::api::{Account, CSRF_HEADER, Credentials, SESSION_COOKIE, Session
 use sha2::{Digest, Sha256};
 
 /// The session token the request's cookie carries, if any.
-pub(crate) fn cookie_token(headers: &HeaderMap) -> Option<&str> {
+pub fn cookie_token(headers: &HeaderMap) -> Option<&str> {
     headers
         .get_all(header::COOKIE)
         .iter()
@@ -30,7 +30,7 @@ pub(crate) fn cookie_token(headers: &HeaderMap) -> Option<&str> {
 
 /// The CSRF token of a session: derived from the session token, which is
 /// secret (`HttpOnly`), so no other site can know it, and nothing is stored.
-pub(crate) fn csrf_token(session: &str) -> String {
+pub fn csrf_token(session: &str) -> String {
     let mut h = Sha256::new();
     h.update(b"kiln-csrf\0");
     h.update(session.as_bytes());
@@ -39,7 +39,7 @@ pub(crate) fn csrf_token(session: &str) -> String {
 
 /// Whether a cookie-authenticated request may go ahead: reads always, a
 /// change only with the session's CSRF token.
-pub(crate) fn csrf_ok(method: &Method, headers: &HeaderMap, session: &str) -> bool {
+pub fn csrf_ok(method: &Method, headers: &HeaderMap, session: &str) -> bool {
     if matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS) {
         return true;
     }
