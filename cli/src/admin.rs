@@ -5,20 +5,28 @@
 use crate::config::{Config, StoreConfig};
 use anyhow::Context;
 use kiln_adapters::embedded::SqliteStore;
-use kiln_adapters::{AccountStore, QuotaOverride};
+use kiln_adapters::{AccountStore, MetaStore, QuotaOverride};
 use std::sync::Arc;
 
-/// The account store the configuration names, without the queues.
-pub async fn open_accounts(config: &Config) -> anyhow::Result<Arc<dyn AccountStore>> {
+/// The store the configuration names, without the queues, as the account
+/// store and the job store it is.
+pub async fn open_store(
+    config: &Config,
+) -> anyhow::Result<(Arc<dyn AccountStore>, Arc<dyn MetaStore>)> {
     Ok(match &config.store {
-        StoreConfig::Embedded {} => Arc::new(
-            SqliteStore::open(&config.data_dir.join("kiln.db")).context("opening the database")?,
-        ),
+        StoreConfig::Embedded {} => {
+            let s = Arc::new(
+                SqliteStore::open(&config.data_dir.join("kiln.db"))
+                    .context("opening the database")?,
+            );
+            (s.clone(), s)
+        }
         StoreConfig::Mongodb(m) => {
             let (_, store) = kiln_adapters::mongo::connect(m.uri.expose(), &m.database, false)
                 .await
                 .context("connecting to MongoDB")?;
-            Arc::new(store)
+            let s = Arc::new(store);
+            (s.clone(), s)
         }
     })
 }
@@ -26,7 +34,7 @@ pub async fn open_accounts(config: &Config) -> anyhow::Result<Arc<dyn AccountSto
 /// Sets the overrides of the account with `email` (`None` fields fall back
 /// to the configured defaults) and prints the result.
 pub async fn set_quota(config: &Config, email: &str, quota: QuotaOverride) -> anyhow::Result<()> {
-    let accounts = open_accounts(config).await?;
+    let (accounts, _) = open_store(config).await?;
     let email = kiln_proto::api::normalize_email(email).map_err(|e| anyhow::anyhow!(e.0))?;
     let user = accounts
         .user_by_email(&email)

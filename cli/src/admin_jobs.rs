@@ -3,12 +3,9 @@
 //! back to the outbox, which every running gateway (and `kiln serve`)
 //! hands to the broker within seconds.
 
-use crate::config::{Config, StoreConfig};
-use anyhow::Context;
-use kiln_adapters::embedded::SqliteStore;
+use crate::config::Config;
 use kiln_core::{JobQuery, JobRecord, MetaStore};
 use kiln_proto::{JobKind, JobStatus};
-use std::sync::Arc;
 
 /// What `kiln admin jobs` does.
 #[derive(Debug, clap::Subcommand)]
@@ -42,24 +39,9 @@ pub enum JobsAction {
     },
 }
 
-/// The metadata store the configuration names, without the queues.
-pub async fn open_store(config: &Config) -> anyhow::Result<Arc<dyn MetaStore>> {
-    Ok(match &config.store {
-        StoreConfig::Embedded {} => Arc::new(
-            SqliteStore::open(&config.data_dir.join("kiln.db")).context("opening the database")?,
-        ),
-        StoreConfig::Mongodb(m) => {
-            let (_, store) = kiln_adapters::mongo::connect(m.uri.expose(), &m.database, false)
-                .await
-                .context("connecting to MongoDB")?;
-            Arc::new(store)
-        }
-    })
-}
-
 /// Runs `action`, printing what it found or did.
 pub async fn run(config: &Config, action: JobsAction) -> anyhow::Result<()> {
-    let store = open_store(config).await?;
+    let (_, store) = crate::admin::open_store(config).await?;
     match action {
         JobsAction::List {
             status,

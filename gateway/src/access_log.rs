@@ -4,7 +4,7 @@
 //! (the `request` span), and one `info` line per request says what was
 //! answered and how fast.
 
-use axum::extract::{MatchedPath, Request};
+use axum::extract::Request;
 use axum::http::{HeaderName, HeaderValue, header};
 use axum::middleware::Next;
 use axum::response::Response;
@@ -37,10 +37,7 @@ pub(crate) async fn layer(mut req: Request, next: Next) -> Response {
     req.headers_mut()
         .insert(X_REQUEST_ID.clone(), value.clone());
     let method = req.method().clone();
-    let route = req
-        .extensions()
-        .get::<MatchedPath>()
-        .map_or_else(|| "unmatched".to_owned(), |m| m.as_str().to_owned());
+    let route = crate::metrics::route_of(&req);
     let span = tracing::info_span!("request", id = %id, %method, %route);
     let started = Instant::now();
     let mut resp = next.run(req).instrument(span.clone()).await;

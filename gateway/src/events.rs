@@ -205,7 +205,8 @@ impl Follow {
     }
 }
 
-fn snapshot(job: &JobRecord) -> JobEvent {
+/// The event of a job as it is now.
+pub(crate) fn snapshot(job: &JobRecord) -> JobEvent {
     JobEvent {
         schema_version: kiln_proto::SCHEMA_VERSION,
         job_id: job.id.clone(),

@@ -25,10 +25,7 @@ const BACKLOG_CAP: u32 = 1000;
 /// and status. Only templates and standard methods become labels, so no
 /// request can add a time series.
 pub async fn http(req: Request, next: Next) -> Response {
-    let route = req
-        .extensions()
-        .get::<MatchedPath>()
-        .map_or_else(|| "unmatched".to_owned(), |m| m.as_str().to_owned());
+    let route = route_of(&req);
     let method = match *req.method() {
         Method::GET => "GET",
         Method::HEAD => "HEAD",
@@ -47,6 +44,14 @@ pub async fn http(req: Request, next: Next) -> Response {
     metrics::counter!(HTTP_REQUESTS, "method" => method, "route" => route, "status" => status)
         .increment(1);
     resp
+}
+
+/// The template of the route a request matched (`/v1/jobs/{id}`), or
+/// `unmatched`: never the raw path, which the client chooses.
+pub(crate) fn route_of(req: &Request) -> String {
+    req.extensions()
+        .get::<MatchedPath>()
+        .map_or_else(|| "unmatched".to_owned(), |m| m.as_str().to_owned())
 }
 
 /// Counts a stored upload (`duplicate`: answered from the library).

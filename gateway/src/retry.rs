@@ -37,25 +37,15 @@ pub async fn retry(
 ) -> Result<(StatusCode, Json<JobView>), ApiError> {
     let job = crate::jobs::visible_job(&s, &caller, &id).await?;
     let Some(revived) = s.backends.store.retry_dead(&job.id).await? else {
-        let now = crate::jobs::visible_job(&s, &caller, &id).await?;
         return Err(ApiError::new(
             StatusCode::CONFLICT,
             ErrorCode::JobNotDead,
-            format!("only a dead job can be retried; this one is {}", now.status),
+            format!("only a dead job can be retried; this one is {}", job.status),
         ));
     };
     // Followers see it queued again; the bus is best effort (they also
     // re-read the store).
-    let event = kiln_proto::JobEvent {
-        schema_version: kiln_proto::SCHEMA_VERSION,
-        job_id: revived.id.clone(),
-        file_id: revived.file_id.clone(),
-        kind: revived.kind.clone(),
-        status: revived.status,
-        attempts: revived.attempts,
-        error: None,
-        at: revived.updated_at,
-    };
+    let event = crate::events::snapshot(&revived);
     if let Err(e) = s.backends.events.publish(&event).await {
         tracing::warn!(error = %e, "could not announce a retried job");
     }
