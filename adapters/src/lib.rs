@@ -28,7 +28,7 @@ pub use kiln_core::contract;
 pub use kiln_core::{
     AccountError, AccountStore, ApiKey, Attempt, BlobError, BlobInfo, BlobStore, Broker,
     BrokerError, Bucket, ByteStream, Claim, Completion, Decision, Delivery, Direction, EventBus,
-    EventError, FileRecord, HistoryAction, HistoryEntry, JobQuery, JobRecord, MetaStore,
+    EventError, FileRecord, HistoryAction, HistoryEntry, JobCount, JobQuery, JobRecord, MetaStore,
     QuotaOverride, RateLimit, RateLimitError, RateLimiter, StartOutcome, StorageUsage, StoreError,
     Subscription, Transfer, User, new_id, output_id, publish_jobs,
 };

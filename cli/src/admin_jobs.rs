@@ -80,7 +80,7 @@ pub async fn run(config: &Config, action: JobsAction) -> anyhow::Result<()> {
             };
             let mut retried = 0;
             for id in &ids {
-                match store.retry_dead(id).await? {
+                match store.retry_dead(id, kiln_proto::Priority::Bulk).await? {
                     Some(_) => retried += 1,
                     None => eprintln!("{id}: not a dead job; left as it is"),
                 }

@@ -32,6 +32,9 @@ pub struct User {
     pub notify_email: bool,
     /// Per-user quota overrides; `None` fields take the configured defaults.
     pub quota: QuotaOverride,
+    /// Whether the account may use the operator API (every account's jobs,
+    /// dead letters); granted with `kiln admin grant`.
+    pub operator: bool,
 }
 
 /// Quota overrides of one account.
@@ -157,6 +160,9 @@ pub trait AccountStore: Send + Sync + 'static {
 
     /// Sets the per-user quota overrides; false if there is no such user.
     async fn set_quota(&self, user_id: &str, quota: QuotaOverride) -> Result<bool, StoreError>;
+
+    /// Grants or revokes the operator role; `false` if no such account.
+    async fn set_operator(&self, user_id: &str, on: bool) -> Result<bool, StoreError>;
 
     /// Stores a new API key.
     async fn insert_api_key(&self, key: &ApiKey) -> Result<(), StoreError>;

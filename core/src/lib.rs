@@ -45,7 +45,8 @@ pub use links::{LinkError, LinkSigner};
 pub use outbox::publish_jobs;
 pub use rate_limit::{Decision, RateLimit, RateLimitError, RateLimiter};
 pub use store::{
-    Attempt, Completion, FileRecord, JobQuery, JobRecord, MetaStore, StartOutcome, StoreError,
+    Attempt, Completion, FileRecord, JobCount, JobQuery, JobRecord, MetaStore, StartOutcome,
+    StoreError,
 };
 pub use sweep::{Swept, sweep_orphans};
 

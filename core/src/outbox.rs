@@ -2,7 +2,6 @@
 //! the broker refuses stays unpublished for the gateway's outbox relay.
 
 use crate::{Broker, JobRecord, MetaStore};
-use kiln_proto::JobMessage;
 use tracing::warn;
 
 /// Publishes `jobs` and marks the ones the broker accepted. Returns how many
@@ -14,14 +13,7 @@ pub async fn publish_jobs(store: &dyn MetaStore, broker: &dyn Broker, jobs: &[Jo
             warn!(job = %job.id, kind = %job.kind, "job kind has no worker role; not published");
             continue;
         };
-        let msg = JobMessage {
-            schema_version: kiln_proto::SCHEMA_VERSION,
-            job_id: job.id.clone(),
-            kind: job.kind.clone(),
-            file_id: job.file_id.clone(),
-            params: job.params.clone(),
-            created_at: job.created_at,
-        };
+        let msg = job.message();
         match broker
             .publish(role, &job.file_id, msg.to_bytes().into())
             .await

@@ -2,8 +2,9 @@
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use kiln_proto::{JobKind, JobStatus};
+use kiln_proto::{JobKind, JobStatus, Priority};
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
 /// A stored file: an upload or a worker's output.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -70,6 +71,14 @@ pub struct JobRecord {
     pub published: bool,
     /// Every attempt so far, oldest first: when it started and ended, and how.
     pub history: Vec<Attempt>,
+    /// Attempts made before the job was last retried by hand: the retry
+    /// policy counts only the attempts after it (a fresh budget).
+    pub attempt_base: u32,
+    /// The lane the job waits in.
+    pub priority: Priority,
+    /// The trace context of the request that made it (see
+    /// [`JobMessage::trace`](kiln_proto::JobMessage::trace)).
+    pub trace: BTreeMap<String, String>,
 }
 
 /// One attempt at a job, as recorded in [`JobRecord::history`].
@@ -124,6 +133,29 @@ impl JobRecord {
             updated_at: now,
             published: false,
             history: Vec::new(),
+            attempt_base: 0,
+            priority: Priority::Interactive,
+            trace: BTreeMap::new(),
+        }
+    }
+
+    /// Attempts counted against the retry policy: those since the last
+    /// retry by hand.
+    pub fn budget_used(&self) -> u32 {
+        self.attempts.saturating_sub(self.attempt_base)
+    }
+
+    /// The message that hands this job to its worker.
+    pub fn message(&self) -> kiln_proto::JobMessage {
+        kiln_proto::JobMessage {
+            schema_version: kiln_proto::SCHEMA_VERSION,
+            job_id: self.id.clone(),
+            kind: self.kind.clone(),
+            file_id: self.file_id.clone(),
+            params: self.params.clone(),
+            created_at: self.created_at,
+            priority: self.priority,
+            trace: self.trace.clone(),
         }
     }
 }
@@ -146,10 +178,27 @@ pub struct JobQuery {
     pub owner: Option<String>,
     /// Only jobs on this file.
     pub file_id: Option<String>,
+    /// Only jobs whose last error contains this text (any case).
+    pub error_contains: Option<String>,
+    /// Only jobs created at or after this time.
+    pub since: Option<DateTime<Utc>>,
+    /// Only jobs created before this time.
+    pub until: Option<DateTime<Utc>>,
     /// Only jobs older than this job id (ids are time-ordered).
     pub before: Option<String>,
     /// At most this many.
     pub limit: u32,
+}
+
+/// How many jobs of one kind are in one status, from [`MetaStore::job_counts`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct JobCount {
+    /// The kind.
+    pub kind: JobKind,
+    /// The status.
+    pub status: JobStatus,
+    /// How many.
+    pub count: u64,
 }
 
 /// Result of [`MetaStore::start_attempt`].
@@ -265,11 +314,22 @@ pub trait MetaStore: Send + Sync + 'static {
         before: chrono::DateTime<chrono::Utc>,
     ) -> Result<u64, StoreError>;
 
-    /// Gives a `dead` job another attempt: back to `queued` and unpublished,
-    /// for the outbox to hand to the broker again (its attempts and history
-    /// are kept). Returns the job as it now is, or `None` when it is not
-    /// dead (or does not exist), in which case nothing changed.
-    async fn retry_dead(&self, job_id: &str) -> Result<Option<JobRecord>, StoreError>;
+    /// Gives a `dead` job another attempt with a fresh attempt budget
+    /// ([`JobRecord::attempt_base`] becomes its attempts so far): back to
+    /// `queued` and unpublished in lane `priority`, for the outbox to hand
+    /// to the broker again. Its attempts, history and output ids are kept,
+    /// so outputs are replaced, never duplicated. Returns the job as it now
+    /// is, or `None` when it is not dead (or does not exist), in which case
+    /// nothing changed.
+    async fn retry_dead(
+        &self,
+        job_id: &str,
+        priority: Priority,
+    ) -> Result<Option<JobRecord>, StoreError>;
+
+    /// How many jobs there are of each kind in each status, across every
+    /// account (pairs with none are left out).
+    async fn job_counts(&self) -> Result<Vec<JobCount>, StoreError>;
 
     /// Stores the metadata extracted from a file, replacing any earlier.
     async fn put_metadata(

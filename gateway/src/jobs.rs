@@ -109,6 +109,7 @@ pub async fn list(
         file_id: q.file_id.filter(|f| !f.is_empty()),
         before: q.cursor.filter(|c| !c.is_empty()),
         limit: limit + 1,
+        ..JobQuery::default()
     };
     let mut jobs = s.backends.store.list_jobs(&query).await?;
     let more = jobs.len() > limit as usize;

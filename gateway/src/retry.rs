@@ -13,10 +13,10 @@ use serde_json::json;
 
 /// Retry a dead job
 ///
-/// Requeues the dead job: it goes back through the outbox to its worker,
-/// keeping its attempts and their history (the retry policy's attempts are
-/// not renewed: a failure dead-letters it again at once). `409`
-/// (`job_not_dead`) for a job in any other state.
+/// Requeues the dead job, in its own lane, with a fresh attempt budget: it
+/// goes back through the outbox to its worker, keeping its attempts, their
+/// history and its output ids (outputs are replaced, never duplicated).
+/// `409` (`job_not_dead`) for a job in any other state.
 #[utoipa::path(
     post,
     path = "/v1/jobs/{id}/retry",
@@ -36,7 +36,7 @@ pub async fn retry(
     Path(id): Path<String>,
 ) -> Result<(StatusCode, Json<JobView>), ApiError> {
     let job = crate::jobs::visible_job(&s, &caller, &id).await?;
-    let Some(revived) = s.backends.store.retry_dead(&job.id).await? else {
+    let Some(revived) = s.backends.store.retry_dead(&job.id, job.priority).await? else {
         return Err(ApiError::new(
             StatusCode::CONFLICT,
             ErrorCode::JobNotDead,

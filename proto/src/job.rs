@@ -1,8 +1,9 @@
 //! The job message that travels through the broker, and the status event.
 
-use crate::{InvalidParams, Job, JobKind, JobStatus, SCHEMA_VERSION};
+use crate::{InvalidParams, Job, JobKind, JobStatus, Priority, SCHEMA_VERSION};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
 /// A request for one unit of work on one stored file.
 ///
@@ -25,6 +26,13 @@ pub struct JobMessage {
     pub params: serde_json::Value,
     /// When the job was created.
     pub created_at: DateTime<Utc>,
+    /// The lane it waits in; absent for `interactive`.
+    #[serde(default, skip_serializing_if = "Priority::is_interactive")]
+    pub priority: Priority,
+    /// The upload's trace context (W3C `traceparent`, `tracestate`), so the
+    /// worker's spans join the request's trace; absent when not traced.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub trace: BTreeMap<String, String>,
 }
 
 fn default_version() -> u32 {
@@ -69,6 +77,8 @@ impl JobMessage {
             file_id,
             params,
             created_at: Utc::now(),
+            priority: Priority::Interactive,
+            trace: BTreeMap::new(),
         }
     }
 
@@ -151,10 +161,26 @@ mod tests {
     }
 
     #[test]
+    fn lane_and_trace_travel_only_when_set() {
+        let plain: serde_json::Value = serde_json::from_slice(&sample().to_bytes()).expect("json");
+        assert!(plain.get("priority").is_none() && plain.get("trace").is_none());
+        let mut m = sample();
+        m.priority = Priority::Bulk;
+        m.trace.insert(
+            "traceparent".into(),
+            "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01".into(),
+        );
+        let back = JobMessage::from_bytes(&m.to_bytes()).expect("decodes");
+        assert_eq!(back, m);
+        let v: serde_json::Value = serde_json::from_slice(&m.to_bytes()).expect("json");
+        assert_eq!(v["priority"], "bulk");
+    }
+
+    #[test]
     fn ignores_unknown_fields_and_accepts_missing_version() {
         // What an older producer (no version) or a newer one (extra fields) sends.
         let raw = br#"{"job_id":"j","kind":"metadata","file_id":"f",
-            "created_at":"2026-01-02T03:04:05Z","priority":7,"trace":{"a":1}}"#;
+            "created_at":"2026-01-02T03:04:05Z","urgency":7,"span":{"a":1}}"#;
         let m = JobMessage::from_bytes(raw).expect("decodes");
         assert_eq!(m.kind, JobKind::Metadata);
         assert_eq!(m.schema_version, SCHEMA_VERSION);

@@ -10,6 +10,7 @@ mod job;
 pub mod jobs;
 mod kind;
 mod names;
+mod priority;
 mod status;
 
 pub use job::{DecodeError, JobEvent, JobMessage};
@@ -19,6 +20,7 @@ pub use jobs::{
     ThumbnailParams, is_audio_or_video, notify_of,
 };
 pub use names::Names;
+pub use priority::Priority;
 pub use status::JobStatus;
 
 /// Version of the message schema this build writes.

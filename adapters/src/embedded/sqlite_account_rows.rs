@@ -9,10 +9,10 @@ use rusqlite::Row;
 // Statements are written out whole (no `format!`), so every value is bound.
 pub(super) const USER_BY_EMAIL: &str =
     "SELECT id, email, name, password_hash, created_at, notify_email,
-     quota_storage, quota_month_transfer FROM users WHERE email = ?1";
+     quota_storage, quota_month_transfer, operator FROM users WHERE email = ?1";
 pub(super) const USER_BY_ID: &str =
     "SELECT id, email, name, password_hash, created_at, notify_email,
-     quota_storage, quota_month_transfer FROM users WHERE id = ?1";
+     quota_storage, quota_month_transfer, operator FROM users WHERE id = ?1";
 pub(super) const KEYS_OF_USER: &str =
     "SELECT id, user_id, name, prefix, hash, created_at, revoked_at
      FROM api_keys WHERE user_id = ?1 ORDER BY id DESC";
@@ -58,6 +58,7 @@ pub(super) fn user_from_row(row: &Row<'_>) -> rusqlite::Result<User> {
             storage_bytes: opt_uint(row, 6)?,
             monthly_transfer_bytes: opt_uint(row, 7)?,
         },
+        operator: row.get(8)?,
     })
 }
 

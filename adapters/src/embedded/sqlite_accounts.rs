@@ -35,8 +35,8 @@ impl AccountStore for SqliteStore {
             .call(move |conn| {
                 conn.execute(
                     "INSERT INTO users (id, email, name, password_hash, created_at, notify_email,
-                                        quota_storage, quota_month_transfer)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) ON CONFLICT(email) DO NOTHING",
+                                        quota_storage, quota_month_transfer, operator)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) ON CONFLICT(email) DO NOTHING",
                     params![
                         u.id,
                         u.email,
@@ -45,7 +45,8 @@ impl AccountStore for SqliteStore {
                         ts(u.created_at),
                         u.notify_email,
                         u.quota.storage_bytes.map(db_int),
-                        u.quota.monthly_transfer_bytes.map(db_int)
+                        u.quota.monthly_transfer_bytes.map(db_int),
+                        u.operator
                     ],
                 )
             })
@@ -90,6 +91,17 @@ impl AccountStore for SqliteStore {
                     quota.monthly_transfer_bytes.map(db_int),
                     id
                 ],
+            )
+        });
+        Ok(changed.await? > 0)
+    }
+
+    async fn set_operator(&self, user_id: &str, on: bool) -> Result<bool, StoreError> {
+        let id = user_id.to_owned();
+        let changed = self.call(move |conn| {
+            conn.execute(
+                "UPDATE users SET operator = ?1 WHERE id = ?2",
+                params![on, id],
             )
         });
         Ok(changed.await? > 0)

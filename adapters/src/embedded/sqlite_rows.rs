@@ -33,7 +33,10 @@ CREATE TABLE IF NOT EXISTS jobs (
     created_at TEXT NOT NULL,
     updated_at TEXT NOT NULL,
     published  INTEGER NOT NULL DEFAULT 0,
-    history    TEXT NOT NULL DEFAULT '[]'
+    history    TEXT NOT NULL DEFAULT '[]',
+    attempt_base INTEGER NOT NULL DEFAULT 0,
+    priority   TEXT NOT NULL DEFAULT 'interactive',
+    trace      TEXT NOT NULL DEFAULT '{}'
 );
 CREATE INDEX IF NOT EXISTS jobs_file ON jobs(file_id);
 CREATE INDEX IF NOT EXISTS jobs_status ON jobs(status, id);
@@ -59,7 +62,8 @@ CREATE TABLE IF NOT EXISTS users (
     created_at           TEXT NOT NULL,
     notify_email         INTEGER NOT NULL DEFAULT 0,
     quota_storage        INTEGER,
-    quota_month_transfer INTEGER
+    quota_month_transfer INTEGER,
+    operator             INTEGER NOT NULL DEFAULT 0
 );
 
 CREATE TABLE IF NOT EXISTS api_keys (
@@ -100,7 +104,7 @@ CREATE TABLE IF NOT EXISTS notifications (
 
 pub(crate) const FILE_COLS: &str = "id, owner, filename, content_type, bytes, sha256, parent_id, job_id, width, height, created_at";
 
-pub(crate) const JOB_COLS: &str = "id, owner, kind, file_id, params, status, attempts, error, created_at, updated_at, published, history";
+pub(crate) const JOB_COLS: &str = "id, owner, kind, file_id, params, status, attempts, error, created_at, updated_at, published, history, attempt_base, priority, trace";
 
 /// Fixed-width UTC timestamps, so text order is time order.
 pub(crate) fn ts(t: DateTime<Utc>) -> String {
@@ -156,6 +160,15 @@ pub(crate) fn job_from_row(row: &Row<'_>) -> rusqlite::Result<JobRecord> {
             let h: String = row.get(11)?;
             serde_json::from_str(&h).map_err(|e| conversion(11, e.to_string()))?
         },
+        attempt_base: row.get(12)?,
+        priority: {
+            let p: String = row.get(13)?;
+            p.parse().map_err(|e: String| conversion(13, e))?
+        },
+        trace: {
+            let t: String = row.get(14)?;
+            serde_json::from_str(&t).map_err(|e| conversion(14, e.to_string()))?
+        },
     })
 }
 
@@ -174,7 +187,7 @@ pub(crate) fn insert_file(tx: &rusqlite::Transaction<'_>, f: &FileRecord) -> rus
 pub(crate) fn insert_job(tx: &rusqlite::Transaction<'_>, j: &JobRecord) -> rusqlite::Result<()> {
     tx.execute(
         &format!(
-            "INSERT INTO jobs ({JOB_COLS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)"
+            "INSERT INTO jobs ({JOB_COLS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)"
         ),
         rusqlite::params![
             j.id,
@@ -188,7 +201,10 @@ pub(crate) fn insert_job(tx: &rusqlite::Transaction<'_>, j: &JobRecord) -> rusql
             ts(j.created_at),
             ts(j.updated_at),
             j.published,
-            serde_json::to_string(&j.history).map_err(|e| conversion(11, e.to_string()))?
+            serde_json::to_string(&j.history).map_err(|e| conversion(11, e.to_string()))?,
+            j.attempt_base,
+            j.priority.as_str(),
+            serde_json::to_string(&j.trace).map_err(|e| conversion(14, e.to_string()))?
         ],
     )?;
     Ok(())

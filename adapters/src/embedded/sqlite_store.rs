@@ -2,14 +2,15 @@
 
 use super::db::Db;
 use super::sqlite_rows::{
-    FILE_COLS, JOB_COLS, SCHEMA, file_from_row, insert_file, insert_job, job_from_row, ts,
+    FILE_COLS, JOB_COLS, SCHEMA, conversion, file_from_row, insert_file, insert_job, job_from_row,
+    ts,
 };
 use crate::store::{
-    Completion, FileRecord, JobQuery, JobRecord, MetaStore, StartOutcome, StoreError,
+    Completion, FileRecord, JobCount, JobQuery, JobRecord, MetaStore, StartOutcome, StoreError,
 };
 use async_trait::async_trait;
 use chrono::Utc;
-use kiln_proto::JobStatus;
+use kiln_proto::{JobStatus, Priority};
 use rusqlite::{OptionalExtension, TransactionBehavior, params};
 use std::path::Path;
 
@@ -32,13 +33,21 @@ impl SqliteStore {
     fn migrate(&self) -> Result<(), StoreError> {
         self.db
             .call_blocking(|conn| {
-                let has_history = conn
-                    .prepare("SELECT 1 FROM pragma_table_info('jobs') WHERE name = 'history'")?
-                    .exists([])?;
-                if !has_history {
-                    conn.execute_batch(
-                        "ALTER TABLE jobs ADD COLUMN history TEXT NOT NULL DEFAULT '[]'",
-                    )?;
+                for (table, name, def) in [
+                    ("jobs", "history", "TEXT NOT NULL DEFAULT '[]'"),
+                    ("jobs", "attempt_base", "INTEGER NOT NULL DEFAULT 0"),
+                    ("jobs", "priority", "TEXT NOT NULL DEFAULT 'interactive'"),
+                    ("jobs", "trace", "TEXT NOT NULL DEFAULT '{}'"),
+                    ("users", "operator", "INTEGER NOT NULL DEFAULT 0"),
+                ] {
+                    let present = conn
+                        .prepare("SELECT 1 FROM pragma_table_info(?1) WHERE name = ?2")?
+                        .exists([table, name])?;
+                    if !present {
+                        conn.execute_batch(&format!(
+                            "ALTER TABLE {table} ADD COLUMN {name} {def}"
+                        ))?;
+                    }
                 }
                 // One transaction: a crash mid-way leaves the old schema,
                 // and the next start does it all again.
@@ -221,24 +230,36 @@ impl MetaStore for SqliteStore {
         self.call(move |conn| {
             let mut sql = format!("SELECT {JOB_COLS} FROM jobs WHERE 1 = 1");
             let mut args: Vec<String> = Vec::new();
+            // Each condition has one `?`, numbered here.
             let mut push = |cond: &str, v: String| {
                 args.push(v);
-                sql.push_str(&format!(" AND {cond} ?{}", args.len()));
+                let n = format!("?{}", args.len());
+                sql.push_str(&format!(" AND {}", cond.replace('?', &n)));
             };
             if let Some(s) = q.status {
-                push("status =", s.as_str().to_owned());
+                push("status = ?", s.as_str().to_owned());
             }
             if let Some(k) = &q.kind {
-                push("kind =", k.as_str().to_owned());
+                push("kind = ?", k.as_str().to_owned());
             }
             if let Some(o) = &q.owner {
-                push("owner =", o.clone());
+                push("owner = ?", o.clone());
             }
             if let Some(f) = &q.file_id {
-                push("file_id =", f.clone());
+                push("file_id = ?", f.clone());
             }
             if let Some(b) = &q.before {
-                push("id <", b.clone());
+                push("id < ?", b.clone());
+            }
+            if let Some(t) = q.since {
+                push("created_at >= ?", ts(t));
+            }
+            if let Some(t) = q.until {
+                push("created_at < ?", ts(t));
+            }
+            if let Some(e) = &q.error_contains {
+                // instr, not LIKE: the text is literal, `%` and `_` included.
+                push("instr(lower(coalesce(error, '')), lower(?)) > 0", e.clone());
             }
             sql.push_str(&format!(" ORDER BY id DESC LIMIT {}", q.limit.max(1)));
             let mut stmt = conn.prepare(&sql)?;
@@ -335,7 +356,7 @@ impl MetaStore for SqliteStore {
     async fn unpublished_jobs(&self, limit: u32) -> Result<Vec<JobRecord>, StoreError> {
         self.call(move |conn| {
             conn.prepare(&format!(
-                "SELECT {JOB_COLS} FROM jobs WHERE published = 0 ORDER BY id LIMIT ?1"
+                "SELECT {JOB_COLS} FROM jobs WHERE published = 0 ORDER BY priority = 'bulk', id LIMIT ?1"
             ))?
             .query_map([limit], job_from_row)?
             .collect()
@@ -368,19 +389,42 @@ impl MetaStore for SqliteStore {
         Ok(changed as u64)
     }
 
-    async fn retry_dead(&self, job_id: &str) -> Result<Option<JobRecord>, StoreError> {
+    async fn retry_dead(
+        &self,
+        job_id: &str,
+        priority: Priority,
+    ) -> Result<Option<JobRecord>, StoreError> {
         let job_id = job_id.to_owned();
         self.call(move |conn| {
             let changed = conn.execute(
-                "UPDATE jobs SET status = 'queued', published = 0, updated_at = ?1
+                "UPDATE jobs SET status = 'queued', published = 0, updated_at = ?1,
+                        attempt_base = attempts, priority = ?3
                  WHERE id = ?2 AND status = 'dead'",
-                params![ts(Utc::now()), job_id],
+                params![ts(Utc::now()), job_id, priority.as_str()],
             )?;
             if changed == 0 {
                 return Ok(None);
             }
             let sql = format!("SELECT {JOB_COLS} FROM jobs WHERE id = ?1");
             conn.query_row(&sql, [&job_id], job_from_row).optional()
+        })
+        .await
+    }
+
+    async fn job_counts(&self) -> Result<Vec<JobCount>, StoreError> {
+        self.call(|conn| {
+            let mut stmt = conn.prepare(
+                "SELECT kind, status, count(*) FROM jobs GROUP BY kind, status ORDER BY kind, status",
+            )?;
+            let rows = stmt.query_map([], |row| {
+                let (kind, status): (String, String) = (row.get(0)?, row.get(1)?);
+                Ok(JobCount {
+                    kind: kind.into(),
+                    status: status.parse().map_err(|e: String| conversion(1, e))?,
+                    count: row.get::<_, i64>(2)? as u64,
+                })
+            })?;
+            rows.collect()
         })
         .await
     }

@@ -40,6 +40,11 @@ pub(super) fn user_from_doc(d: &Document) -> Result<User, StoreError> {
         created_at: get_time(d, "created_at")?,
         notify_email: boolean(d, "notify_email")?,
         quota,
+        // Accounts made before the role existed have no field.
+        operator: match d.get("operator") {
+            None => false,
+            Some(_) => boolean(d, "operator")?,
+        },
     })
 }
 
@@ -92,6 +97,7 @@ pub(super) fn user_to_doc(user: &User) -> Document {
         "password_hash": &user.password_hash,
         "created_at": date(user.created_at),
         "notify_email": user.notify_email,
+        "operator": user.operator,
         "quota": quota_doc(user.quota),
     }
 }

@@ -126,6 +126,10 @@ impl AccountStore for MongoStore {
             .await
     }
 
+    async fn set_operator(&self, user_id: &str, on: bool) -> Result<bool, StoreError> {
+        self.update_user(user_id, doc! { "operator": on }).await
+    }
+
     async fn insert_api_key(&self, key: &ApiKey) -> Result<(), StoreError> {
         let inserted = self.coll("api_keys").insert_one(key_to_doc(key)).await;
         inserted.map(|_| ()).map_err(unavailable)

@@ -228,6 +228,9 @@ pub(crate) fn job_to_doc(j: &JobRecord) -> Document {
         "updated_at": date(j.updated_at),
         "published": j.published,
         "history": j.history.iter().map(|a| Bson::Document(attempt_to_doc(a))).collect::<Vec<_>>(),
+        "attempt_base": i64::from(j.attempt_base),
+        "priority": j.priority.as_str(),
+        "trace": j.trace.iter().map(|(k, v)| (k.clone(), Bson::String(v.clone()))).collect::<Document>(),
     }
 }
 
@@ -257,5 +260,22 @@ pub(crate) fn job_from_doc(d: &Document) -> Result<JobRecord, StoreError> {
         updated_at: get_time(d, "updated_at")?,
         published: boolean(d, "published")?,
         history,
+        // Jobs written before these fields existed have none.
+        attempt_base: match opt(d, "attempt_base") {
+            None => 0,
+            Some(_) => uint(d, "attempt_base")?,
+        },
+        priority: match opt_string(d, "priority")? {
+            None => kiln_proto::Priority::Interactive,
+            Some(p) => p.parse().map_err(|e: String| corrupt("priority", &e))?,
+        },
+        trace: match opt(d, "trace") {
+            None => Default::default(),
+            Some(Bson::Document(t)) => t
+                .iter()
+                .filter_map(|(k, v)| v.as_str().map(|v| (k.clone(), v.to_owned())))
+                .collect(),
+            Some(_) => return Err(corrupt("trace", "not a document")),
+        },
     })
 }

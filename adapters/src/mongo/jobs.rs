@@ -292,7 +292,11 @@ impl MongoStore {
 
     /// A `dead` job back to `queued` and unpublished, with [`Self::swap`] so
     /// two retries at once revive it once.
-    pub(super) async fn revive(&self, id: &str) -> Result<Option<JobRecord>, StoreError> {
+    pub(super) async fn revive(
+        &self,
+        id: &str,
+        priority: kiln_proto::Priority,
+    ) -> Result<Option<JobRecord>, StoreError> {
         let Some(job) = self.read_job(id).await? else {
             return Ok(None);
         };
@@ -303,6 +307,8 @@ impl MongoStore {
         next.status = JobStatus::Queued;
         next.published = false;
         next.updated_at = Utc::now();
+        next.attempt_base = job.attempts;
+        next.priority = priority;
         Ok(self.swap(&job, &job_to_doc(&next)).await?.then_some(next))
     }
 
@@ -326,5 +332,42 @@ impl MongoStore {
             }
         }
         Ok(requeued)
+    }
+
+    /// Jobs per kind and status: one indexed count per pair (the kinds
+    /// from `distinct`), rather than a `$group` over every job, which the
+    /// test stand-in cannot evaluate and which reads each document.
+    pub(super) async fn count_jobs(&self) -> Result<Vec<kiln_core::JobCount>, StoreError> {
+        let kinds = self
+            .jobs
+            .distinct("kind", doc! {})
+            .await
+            .map_err(unavailable)?;
+        let mut kinds: Vec<String> = kinds
+            .into_iter()
+            .filter_map(|k| k.as_str().map(str::to_owned))
+            .collect();
+        kinds.sort();
+        let pairs: Vec<(String, JobStatus)> = kinds
+            .iter()
+            .flat_map(|k| JobStatus::ALL.map(|st| (k.clone(), st)))
+            .collect();
+        let counts = futures::future::try_join_all(pairs.iter().map(|(kind, status)| {
+            self.jobs
+                .count_documents(doc! { "kind": kind, "status": status.as_str() })
+                .into_future()
+        }))
+        .await
+        .map_err(unavailable)?;
+        Ok(pairs
+            .into_iter()
+            .zip(counts)
+            .filter(|(_, n)| *n > 0)
+            .map(|((kind, status), count)| kiln_core::JobCount {
+                kind: kind.into(),
+                status,
+                count,
+            })
+            .collect())
     }
 }

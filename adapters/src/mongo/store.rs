@@ -8,7 +8,7 @@
 
 use super::docs::{bson_to_json, date, file_from_doc, job_from_doc, json_to_bson};
 use crate::store::{
-    Completion, FileRecord, JobQuery, JobRecord, MetaStore, StartOutcome, StoreError,
+    Completion, FileRecord, JobCount, JobQuery, JobRecord, MetaStore, StartOutcome, StoreError,
 };
 use async_trait::async_trait;
 use chrono::Utc;
@@ -83,6 +83,8 @@ impl MongoStore {
         let jobs = vec![
             index(doc! { "status": 1, "_id": 1 }, "status_id"),
             index(doc! { "kind": 1, "_id": 1 }, "kind_id"),
+            // The operator's counts per kind and status.
+            index(doc! { "kind": 1, "status": 1 }, "kind_status"),
             index(doc! { "owner": 1, "_id": 1 }, "owner_id"),
             index(doc! { "file_id": 1 }, "file_id"),
             IndexModel::builder()
@@ -202,6 +204,20 @@ impl MetaStore for MongoStore {
         if let Some(b) = &q.before {
             filter.insert("_id", doc! { "$lt": b });
         }
+        let mut created = Document::new();
+        if let Some(t) = q.since {
+            created.insert("$gte", date(t));
+        }
+        if let Some(t) = q.until {
+            created.insert("$lt", date(t));
+        }
+        if !created.is_empty() {
+            filter.insert("created_at", created);
+        }
+        if let Some(e) = &q.error_contains {
+            let pattern = super::library_docs::literal_regex(e);
+            filter.insert("error", doc! { "$regex": pattern, "$options": "i" });
+        }
         self.find_jobs(filter, doc! { "_id": -1 }, q.limit).await
     }
 
@@ -255,8 +271,12 @@ impl MetaStore for MongoStore {
         self.requeue(before).await
     }
 
-    async fn retry_dead(&self, job_id: &str) -> Result<Option<JobRecord>, StoreError> {
-        self.revive(job_id).await
+    async fn retry_dead(
+        &self,
+        job_id: &str,
+        priority: kiln_proto::Priority,
+    ) -> Result<Option<JobRecord>, StoreError> {
+        self.revive(job_id, priority).await
     }
 
     async fn mark_published(&self, job_ids: &[String]) -> Result<(), StoreError> {
@@ -270,6 +290,10 @@ impl MetaStore for MongoStore {
             .await
             .map_err(unavailable)?;
         Ok(())
+    }
+
+    async fn job_counts(&self) -> Result<Vec<JobCount>, StoreError> {
+        self.count_jobs().await
     }
 
     async fn put_metadata(

@@ -19,6 +19,7 @@ fn user(email: &str) -> User {
         created_at: now(),
         notify_email: false,
         quota: QuotaOverride::default(),
+        operator: false,
     }
 }
 
@@ -118,6 +119,20 @@ async fn users(store: &dyn AccountStore, ada: &User, bob: &User) {
     );
     assert!(!store.set_notify_email("no-such-user", true).await.unwrap());
     assert!(!store.set_quota("no-such-user", quota).await.unwrap());
+    // The operator role, granted and revoked.
+    assert!(!ada.operator);
+    assert!(store.set_operator(&ada.id, true).await.unwrap());
+    assert!(
+        store
+            .user_by_email(&ada.email)
+            .await
+            .unwrap()
+            .unwrap()
+            .operator
+    );
+    assert!(store.set_operator(&ada.id, false).await.unwrap());
+    assert!(!store.user_by_id(&ada.id).await.unwrap().unwrap().operator);
+    assert!(!store.set_operator("no-such-user", true).await.unwrap());
     // Others are untouched.
     assert_eq!(store.user_by_id(&bob.id).await.unwrap().as_ref(), Some(bob));
 }

@@ -2,7 +2,7 @@
 
 use crate::store::{Completion, FileRecord, JobQuery, JobRecord, MetaStore, StartOutcome};
 use chrono::Utc;
-use kiln_proto::{JobKind, JobStatus};
+use kiln_proto::{JobKind, JobStatus, Priority};
 
 fn file(id: &str, job: Option<&str>, parent: Option<&str>) -> FileRecord {
     FileRecord {
@@ -199,25 +199,55 @@ pub async fn meta_store(store: &dyn MetaStore) {
         .await
         .unwrap();
     assert!(dead.iter().any(|j| j.id == j2.id));
+    job_filters(store, &j2).await;
 
     // A dead job can be given another attempt, once; nothing else can.
     assert!(
-        store.retry_dead(&j1.id).await.unwrap().is_none(),
+        store
+            .retry_dead(&j1.id, Priority::Bulk)
+            .await
+            .unwrap()
+            .is_none(),
         "succeeded"
     );
-    assert!(store.retry_dead("no-such-job").await.unwrap().is_none());
-    let revived = store.retry_dead(&j2.id).await.unwrap().unwrap();
+    assert!(
+        store
+            .retry_dead("no-such-job", Priority::Bulk)
+            .await
+            .unwrap()
+            .is_none()
+    );
+    assert_eq!(dead_job.budget_used(), 2);
+    let revived = store
+        .retry_dead(&j2.id, Priority::Bulk)
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(
         (revived.status, revived.attempts, revived.published),
         (JobStatus::Queued, 2, false)
     );
-    assert!(store.retry_dead(&j2.id).await.unwrap().is_none(), "twice");
+    // A fresh attempt budget, in the lane asked for.
+    assert_eq!(
+        (revived.budget_used(), revived.priority),
+        (0, Priority::Bulk)
+    );
+    let stored = store.get_job(&j2.id).await.unwrap().unwrap();
+    assert_eq!((stored.budget_used(), stored.priority), (0, Priority::Bulk));
+    assert!(
+        store
+            .retry_dead(&j2.id, Priority::Bulk)
+            .await
+            .unwrap()
+            .is_none(),
+        "twice"
+    );
     let pending = store.unpublished_jobs(100).await.unwrap();
     assert!(pending.iter().any(|j| j.id == j2.id), "back in the outbox");
     let StartOutcome::Started(again) = store.start_attempt(&j2.id).await.unwrap() else {
         panic!("a revived job starts")
     };
-    assert_eq!(again.attempts, 3);
+    assert_eq!((again.attempts, again.budget_used()), (3, 1));
     assert_eq!(again.history.len(), 3, "earlier attempts are kept");
     store
         .fail_attempt(&j2.id, 3, "corrupt", true)
@@ -289,4 +319,53 @@ pub async fn meta_store(store: &dyn MetaStore) {
         store.get_job(&follow.id).await.unwrap().is_none(),
         "deleted with its file"
     );
+}
+
+/// The operator's filters and counts, on a store holding `dead` (dead with
+/// the error `corrupt`) among other jobs.
+async fn job_filters(store: &dyn MetaStore, dead: &JobRecord) {
+    let ids = |q: JobQuery| async move {
+        let q = JobQuery { limit: 500, ..q };
+        let found = store.list_jobs(&q).await.unwrap();
+        found.into_iter().map(|j| j.id).collect::<Vec<_>>()
+    };
+    let by_error = |e: &str| JobQuery {
+        error_contains: Some(e.into()),
+        ..Default::default()
+    };
+    assert!(ids(by_error("ORRUP")).await.contains(&dead.id), "any case");
+    assert!(
+        !ids(by_error("corrupt%")).await.contains(&dead.id),
+        "literal"
+    );
+    let created = dead.created_at;
+    let window = |since, until| JobQuery {
+        since,
+        until,
+        ..Default::default()
+    };
+    let second = chrono::TimeDelta::seconds(1);
+    assert!(ids(window(Some(created), None)).await.contains(&dead.id));
+    assert!(
+        ids(window(None, Some(created + second)))
+            .await
+            .contains(&dead.id)
+    );
+    assert!(
+        !ids(window(Some(created + second), None))
+            .await
+            .contains(&dead.id)
+    );
+    assert!(
+        !ids(window(None, Some(created))).await.contains(&dead.id),
+        "until is exclusive"
+    );
+
+    let counts = store.job_counts().await.unwrap();
+    let dead_metadata = counts
+        .iter()
+        .find(|c| c.kind == JobKind::Metadata && c.status == JobStatus::Dead)
+        .map(|c| c.count);
+    assert!(dead_metadata >= Some(1), "{counts:?}");
+    assert!(counts.iter().all(|c| c.count > 0), "{counts:?}");
 }

@@ -61,6 +61,7 @@ pub async fn signup(
         created_at: Utc::now(),
         notify_email: false,
         quota: QuotaOverride::default(),
+        operator: false,
     };
     match s.backends.accounts.create_user(&user).await {
         Ok(()) => {}

@@ -212,13 +212,16 @@ impl Worker {
             Err(JobError::Abort(reason)) => {
                 self.record_dead(delivery, &job, reason.to_string()).await
             }
-            Err(JobError::Retry(reason)) if self.config.retry.exhausted(job.attempts) => {
-                let reason = format!("gave up after {} attempts: {reason}", job.attempts);
+            Err(JobError::Retry(reason)) if self.config.retry.exhausted(job.budget_used()) => {
+                let reason = format!("gave up after {} attempts: {reason}", job.budget_used());
                 self.record_dead(delivery, &job, reason).await
             }
             Err(JobError::Retry(reason)) => {
                 let reason = reason.to_string();
-                let delay = self.config.retry.delay(job.attempts, jitter_seed(&job.id));
+                let delay = self
+                    .config
+                    .retry
+                    .delay(job.budget_used(), jitter_seed(&job.id));
                 if let Err(e) = self
                     .ctx
                     .store
