@@ -288,6 +288,32 @@ def check_disruption(where, docs):
             fail(f"{where} {d['metadata']['name']}", "maxUnavailable 0 blocks every drain")
 
 
+def check_memory_bounds(where, docs, config):
+    """Thumbnail and metadata jobs read their image whole (up to
+    limits.max_input_bytes, 200 MiB by default); thumbnailers also hold up
+    to workers.decode_memory_bytes (1 GiB by default) of decoded pixels.
+    Their memory limits must hold that worst case, plus 128 MiB for the
+    process (about 30 MiB idle, measured) and its outputs
+    (docs/operations.md, "Resources"), or a large upload gets the pod
+    OOM-killed."""
+    max_input = int(config.get("KILN_LIMITS__MAX_INPUT_BYTES", 200 * 2**20))
+    decode = int(config.get("KILN_WORKERS__DECODE_MEMORY_BYTES", 2**30))
+    for d in by_kind(docs, "Deployment"):
+        role = role_of(d)
+        if role not in ("thumbnail", "metadata"):
+            continue
+        c = d["spec"]["template"]["spec"]["containers"][0]
+        args = c["args"]
+        concurrency = int(args[args.index("--concurrency") + 1]) if "--concurrency" in args else None
+        if concurrency is None:
+            fail(f"{where} {d['metadata']['name']}", "no --concurrency: its memory bound depends on the node's CPUs")
+            continue
+        worst = concurrency * max_input + (decode if role == "thumbnail" else 0) + 128 * 2**20
+        limit = quantity(c.get("resources", {}).get("limits", {}).get("memory", "0"))
+        if limit < worst:
+            fail(f"{where} {d['metadata']['name']}", f"memory limit {limit / 2**20:.0f} MiB < worst case {worst / 2**20:.0f} MiB ({concurrency} inputs of {max_input / 2**20:.0f} MiB" + (f" + {decode / 2**20:.0f} MiB decode budget" if role == "thumbnail" else "") + " + 128 MiB)")
+
+
 def check_grace(where, docs, config):
     grace = int(config.get("KILN_SHUTDOWN_GRACE_SECS", 30))
     for d in by_kind(docs, "Deployment"):
@@ -378,6 +404,7 @@ def check_overlay(where, docs, crds, examples, used, documented):
     check_scaling(where, docs, config)
     check_disruption(where, docs)
     check_grace(where, docs, config)
+    check_memory_bounds(where, docs, config)
     check_secrets(where, docs, examples, used)
     check_documented_env(where, docs, documented)
 
