@@ -18,6 +18,9 @@ pub enum JobsAction {
         /// Only jobs of this kind (thumbnail, metadata, convert, notify).
         #[arg(long)]
         kind: Option<String>,
+        /// Only jobs whose error contains this text (any case).
+        #[arg(long)]
+        error: Option<String>,
         /// At most this many.
         #[arg(long, default_value_t = 50)]
         limit: u32,
@@ -25,17 +28,23 @@ pub enum JobsAction {
         #[arg(long)]
         json: bool,
     },
-    /// Give dead jobs another attempt: the ids given, or with `--all` every
-    /// dead job (of `--kind`).
+    /// How many jobs there are of each kind in each status.
+    Counts,
+    /// Give dead jobs another attempt, with a fresh attempt budget, in the
+    /// bulk lane: the ids given, or with `--all` every dead job (of
+    /// `--kind`, with `--error`).
     Retry {
         /// Job ids.
         ids: Vec<String>,
-        /// Every dead job (narrowed by `--kind`).
+        /// Every dead job (narrowed by `--kind` and `--error`).
         #[arg(long, conflicts_with = "ids")]
         all: bool,
         /// With `--all`: only jobs of this kind.
         #[arg(long, requires = "all")]
         kind: Option<String>,
+        /// With `--all`: only jobs whose error contains this text.
+        #[arg(long, requires = "all")]
+        error: Option<String>,
     },
 }
 
@@ -46,12 +55,14 @@ pub async fn run(config: &Config, action: JobsAction) -> anyhow::Result<()> {
         JobsAction::List {
             status,
             kind,
+            error,
             limit,
             json,
         } => {
             let q = JobQuery {
                 status,
                 kind: kind.map(JobKind::from),
+                error_contains: error,
                 limit: limit.clamp(1, 10_000),
                 ..Default::default()
             };
@@ -71,9 +82,25 @@ pub async fn run(config: &Config, action: JobsAction) -> anyhow::Result<()> {
                 }
             }
         }
-        JobsAction::Retry { ids, all, kind } => {
+        JobsAction::Counts => {
+            println!("{:<10} {:<10} {:>8}", "KIND", "STATUS", "JOBS");
+            for c in store.job_counts().await? {
+                println!(
+                    "{:<10} {:<10} {:>8}",
+                    c.kind.as_str(),
+                    c.status.as_str(),
+                    c.count
+                );
+            }
+        }
+        JobsAction::Retry {
+            ids,
+            all,
+            kind,
+            error,
+        } => {
             let ids = if all {
-                every_dead(store.as_ref(), kind.map(JobKind::from)).await?
+                every_dead(store.as_ref(), kind.map(JobKind::from), error).await?
             } else {
                 anyhow::ensure!(!ids.is_empty(), "name the jobs to retry, or --all");
                 ids
@@ -97,7 +124,11 @@ pub async fn run(config: &Config, action: JobsAction) -> anyhow::Result<()> {
 }
 
 /// Ids of every dead job (of `kind`), paging through the store.
-async fn every_dead(store: &dyn MetaStore, kind: Option<JobKind>) -> anyhow::Result<Vec<String>> {
+async fn every_dead(
+    store: &dyn MetaStore,
+    kind: Option<JobKind>,
+    error: Option<String>,
+) -> anyhow::Result<Vec<String>> {
     let mut out = Vec::new();
     let mut before = None;
     loop {
@@ -105,6 +136,7 @@ async fn every_dead(store: &dyn MetaStore, kind: Option<JobKind>) -> anyhow::Res
             .list_jobs(&JobQuery {
                 status: Some(JobStatus::Dead),
                 kind: kind.clone(),
+                error_contains: error.clone(),
                 before: before.take(),
                 limit: 500,
                 ..Default::default()
@@ -129,10 +161,29 @@ fn line(j: &JobRecord) -> serde_json::Value {
 /// What `kiln admin` works on.
 #[derive(Debug, clap::Subcommand)]
 pub enum AdminWhat {
-    /// Jobs of every account: list them, re-run dead ones.
+    /// Jobs of every account: list and count them, re-run dead ones.
     Jobs {
         /// What to do.
         #[command(subcommand)]
         action: JobsAction,
+    },
+    /// Make an account an operator (the `/v1/admin` API), or stop it being one.
+    Grant {
+        /// The account's email.
+        email: String,
+        /// Take the role away instead.
+        #[arg(long)]
+        revoke: bool,
+    },
+    /// A worker role's dead-letter queue: show the first messages, or purge it.
+    DeadLetters {
+        /// thumbnail, metadata, convert or notify.
+        role: String,
+        /// Remove every message (their jobs stay dead and can be re-run).
+        #[arg(long)]
+        purge: bool,
+        /// How many to show.
+        #[arg(long, default_value_t = 20)]
+        limit: usize,
     },
 }

@@ -45,6 +45,46 @@ impl Serialize for Switch {
     }
 }
 
+/// Email addresses, as a list in a file or comma-separated in a variable
+/// (`KILN_ADMIN_EMAILS=ada@example.com,bob@example.com`); kept lowercased.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct EmailList(pub Vec<String>);
+
+impl<'de> Deserialize<'de> for EmailList {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        #[derive(Deserialize)]
+        #[serde(untagged)]
+        enum Raw {
+            List(Vec<String>),
+            Text(String),
+        }
+        let items = match Raw::deserialize(d)? {
+            Raw::List(l) => l,
+            Raw::Text(t) => t.split(',').map(str::to_owned).collect(),
+        };
+        let mut out = Vec::new();
+        for item in items {
+            let e = item.trim().to_lowercase();
+            if e.is_empty() {
+                continue;
+            }
+            if !e.contains('@') {
+                return Err(serde::de::Error::custom(format!(
+                    "admin_emails: {e:?} is not an email address"
+                )));
+            }
+            out.push(e);
+        }
+        Ok(EmailList(out))
+    }
+}
+
+impl Serialize for EmailList {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        self.0.serialize(s)
+    }
+}
+
 /// Which command is starting the gateway.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum GatewayMode {
@@ -61,6 +101,7 @@ pub fn resolve(
     auth: Option<Switch>,
     secret: Option<&Secret>,
     ttl_secs: u64,
+    operators: &EmailList,
     mode: GatewayMode,
 ) -> anyhow::Result<AuthConfig> {
     let enabled = auth.map_or(mode == GatewayMode::Replica, |s| s.0);
@@ -79,5 +120,6 @@ pub fn resolve(
         enabled,
         jwt_secret: secret.map(|s| s.0.clone()),
         token_ttl_secs: ttl_secs,
+        operator_emails: operators.0.clone(),
     })
 }

@@ -3,6 +3,7 @@
 
 pub mod admin;
 pub mod admin_jobs;
+pub mod admin_ops;
 pub mod app;
 pub mod auth_config;
 pub mod backends;

@@ -56,8 +56,9 @@ enum Command {
     /// Print the effective configuration (defaults, file, environment) as
     /// TOML, secrets as `***`; fail on an invalid one.
     Config,
-    /// Operators' tools, on the store directly (`kiln admin jobs list`,
-    /// `kiln admin jobs retry --all`).
+    /// Operators' tools, on the store and broker directly (`kiln admin jobs
+    /// list`, `kiln admin jobs retry --all`, `kiln admin grant EMAIL`,
+    /// `kiln admin dead-letters ROLE`).
     Admin {
         /// What to work on.
         #[command(subcommand)]
@@ -331,9 +332,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             };
             client::upload(&files, &opts).await?;
         }
-        Command::Admin {
-            what: kiln::admin_jobs::AdminWhat::Jobs { action },
-        } => kiln::admin_jobs::run(&load(), action).await?,
+        Command::Admin { what } => kiln::admin_ops::run(&load(), what).await?,
         Command::Backup { dir } => kiln::admin::backup(&load(), &dir)?,
         Command::Restore { dir } => kiln::admin::restore(&load(), &dir)?,
         Command::Quota {

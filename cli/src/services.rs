@@ -39,6 +39,7 @@ pub async fn spawn_gateway(
         config.auth,
         config.jwt_secret.as_ref(),
         config.token_ttl_secs,
+        &config.admin_emails,
         mode,
     )?;
     if gateway.auth.enabled && gateway.auth.jwt_secret.is_none() {

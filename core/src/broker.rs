@@ -25,6 +25,20 @@ pub struct QueueDepth {
     pub dead: u64,
 }
 
+/// A message in a role's dead-letter queue, as [`Broker::dead_letters`]
+/// shows it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DeadLetter {
+    /// The message bytes.
+    pub payload: Bytes,
+    /// Why it was given up on.
+    pub reason: String,
+    /// Deliveries it had, where the broker counts them.
+    pub deliveries: Option<u32>,
+    /// When it was dead-lettered, where recorded.
+    pub dead_at: Option<chrono::DateTime<chrono::Utc>>,
+}
+
 /// A job-message transport with the semantics Kiln relies on:
 ///
 /// * a publish returns only once the message is durably accepted;
@@ -55,6 +69,15 @@ pub trait Broker: Send + Sync + 'static {
         let _ = role;
         Ok(None)
     }
+
+    /// The first `limit` messages of `role`'s dead-letter queue, oldest
+    /// first, left where they are (for operators to inspect).
+    async fn dead_letters(&self, role: Role, limit: usize) -> Result<Vec<DeadLetter>, BrokerError>;
+
+    /// Empties `role`'s dead-letter queue; returns how many messages went.
+    /// The jobs' records are not touched (they stay `dead`, and can still
+    /// be re-run).
+    async fn purge_dead_letters(&self, role: Role) -> Result<u64, BrokerError>;
 
     /// Leaves cleanly at shutdown, after the last delivery is settled:
     /// consumers record what they finished and leave, so their share of the

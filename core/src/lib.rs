@@ -34,7 +34,7 @@ pub use accounts::{
     QuotaOverride, StorageUsage, Transfer, User,
 };
 pub use blob::{BlobError, BlobInfo, BlobStore, Bucket, ByteStream};
-pub use broker::{Acker, Broker, BrokerError, Delivery, QueueDepth, Subscription};
+pub use broker::{Acker, Broker, BrokerError, DeadLetter, Delivery, QueueDepth, Subscription};
 pub use events::{EventBus, EventError};
 pub use ids::{new_id, output_id};
 pub use library::{

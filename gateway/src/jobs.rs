@@ -61,6 +61,52 @@ pub(crate) fn page_limit(limit: Option<&str>) -> Result<u32, ApiError> {
     }
 }
 
+/// A `status` filter: absent or empty for none, else a known status.
+pub(crate) fn status_filter(status: Option<&str>) -> Result<Option<JobStatus>, ApiError> {
+    match status.filter(|s| !s.is_empty()) {
+        Some(st) => Ok(Some(
+            st.parse::<JobStatus>()
+                .map_err(|e| ApiError::invalid(format!("status: {e}")))?,
+        )),
+        None => Ok(None),
+    }
+}
+
+/// A `kind` filter: absent or empty for none, else a known kind.
+pub(crate) fn kind_filter(kind: Option<&str>) -> Result<Option<JobKind>, ApiError> {
+    match kind.filter(|s| !s.is_empty()) {
+        Some(k) => match JobKind::from(k.to_owned()) {
+            JobKind::Unknown(k) => Err(ApiError::invalid(format!(
+                "kind: unknown job kind {:?}",
+                kiln_proto::api::excerpt(&k)
+            ))),
+            known => Ok(Some(known)),
+        },
+        None => Ok(None),
+    }
+}
+
+/// Views of `jobs` with their outputs, read in one call.
+pub(crate) async fn with_outputs(
+    s: &AppState,
+    jobs: Vec<JobRecord>,
+) -> Result<Vec<(Option<String>, JobView)>, ApiError> {
+    let ids: Vec<String> = jobs.iter().map(|j| j.id.clone()).collect();
+    let mut outputs: HashMap<String, Vec<_>> = HashMap::new();
+    for f in s.backends.store.jobs_outputs(&ids).await? {
+        if let Some(job_id) = f.job_id.clone() {
+            outputs.entry(job_id).or_default().push(f);
+        }
+    }
+    Ok(jobs
+        .into_iter()
+        .map(|job| {
+            let outs = outputs.remove(&job.id).unwrap_or_default();
+            (job.owner.clone(), crate::views::job(job, outs))
+        })
+        .collect())
+}
+
 /// The caller's jobs
 ///
 /// Newest first, `limit` at a time; `next_cursor` fetches the next page.
@@ -82,25 +128,8 @@ pub async fn list(
     q: Result<Query<JobListQuery>, QueryRejection>,
 ) -> Result<Json<JobList>, ApiError> {
     let Query(q) = q.map_err(|e| ApiError::invalid(e.body_text()))?;
-    let status = match q.status.as_deref().filter(|s| !s.is_empty()) {
-        Some(st) => Some(
-            st.parse::<JobStatus>()
-                .map_err(|e| ApiError::invalid(format!("status: {e}")))?,
-        ),
-        None => None,
-    };
-    let kind = match q.kind.as_deref().filter(|s| !s.is_empty()) {
-        Some(k) => match JobKind::from(k.to_owned()) {
-            JobKind::Unknown(k) => {
-                return Err(ApiError::invalid(format!(
-                    "kind: unknown job kind {:?}",
-                    kiln_proto::api::excerpt(&k)
-                )));
-            }
-            known => Some(known),
-        },
-        None => None,
-    };
+    let status = status_filter(q.status.as_deref())?;
+    let kind = kind_filter(q.kind.as_deref())?;
     let limit = page_limit(q.limit.as_deref())?;
     let query = JobQuery {
         status,
@@ -119,19 +148,10 @@ pub async fn list(
     } else {
         None
     };
-    let ids: Vec<String> = jobs.iter().map(|j| j.id.clone()).collect();
-    let mut outputs: HashMap<String, Vec<_>> = HashMap::new();
-    for f in s.backends.store.jobs_outputs(&ids).await? {
-        if let Some(job_id) = f.job_id.clone() {
-            outputs.entry(job_id).or_default().push(f);
-        }
-    }
-    let jobs = jobs
+    let jobs = with_outputs(&s, jobs)
+        .await?
         .into_iter()
-        .map(|job| {
-            let outs = outputs.remove(&job.id).unwrap_or_default();
-            crate::views::job(job, outs)
-        })
+        .map(|(_, view)| view)
         .collect();
     Ok(Json(JobList { jobs, next_cursor }))
 }

@@ -3,6 +3,7 @@
 
 #[doc(hidden)] // public for the fuzz target, not an API of the gateway
 pub mod access_log;
+mod admin;
 pub mod auth;
 mod cors;
 mod dedupe;
@@ -249,6 +250,14 @@ fn routes(state: AppState) -> Router {
         .routes(sign_in(routes!(auth::session::create)))
         .routes(auth(routes!(events::stream_many)))
         .routes(auth(routes!(retry::retry)))
+        .routes(auth(routes!(admin::jobs::list)))
+        .routes(auth(routes!(admin::jobs::counts)))
+        .routes(auth(routes!(admin::jobs::retry_one)))
+        .routes(auth(routes!(admin::jobs::retry_matching)))
+        .routes(auth(routes!(
+            admin::dead_letters::inspect,
+            admin::dead_letters::purge
+        )))
         .routes(auth(routes!(library::details::get)))
         .routes(routes!(metrics::serve))
         .routes(routes!(health::live))

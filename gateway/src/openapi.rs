@@ -51,6 +51,7 @@ const SCHEMES: [&str; 3] = ["bearer", "api_key", "session"];
         (name = "shares", description = "Links that show files or albums to people without an account"),
         (name = "public", description = "What share links and signed links open, with no credentials"),
         (name = "accounts", description = "Sign-up, sign-in, API keys, the caller's account, history and usage"),
+        (name = "admin", description = "For operators: every account's jobs, re-runs of dead jobs, dead-letter queues"),
         (name = "health", description = "Liveness and readiness probes"),
         (name = "docs", description = "This document and its browsable page"),
     ),

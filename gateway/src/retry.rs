@@ -1,5 +1,6 @@
 //! `POST /v1/jobs/{id}/retry`: another attempt at a dead job, for a failure
-//! that has gone away (a store outage, a limit since raised).
+//! that has gone away (a store outage, a limit since raised); and the
+//! requeue the operator API shares.
 
 use crate::auth::Caller;
 use crate::openapi::responses as r;
@@ -7,7 +8,8 @@ use crate::{ApiError, AppState};
 use axum::Json;
 use axum::extract::{Extension, Path, State};
 use axum::http::StatusCode;
-use kiln_core::publish_jobs;
+use kiln_core::{JobRecord, publish_jobs};
+use kiln_proto::Priority;
 use kiln_proto::api::{ErrorCode, JobView};
 use serde_json::json;
 
@@ -36,38 +38,53 @@ pub async fn retry(
     Path(id): Path<String>,
 ) -> Result<(StatusCode, Json<JobView>), ApiError> {
     let job = crate::jobs::visible_job(&s, &caller, &id).await?;
-    let Some(revived) = s.backends.store.retry_dead(&job.id, job.priority).await? else {
-        return Err(ApiError::new(
-            StatusCode::CONFLICT,
-            ErrorCode::JobNotDead,
-            format!("only a dead job can be retried; this one is {}", job.status),
-        ));
-    };
-    // Followers see it queued again; the bus is best effort (they also
-    // re-read the store).
-    let event = crate::events::snapshot(&revived);
-    if let Err(e) = s.backends.events.publish(&event).await {
-        tracing::warn!(error = %e, "could not announce a retried job");
-    }
+    let revived = revive(&s, &job, job.priority, "owner").await?;
     publish_jobs(
         s.backends.store.as_ref(),
         s.backends.broker.as_ref(),
         std::slice::from_ref(&revived),
     )
     .await;
-    if let Some(owner) = revived.owner.as_deref() {
-        crate::history::record(
-            &s,
-            owner,
-            kiln_core::HistoryAction::JobRetried,
-            Some(&revived.id),
-            json!({"kind": revived.kind.as_str(), "attempts": revived.attempts}),
-        )
-        .await;
-    }
     let outputs = s.backends.store.job_outputs(&revived.id).await?;
     Ok((
         StatusCode::ACCEPTED,
         Json(crate::views::job(revived, outputs)),
     ))
+}
+
+/// Turns dead `job` back into a queued one in lane `priority` (see
+/// [`kiln_core::MetaStore::retry_dead`]), announces it and records it in
+/// the owner's history, naming who asked (`by`). Publishing is left to the
+/// caller, so a batch is published together. `409` if it is not dead.
+pub(crate) async fn revive(
+    s: &AppState,
+    job: &JobRecord,
+    priority: Priority,
+    by: &str,
+) -> Result<JobRecord, ApiError> {
+    let Some(revived) = s.backends.store.retry_dead(&job.id, priority).await? else {
+        return Err(ApiError::new(
+            StatusCode::CONFLICT,
+            ErrorCode::JobNotDead,
+            format!("only a dead job can be retried; this one is {}", job.status),
+        ));
+    };
+    tracing::info!(job = %revived.id, kind = %revived.kind, %by, lane = %priority, "dead job queued again");
+    // Followers see it queued again; the bus is best effort (they also
+    // re-read the store).
+    let event = crate::events::snapshot(&revived);
+    if let Err(e) = s.backends.events.publish(&event).await {
+        tracing::warn!(error = %e, "could not announce a retried job");
+    }
+    if let Some(owner) = revived.owner.as_deref() {
+        crate::history::record(
+            s,
+            owner,
+            kiln_core::HistoryAction::JobRetried,
+            Some(&revived.id),
+            json!({"kind": revived.kind.as_str(), "attempts": revived.attempts, "by": by}),
+        )
+        .await;
+    }
+    Ok(revived)
 }

@@ -12,6 +12,7 @@ pub fn job(job: JobRecord, outputs: Vec<FileRecord>) -> JobView {
         file_id: job.file_id,
         status: job.status,
         attempts: job.attempts,
+        priority: job.priority,
         error: job.error,
         created_at: job.created_at,
         updated_at: job.updated_at,

@@ -86,6 +86,12 @@ impl Names {
         format!("{}.{role}.retry", self.namespace)
     }
 
+    /// The Kafka consumer group whose committed offsets mark how much of a
+    /// role's dead-letter topic operators have purged (nothing consumes it).
+    pub fn dead_letter_group(&self, role: Role) -> String {
+        format!("{}.{role}.dead-letters", self.namespace)
+    }
+
     /// The pub/sub channel carrying job status events.
     pub fn events_channel(&self) -> String {
         format!("{}:job-events", self.namespace)

@@ -34,7 +34,7 @@ pub use events::LocalEventBus;
 #[cfg(feature = "embedded")]
 pub use fs_blob::FsBlobStore;
 #[cfg(feature = "embedded")]
-pub use queue::{DeadLetter, EmbeddedBroker};
+pub use queue::EmbeddedBroker;
 pub use rate_limit::LocalRateLimiter;
 #[cfg(feature = "embedded")]
 pub use sqlite_store::SqliteStore;

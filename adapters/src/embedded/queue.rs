@@ -5,7 +5,7 @@
 //! delivered again after the next start.
 
 use super::db::Db;
-use crate::broker::{Acker, Broker, BrokerError, Delivery, QueueDepth, Subscription};
+use crate::broker::{Acker, Broker, BrokerError, DeadLetter, Delivery, QueueDepth, Subscription};
 use async_trait::async_trait;
 use bytes::Bytes;
 use kiln_proto::Role;
@@ -36,17 +36,6 @@ CREATE TABLE IF NOT EXISTS dead_letters (
     dead_at    INTEGER NOT NULL
 );
 "#;
-
-/// A message that was given up on.
-#[derive(Debug, Clone, PartialEq)]
-pub struct DeadLetter {
-    /// The message bytes.
-    pub payload: Bytes,
-    /// Why it was dead-lettered.
-    pub reason: String,
-    /// Deliveries it had.
-    pub deliveries: u32,
-}
 
 /// The embedded [`Broker`].
 #[derive(Clone)]
@@ -101,24 +90,40 @@ impl EmbeddedBroker {
             .map(|n| n as u64)
             .map_err(unavailable)
     }
-
-    /// The dead-letter queue of `role`, oldest first.
-    pub async fn dead_letters(&self, role: Role) -> Result<Vec<DeadLetter>, BrokerError> {
-        self.db
-            .call(move |c| {
-                c.prepare("SELECT payload, reason, deliveries FROM dead_letters WHERE role = ?1 ORDER BY id")?
-                    .query_map([role.as_str()], |r| {
-                        Ok(DeadLetter { payload: Bytes::from(r.get::<_, Vec<u8>>(0)?), reason: r.get(1)?, deliveries: r.get(2)? })
-                    })?
-                    .collect()
-            })
-            .await
-            .map_err(unavailable)
-    }
 }
 
 #[async_trait]
 impl Broker for EmbeddedBroker {
+    async fn dead_letters(&self, role: Role, limit: usize) -> Result<Vec<DeadLetter>, BrokerError> {
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        self.db
+            .call(move |c| {
+                c.prepare(
+                    "SELECT payload, reason, deliveries, dead_at FROM dead_letters
+                     WHERE role = ?1 ORDER BY id LIMIT ?2",
+                )?
+                .query_map(rusqlite::params![role.as_str(), limit], |r| {
+                    Ok(DeadLetter {
+                        payload: Bytes::from(r.get::<_, Vec<u8>>(0)?),
+                        reason: r.get(1)?,
+                        deliveries: Some(r.get(2)?),
+                        dead_at: chrono::DateTime::from_timestamp_millis(r.get(3)?),
+                    })
+                })?
+                .collect()
+            })
+            .await
+            .map_err(unavailable)
+    }
+
+    async fn purge_dead_letters(&self, role: Role) -> Result<u64, BrokerError> {
+        self.db
+            .call(move |c| c.execute("DELETE FROM dead_letters WHERE role = ?1", [role.as_str()]))
+            .await
+            .map(|n| n as u64)
+            .map_err(unavailable)
+    }
+
     async fn publish(&self, role: Role, key: &str, payload: Bytes) -> Result<(), BrokerError> {
         let key = key.to_owned();
         self.db

@@ -15,11 +15,12 @@
 mod acker;
 mod config;
 mod consumer;
+mod dead_letters;
 mod forwarder;
 mod offsets;
 mod topics;
 
-use crate::broker::{Broker, BrokerError, QueueDepth, Subscription};
+use crate::broker::{Broker, BrokerError, DeadLetter, QueueDepth, Subscription};
 use async_trait::async_trait;
 use bytes::Bytes;
 use kiln_proto::{Names, Role};
@@ -293,14 +294,28 @@ impl Broker for KafkaBroker {
         let work = self
             .topic_stats(&names.topic(role), &names.consumer_group(role))
             .await?;
+        // What operators have not purged.
         let dead = self
-            .topic_stats(&names.dead_letter_topic(role), &names.consumer_group(role))
+            .topic_stats(
+                &names.dead_letter_topic(role),
+                &names.dead_letter_group(role),
+            )
             .await?;
         let count = |n: i64| u64::try_from(n).unwrap_or(0);
         Ok(Some(QueueDepth {
             queued: count(work.lag),
-            dead: count(dead.messages),
+            dead: count(dead.lag),
         }))
+    }
+
+    async fn dead_letters(&self, role: Role, limit: usize) -> Result<Vec<DeadLetter>, BrokerError> {
+        self.ensure_topics().await?;
+        dead_letters::peek(self, role, limit).await
+    }
+
+    async fn purge_dead_letters(&self, role: Role) -> Result<u64, BrokerError> {
+        self.ensure_topics().await?;
+        dead_letters::purge(self, role).await
     }
 
     async fn close(&self) {

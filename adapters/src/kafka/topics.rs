@@ -12,7 +12,7 @@ use rdkafka::error::RDKafkaErrorCode;
 use rdkafka::producer::Producer;
 use std::time::Duration;
 
-const ADMIN_TIMEOUT: Duration = Duration::from_secs(10);
+pub(super) const ADMIN_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// Every topic of the namespace: work, delay and dead-letter, per role.
 pub(super) fn all_topics(b: &KafkaBroker) -> Vec<String> {
@@ -161,7 +161,13 @@ pub(super) async fn delete_all(b: &KafkaBroker) -> Result<(), BrokerError> {
     let names = b.names();
     let groups: Vec<String> = Role::ALL
         .iter()
-        .flat_map(|&r| [names.consumer_group(r), names.retry_consumer_group(r)])
+        .flat_map(|&r| {
+            [
+                names.consumer_group(r),
+                names.retry_consumer_group(r),
+                names.dead_letter_group(r),
+            ]
+        })
         .collect();
     let refs: Vec<&str> = groups.iter().map(String::as_str).collect();
     // Groups that never had a member do not exist; nothing to report.
@@ -169,7 +175,7 @@ pub(super) async fn delete_all(b: &KafkaBroker) -> Result<(), BrokerError> {
     Ok(())
 }
 
-async fn blocking<T: Send + 'static>(
+pub(super) async fn blocking<T: Send + 'static>(
     f: impl FnOnce() -> Result<T, BrokerError> + Send + 'static,
 ) -> Result<T, BrokerError> {
     tokio::task::spawn_blocking(f)

@@ -10,9 +10,10 @@
 //! ```
 
 mod consumer;
+mod dead_letters;
 mod topology;
 
-use crate::broker::{Broker, BrokerError, QueueDepth, Subscription};
+use crate::broker::{Broker, BrokerError, DeadLetter, QueueDepth, Subscription};
 use async_trait::async_trait;
 use bytes::Bytes;
 use kiln_proto::{Names, Role};
@@ -299,6 +300,14 @@ impl Broker for RabbitBroker {
 
     async fn ping(&self) -> Result<(), BrokerError> {
         self.link().await.map(|_| ())
+    }
+
+    async fn dead_letters(&self, role: Role, limit: usize) -> Result<Vec<DeadLetter>, BrokerError> {
+        self.peek_dead(role, limit).await
+    }
+
+    async fn purge_dead_letters(&self, role: Role) -> Result<u64, BrokerError> {
+        self.purge_dead(role).await
     }
 
     /// Ready messages of the work and dead-letter queues, by passive

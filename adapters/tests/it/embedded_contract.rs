@@ -119,7 +119,7 @@ async fn embedded_broker_meets_contract() {
     let dir = tempfile::tempdir().unwrap();
     let broker = EmbeddedBroker::open(&dir.path().join("queue.db")).unwrap();
     contract::broker(&broker, Role::Thumbnail).await;
-    let dead = broker.dead_letters(Role::Thumbnail).await.unwrap();
+    let dead = broker.dead_letters(Role::Thumbnail, 100).await.unwrap();
     assert_eq!(dead.len(), 1);
     assert_eq!(
         (dead[0].payload.as_ref(), dead[0].reason.as_str()),

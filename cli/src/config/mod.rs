@@ -74,6 +74,9 @@ pub struct Config {
     pub jwt_secret: Option<Secret>,
     /// Lifetime of an access token, in seconds.
     pub token_ttl_secs: u64,
+    /// Accounts that are operators without `kiln admin grant`
+    /// (`KILN_ADMIN_EMAILS`, comma-separated): for the first operator.
+    pub admin_emails: crate::auth_config::EmailList,
     /// The gateway's address as users reach it, for links in emails
     /// (`KILN_PUBLIC_URL`).
     pub public_url: String,
@@ -101,6 +104,7 @@ impl Default for Config {
             auth_off_exposes_all_accounts: false,
             jwt_secret: None,
             token_ttl_secs: 3600,
+            admin_emails: Default::default(),
             public_url: NotifySettings::default().public_url,
             retry: RetryPolicy::default(),
         }

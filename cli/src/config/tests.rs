@@ -36,7 +36,12 @@ fn file_then_environment_override_defaults() {
         jail.set_env("KILN_KAFKA__PROPERTIES__LINGER_MS", "5");
         jail.set_env("KILN_AUTH", "on");
         jail.set_env("KILN_JWT_SECRET", "swordfish-swordfish-swordfish-42");
+        jail.set_env("KILN_ADMIN_EMAILS", " Ops@Example.com, sre@example.com ");
         let c = load(Some("k.toml"))?;
+        assert_eq!(
+            c.admin_emails.0,
+            ["ops@example.com", "sre@example.com"].map(String::from)
+        );
         assert_eq!(c.listen.port(), 9999);
         assert_eq!(c.limits.max_pixels, 2000);
         assert_eq!(c.retry.max_attempts, 3);

@@ -136,11 +136,11 @@ async fn retryable_failures_back_off_then_dead_letter_with_the_reason() {
     let dead = t
         .app
         .embedded_broker()
-        .dead_letters(Role::Thumbnail)
+        .dead_letters(Role::Thumbnail, 100)
         .await
         .unwrap();
     assert_eq!(dead.len(), 1);
-    assert_eq!(dead[0].deliveries, 3);
+    assert_eq!(dead[0].deliveries, Some(3));
 }
 
 #[tokio::test]
@@ -187,7 +187,7 @@ async fn unknown_kinds_and_garbage_are_dead_lettered_without_stopping_the_worker
     assert_eq!(
         t.app
             .embedded_broker()
-            .dead_letters(Role::Thumbnail)
+            .dead_letters(Role::Thumbnail, 100)
             .await
             .unwrap()
             .len(),

@@ -6,6 +6,7 @@ mod common;
 
 mod accounts;
 mod admin;
+mod admin_api;
 mod api;
 mod convert;
 mod delivery;
@@ -22,4 +23,5 @@ mod poison;
 mod process;
 mod quotas;
 mod replicas;
+mod traces;
 mod web;

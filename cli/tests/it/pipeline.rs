@@ -269,9 +269,7 @@ async fn bad_inputs_end_dead_with_a_reason_and_the_server_keeps_serving() {
         assert_eq!(job["outputs"].as_array().unwrap().len(), 0);
     }
     assert_eq!(
-        t.app
-            .embedded_broker()
-            .dead_letters(Role::Thumbnail)
+        kiln_adapters::Broker::dead_letters(t.app.embedded_broker(), Role::Thumbnail, 100)
             .await
             .unwrap()
             .len(),

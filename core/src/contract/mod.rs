@@ -203,6 +203,28 @@ pub async fn broker_depth(broker: &dyn Broker, role: Role) {
             .unwrap();
     }
     eventually_depth(broker, role, |d| d.queued == 3 && d.dead == 0).await;
+
+    // A dead letter can be looked at (twice: looking takes nothing), then
+    // purged; the work queue is untouched.
+    let mut sub = broker.subscribe(role, 1).await.unwrap();
+    let d = sub.next().await.unwrap();
+    let payload = d.payload.clone();
+    d.dead_letter("bad input: not a JPEG").await.unwrap();
+    drop(sub);
+    eventually_depth(broker, role, |d| d.dead == 1).await;
+    for _ in 0..2 {
+        let dead = broker.dead_letters(role, 10).await.unwrap();
+        assert_eq!(dead.len(), 1, "{dead:?}");
+        assert_eq!(
+            (&dead[0].payload, dead[0].reason.as_str()),
+            (&payload, "bad input: not a JPEG")
+        );
+        assert!(dead[0].dead_at.is_some());
+    }
+    assert_eq!(broker.purge_dead_letters(role).await.unwrap(), 1);
+    assert!(broker.dead_letters(role, 10).await.unwrap().is_empty());
+    eventually_depth(broker, role, |d| d.dead == 0 && d.queued == 2).await;
+    assert_eq!(broker.purge_dead_letters(role).await.unwrap(), 0, "twice");
 }
 
 /// Polls [`Broker::depth`] of `role` until `ok`, for at most 10 s.

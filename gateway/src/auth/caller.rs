@@ -46,6 +46,15 @@ impl Caller {
         }
     }
 
+    /// Whether the caller may use the operator API: an account with the
+    /// role, or named in `operator_emails`; with accounts off, the one user.
+    pub fn is_operator(&self, operator_emails: &[String]) -> bool {
+        match self {
+            Caller::Anyone => true,
+            Caller::User(u) => u.operator || operator_emails.iter().any(|e| *e == u.email),
+        }
+    }
+
     /// The account, for routes that only mean something with accounts on.
     pub fn signed_in(&self) -> Result<&User, ApiError> {
         self.user().ok_or_else(auth_disabled)

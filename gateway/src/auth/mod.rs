@@ -29,6 +29,9 @@ pub struct AuthConfig {
     pub jwt_secret: Option<String>,
     /// Lifetime of an access token, in seconds (default 1 hour).
     pub token_ttl_secs: u64,
+    /// Accounts that are operators whatever the store says
+    /// (`KILN_ADMIN_EMAILS`), lowercased: how the first operator is made.
+    pub operator_emails: Vec<String>,
 }
 
 impl Default for AuthConfig {
@@ -37,6 +40,7 @@ impl Default for AuthConfig {
             enabled: false,
             jwt_secret: None,
             token_ttl_secs: 3600,
+            operator_emails: Vec::new(),
         }
     }
 }
@@ -51,6 +55,7 @@ impl std::fmt::Debug for AuthConfig {
                 &self.jwt_secret.as_ref().map(|_| "<redacted>"),
             )
             .field("token_ttl_secs", &self.token_ttl_secs)
+            .field("operator_emails", &self.operator_emails)
             .finish()
     }
 }

@@ -190,6 +190,13 @@ reusable! {
         &[(ErrorCode::JobNotDead, "only a dead job can be retried; this one is succeeded")],
         &[],
     );
+    /// `403 operator_only`.
+    OperatorOnly = OPERATOR_ONLY: error(
+        "Only an operator may do this: an account granted the role with `kiln admin grant`, \
+         or named in `KILN_ADMIN_EMAILS`",
+        &[(ErrorCode::OperatorOnly, "only an operator may use /v1/admin")],
+        &[],
+    );
     /// `404 not_found`.
     NotFound = NOT_FOUND: error(
         "It does not exist, or belongs to another account (the two are not told apart)",

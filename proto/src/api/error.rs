@@ -58,6 +58,9 @@ pub enum ErrorCode {
     /// `429`: the account's monthly transfer quota is used up (uploads and
     /// downloads; `Retry-After` until the month turns).
     TransferQuotaExceeded,
+    /// `403`: an operator route (`/v1/admin/…`) called by an account
+    /// without the operator role.
+    OperatorOnly,
     /// `401`: no valid access token or API key (also every failed sign-in,
     /// whether or not the account exists).
     Unauthorized,
@@ -73,7 +76,7 @@ pub enum ErrorCode {
 
 impl ErrorCode {
     /// Every code, in alphabetical order.
-    pub const ALL: [ErrorCode; 21] = [
+    pub const ALL: [ErrorCode; 22] = [
         ErrorCode::AuthDisabled,
         ErrorCode::BadMultipart,
         ErrorCode::EmailTaken,
@@ -86,6 +89,7 @@ impl ErrorCode {
         ErrorCode::MethodNotAllowed,
         ErrorCode::NoRoute,
         ErrorCode::NotFound,
+        ErrorCode::OperatorOnly,
         ErrorCode::RangeNotSatisfiable,
         ErrorCode::RateLimited,
         ErrorCode::StorageQuotaExceeded,
@@ -102,7 +106,7 @@ impl ErrorCode {
         match self {
             ErrorCode::AuthDisabled | ErrorCode::BadMultipart | ErrorCode::UploadInterrupted => 400,
             ErrorCode::Unauthorized => 401,
-            ErrorCode::Forbidden => 403,
+            ErrorCode::Forbidden | ErrorCode::OperatorOnly => 403,
             ErrorCode::Gone => 410,
             ErrorCode::MetadataNotAvailable | ErrorCode::NoRoute | ErrorCode::NotFound => 404,
             ErrorCode::EmailTaken | ErrorCode::JobNotDead => 409,
@@ -132,6 +136,7 @@ impl ErrorCode {
             ErrorCode::MetadataNotAvailable => "metadata_not_available",
             ErrorCode::NoRoute => "no_route",
             ErrorCode::NotFound => "not_found",
+            ErrorCode::OperatorOnly => "operator_only",
             ErrorCode::RangeNotSatisfiable => "range_not_satisfiable",
             ErrorCode::RateLimited => "rate_limited",
             ErrorCode::StorageQuotaExceeded => "storage_quota_exceeded",

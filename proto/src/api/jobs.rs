@@ -1,6 +1,6 @@
 //! `GET /v1/jobs/{id}` and `GET /v1/jobs`.
 
-use crate::{JobKind, JobStatus};
+use crate::{JobKind, JobStatus, Priority};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -14,6 +14,7 @@ use utoipa::{IntoParams, ToSchema};
     "file_id": "0190d1f4-8a41-7c2e-9d6a-2f1b4c8e7a10",
     "status": "succeeded",
     "attempts": 1,
+    "priority": "interactive",
     "error": null,
     "created_at": "2024-06-01T12:00:00Z",
     "updated_at": "2024-06-01T12:00:02Z",
@@ -35,6 +36,8 @@ pub struct JobView {
     pub status: JobStatus,
     /// Attempts started.
     pub attempts: u32,
+    /// The lane it waits in: `bulk` jobs run when no `interactive` one waits.
+    pub priority: Priority,
     /// Reason of the last failure; `null` if none.
     #[schema(required = true)]
     pub error: Option<String>,

@@ -11,6 +11,7 @@
 //! where the content is open-ended by design (extracted metadata, history
 //! details).
 
+pub mod admin;
 pub mod albums;
 pub mod api_keys;
 pub mod auth;
@@ -31,6 +32,11 @@ pub mod usage;
 #[cfg(test)]
 mod tests;
 
+pub use admin::{
+    AdminJob, AdminJobList, AdminJobQuery, DeadLetterList, DeadLetterQuery, DeadLetterView,
+    JobCountRow, JobCounts, MAX_ERROR_FILTER_CHARS, MAX_RETRY_BATCH, PurgeReport, RetryFilter,
+    RetryReport,
+};
 pub use albums::{
     AlbumFiles, AlbumFilesAdded, AlbumList, AlbumUpdate, AlbumView, MAX_ALBUM_FILES,
     MAX_IDS_PER_REQUEST, NewAlbum,

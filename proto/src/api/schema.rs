@@ -4,7 +4,7 @@
 //! catch-all variant. What clients see is a string from a known list.
 
 use super::HistoryAction;
-use crate::JobKind;
+use crate::{JobKind, Role};
 use utoipa::openapi::RefOr;
 use utoipa::openapi::schema::{ObjectBuilder, Schema, Type};
 use utoipa::{PartialSchema, ToSchema};
@@ -30,6 +30,17 @@ impl PartialSchema for JobKind {
 }
 
 impl ToSchema for JobKind {}
+
+impl PartialSchema for Role {
+    fn schema() -> RefOr<Schema> {
+        known_strings(
+            Role::ALL.iter().map(|r| r.as_str()),
+            "A worker role: the queue of one job kind.",
+        )
+    }
+}
+
+impl ToSchema for Role {}
 
 impl PartialSchema for HistoryAction {
     fn schema() -> RefOr<Schema> {

@@ -31,6 +31,7 @@ fn sample_job(status: JobStatus, done: bool) -> JobView {
         file_id: "f1".into(),
         status,
         attempts: 1,
+        priority: crate::Priority::Interactive,
         error: None,
         created_at: at(0),
         updated_at: at(2),
@@ -58,7 +59,7 @@ fn jobs_keep_their_wire_form() {
     let job = sample_job(JobStatus::Succeeded, true);
     assert_eq!(
         round_trip(&job),
-        r#"{"id":"j1","kind":"thumbnail","file_id":"f1","status":"succeeded","attempts":1,"error":null,"created_at":"2023-11-14T22:13:20Z","updated_at":"2023-11-14T22:13:22Z","history":[{"attempt":1,"started_at":"2023-11-14T22:13:21Z","finished_at":"2023-11-14T22:13:22Z","outcome":"succeeded"}],"outputs":[{"file_id":"o1","url":"/v1/files/o1","content_type":"image/jpeg","bytes":1234,"width":256,"height":171,"filename":null}]}"#
+        r#"{"id":"j1","kind":"thumbnail","file_id":"f1","status":"succeeded","attempts":1,"priority":"interactive","error":null,"created_at":"2023-11-14T22:13:20Z","updated_at":"2023-11-14T22:13:22Z","history":[{"attempt":1,"started_at":"2023-11-14T22:13:21Z","finished_at":"2023-11-14T22:13:22Z","outcome":"succeeded"}],"outputs":[{"file_id":"o1","url":"/v1/files/o1","content_type":"image/jpeg","bytes":1234,"width":256,"height":171,"filename":null}]}"#
     );
     // A running attempt has no end, outcome or error at all (not `null`).
     let running = round_trip(&sample_job(JobStatus::Running, false));
@@ -395,15 +396,16 @@ fn all_lists_every_error_code() {
         ErrorCode::MethodNotAllowed => 9,
         ErrorCode::NoRoute => 10,
         ErrorCode::NotFound => 11,
-        ErrorCode::RangeNotSatisfiable => 12,
-        ErrorCode::RateLimited => 13,
-        ErrorCode::StorageQuotaExceeded => 14,
-        ErrorCode::TooLarge => 15,
-        ErrorCode::TransferQuotaExceeded => 16,
-        ErrorCode::Unauthorized => 17,
-        ErrorCode::Unavailable => 18,
-        ErrorCode::UnsupportedMediaType => 19,
-        ErrorCode::UploadInterrupted => 20,
+        ErrorCode::OperatorOnly => 12,
+        ErrorCode::RangeNotSatisfiable => 13,
+        ErrorCode::RateLimited => 14,
+        ErrorCode::StorageQuotaExceeded => 15,
+        ErrorCode::TooLarge => 16,
+        ErrorCode::TransferQuotaExceeded => 17,
+        ErrorCode::Unauthorized => 18,
+        ErrorCode::Unavailable => 19,
+        ErrorCode::UnsupportedMediaType => 20,
+        ErrorCode::UploadInterrupted => 21,
     };
     for (i, code) in ErrorCode::ALL.into_iter().enumerate() {
         assert_eq!(index(code), i, "{code}");
