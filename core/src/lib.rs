@@ -28,6 +28,7 @@ mod outbox;
 pub mod rate_limit;
 pub mod store;
 mod sweep;
+pub mod trace;
 
 pub use accounts::{
     AccountError, AccountStore, ApiKey, Claim, Direction, HistoryAction, HistoryEntry,

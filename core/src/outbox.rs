@@ -2,11 +2,20 @@
 //! the broker refuses stays unpublished for the gateway's outbox relay.
 
 use crate::{Broker, JobRecord, MetaStore};
-use tracing::warn;
+use tracing::{Instrument, warn};
 
 /// Publishes `jobs` and marks the ones the broker accepted. Returns how many
 /// were published; failures are left for the relay.
 pub async fn publish_jobs(store: &dyn MetaStore, broker: &dyn Broker, jobs: &[JobRecord]) -> usize {
+    if jobs.is_empty() {
+        return 0;
+    }
+    // A step of the request's (or the job's) trace.
+    let span = tracing::info_span!("publish", jobs = jobs.len());
+    publish(store, broker, jobs).instrument(span).await
+}
+
+async fn publish(store: &dyn MetaStore, broker: &dyn Broker, jobs: &[JobRecord]) -> usize {
     let mut done = Vec::new();
     for job in jobs {
         let Some(role) = job.kind.role() else {

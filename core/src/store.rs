@@ -112,7 +112,9 @@ impl JobRecord {
     }
 
     /// A new `queued`, unpublished job from its stored parts (parameters as
-    /// they travel; see [`JobRecord::new`] for typed ones).
+    /// they travel; see [`JobRecord::new`] for typed ones). It carries the
+    /// trace context of the current span (the request, or the job, that
+    /// made it), when the process exports traces.
     pub fn queued(
         owner: Option<String>,
         kind: JobKind,
@@ -135,7 +137,7 @@ impl JobRecord {
             history: Vec::new(),
             attempt_base: 0,
             priority: Priority::Interactive,
-            trace: BTreeMap::new(),
+            trace: crate::trace::current(),
         }
     }
 
