@@ -3,11 +3,17 @@
 //! answer; every log line written while the request is handled carries it
 //! (the `request` span), and one `info` line per request says what was
 //! answered and how fast.
+//!
+//! When the process exports traces, the `request` span is the root of the
+//! upload's trace (or a child of the client's, from its `traceparent`
+//! header), named after the route. Probes and scrapes get a `probe` span
+//! instead, which carries the same id in logs but is not exported.
 
 use axum::extract::Request;
-use axum::http::{HeaderName, HeaderValue, header};
+use axum::http::{HeaderMap, HeaderName, HeaderValue, header};
 use axum::middleware::Next;
 use axum::response::Response;
+use std::collections::BTreeMap;
 use std::time::Instant;
 use tracing::Instrument;
 
@@ -38,7 +44,25 @@ pub(crate) async fn layer(mut req: Request, next: Next) -> Response {
         .insert(X_REQUEST_ID.clone(), value.clone());
     let method = req.method().clone();
     let route = crate::metrics::route_of(&req);
-    let span = tracing::info_span!("request", id = %id, %method, %route);
+    // Probes and scrapes come every few seconds: logged only when they fail.
+    let probe = matches!(route.as_str(), "/healthz" | "/readyz" | "/metrics");
+    let span = if probe {
+        tracing::info_span!("probe", id = %id, %method, %route)
+    } else {
+        tracing::info_span!(
+            "request",
+            id = %id,
+            %method,
+            %route,
+            otel.name = tracing::field::Empty,
+            otel.kind = tracing::field::Empty,
+        )
+    };
+    if !probe && kiln_core::trace::enabled() {
+        span.record("otel.name", format!("{method} {route}"));
+        span.record("otel.kind", "server");
+        kiln_core::trace::set_parent(&span, &trace_headers(req.headers()));
+    }
     let started = Instant::now();
     let mut resp = next.run(req).instrument(span.clone()).await;
     resp.headers_mut().insert(X_REQUEST_ID.clone(), value);
@@ -49,8 +73,7 @@ pub(crate) async fn layer(mut req: Request, next: Next) -> Response {
         .and_then(|v| v.parse::<u64>().ok());
     let status = resp.status().as_u16();
     let ms = started.elapsed().as_millis() as u64;
-    // Probes and scrapes come every few seconds: logged only when they fail.
-    let routine = matches!(route.as_str(), "/healthz" | "/readyz" | "/metrics") && status < 400;
+    let routine = probe && status < 400;
     span.in_scope(|| {
         if routine {
             tracing::debug!(status, bytes, ms, "answered");
@@ -59,6 +82,17 @@ pub(crate) async fn layer(mut req: Request, next: Next) -> Response {
         }
     });
     resp
+}
+
+/// A client's W3C trace context headers, for the request span's parent.
+fn trace_headers(headers: &HeaderMap) -> BTreeMap<String, String> {
+    ["traceparent", "tracestate"]
+        .into_iter()
+        .filter_map(|name| {
+            let value = headers.get(name)?.to_str().ok()?;
+            Some((name.to_owned(), value.to_owned()))
+        })
+        .collect()
 }
 
 #[cfg(test)]

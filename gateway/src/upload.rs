@@ -19,6 +19,7 @@ use kiln_proto::api::{ErrorCode, QueuedJob, UploadAccepted, UploadQuery, file_ur
 use kiln_proto::{Job, MetadataParams, NotifyBy, ThumbnailParams};
 use serde_json::json;
 use std::collections::HashMap;
+use tracing::Instrument;
 
 #[derive(Debug, thiserror::Error)]
 #[error("upload exceeds the limit of {0} bytes")]
@@ -318,10 +319,13 @@ where
     let (head, replay) = sniff::peek(limited).await.map_err(source_error)?;
     let content_type = sniff::content_type(&head);
     let id = new_id();
+    // A step of the upload's trace: the bytes streaming into the blob store.
+    let span = tracing::info_span!("store", file = %id, content_type = %content_type);
     let info = match s
         .backends
         .blobs
         .put(Bucket::Originals, &id, Box::pin(replay))
+        .instrument(span)
         .await
     {
         Ok(info) => info,

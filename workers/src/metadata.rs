@@ -76,7 +76,8 @@ impl Handler for MetadataHandler {
             return Ok(Vec::new());
         }
         let data = crate::input::read(ctx, &input, &self.limits).await?;
-        let mut doc = tokio::task::spawn_blocking(move || extract(&data))
+        let span = tracing::Span::current();
+        let mut doc = tokio::task::spawn_blocking(move || span.in_scope(|| extract(&data)))
             .await
             .map_err(|e| JobError::Abort(format!("worker crashed reading this input: {e}").into()))?
             .map_err(|e| JobError::Abort(e.into()))?;

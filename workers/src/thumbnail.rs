@@ -79,7 +79,10 @@ impl Handler for ThumbnailHandler {
         let (flag, token) = (halt.clone(), stop.clone());
         // A decoder panic surfaces as a JoinError: this job fails for good and
         // the worker keeps serving (the runtime contains panics, too).
+        // The job's span goes along, so what the engine logs names the job.
+        let span = tracing::Span::current();
         let mut rendering = tokio::task::spawn_blocking(move || {
+            let _in = span.enter();
             let should_stop = || flag.load(Ordering::Relaxed) || token.is_cancelled();
             render_each(
                 &data,

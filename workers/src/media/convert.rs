@@ -83,7 +83,10 @@ impl Handler for ConvertHandler {
         let cancel = Arc::new(AtomicBool::new(false));
         let _guard = crate::raise_on_drop::RaiseOnDrop(cancel.clone());
         let flag = cancel.clone();
+        // The job's span goes along, so what the decoders log names the job.
+        let span = tracing::Span::current();
         let mut task = tokio::task::spawn_blocking(move || {
+            let _in = span.enter();
             let mut out = scratch;
             let report = convert_to_mp3(Box::new(reader), &hint, &mut out, &opts, &limits, &flag);
             (out, report)

@@ -15,9 +15,12 @@ pub(crate) async fn media_metadata(
     input: &FileRecord,
 ) -> Result<Value, JobError> {
     let (reader, hint) = open_input(ctx, input);
-    let mut info = tokio::task::spawn_blocking(move || kiln_media::probe(Box::new(reader), &hint))
-        .await
-        .map_err(|e| JobError::Abort(format!("worker crashed reading this input: {e}").into()))??;
+    let span = tracing::Span::current();
+    let mut info = tokio::task::spawn_blocking(move || {
+        span.in_scope(|| kiln_media::probe(Box::new(reader), &hint))
+    })
+    .await
+    .map_err(|e| JobError::Abort(format!("worker crashed reading this input: {e}").into()))??;
     clean_strings(&mut info);
     serde_json::to_value(&info)
         .map_err(|e| JobError::Abort(format!("could not record the metadata: {e}").into()))

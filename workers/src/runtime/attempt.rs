@@ -7,7 +7,7 @@ use crate::JobError;
 use kiln_core::{FileRecord, JobRecord};
 use std::time::Duration;
 use tokio_util::sync::CancellationToken;
-use tracing::error;
+use tracing::{Instrument, Span, error};
 
 impl Worker {
     /// Runs the handler in its own task so that a panic (a decoder bug on a
@@ -24,7 +24,10 @@ impl Worker {
             job.clone(),
             stop.clone(),
         );
-        let mut task = tokio::spawn(async move { handler.run(&ctx, &owned, &token).await });
+        // The job's span goes along, so every log line of the handler names the job.
+        let mut task = tokio::spawn(
+            async move { handler.run(&ctx, &owned, &token).await }.instrument(Span::current()),
+        );
         let limit = self.time_limit();
         let why = tokio::select! {
             joined = &mut task => return joined_result(joined),

@@ -128,7 +128,19 @@ impl Worker {
                 };
             }
         };
-        let span = tracing::info_span!("job", id = %msg.job_id, kind = %msg.kind);
+        let span = tracing::info_span!(
+            "job",
+            id = %msg.job_id,
+            kind = %msg.kind,
+            otel.name = tracing::field::Empty,
+            otel.kind = tracing::field::Empty,
+        );
+        if kiln_core::trace::enabled() {
+            // A step of the trace of the request (or the job) that made it.
+            span.record("otel.name", format!("{} job", msg.kind));
+            span.record("otel.kind", "consumer");
+            kiln_core::trace::set_parent(&span, &msg.trace);
+        }
         // Labelled by the role (a role's name is its kind's), a fixed set,
         // even for messages of kinds this build does not know.
         let kind = self.role().as_str();
@@ -186,7 +198,8 @@ impl Worker {
             }
         };
         let result = if known && self.role().kinds().contains(&job.kind) {
-            self.run_handler(&job).await
+            let attempt = tracing::info_span!("attempt", n = job.attempts);
+            self.run_handler(&job).instrument(attempt).await
         } else {
             Err(JobError::Abort(
                 format!(
@@ -208,7 +221,13 @@ impl Worker {
             };
         }
         match result {
-            Ok(outputs) => self.record_success(delivery, &job, outputs).await,
+            Ok(outputs) => {
+                // Recording them, and what follows (a notify job is a child).
+                let span = tracing::info_span!("outputs", count = outputs.len());
+                self.record_success(delivery, &job, outputs)
+                    .instrument(span)
+                    .await
+            }
             Err(JobError::Abort(reason)) => {
                 self.record_dead(delivery, &job, reason.to_string()).await
             }
