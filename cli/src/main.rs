@@ -211,14 +211,28 @@ enum Command {
 
 fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
-    kiln::telemetry::init();
+    kiln::telemetry::init_service(cli.command.service().as_deref());
     let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
     let result = runtime.block_on(run(cli));
     // Work on blocking threads was told to stop and checks between steps;
     // one stuck inside a single step must not keep the process alive past
     // its shutdown grace (dropping the runtime would wait for it).
     runtime.shutdown_timeout(Duration::from_secs(1));
+    kiln::telemetry::shutdown();
     result
+}
+
+impl Command {
+    /// The name a serving process's spans are exported under; `None` for
+    /// the commands that do not serve (they export none).
+    fn service(&self) -> Option<String> {
+        match self {
+            Command::Serve { .. } => Some("kiln-serve".into()),
+            Command::Gateway { .. } => Some("kiln-gateway".into()),
+            Command::Worker { role, .. } => Some(format!("kiln-worker-{role}")),
+            _ => None,
+        }
+    }
 }
 
 async fn run(cli: Cli) -> anyhow::Result<()> {

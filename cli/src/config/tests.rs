@@ -89,6 +89,7 @@ fn the_flat_variables_of_before_fill_the_sections() {
             "KILN_SERVER",
             "KILN_CONFIG",
             "KILN_LOG_FORMAT",
+            "KILN_OTLP_ENDPOINT",
             "KILN_TEST_MONGODB_URI",
             "KILN_SHARED_DIR",
             "KILN_NEED",

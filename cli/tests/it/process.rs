@@ -10,7 +10,7 @@ use std::process::{Child, Command, Stdio};
 
 /// A `kiln serve` process, killed on drop.
 pub(crate) struct Server {
-    child: Child,
+    pub(crate) child: Child,
     pub(crate) base: String,
     pub(crate) dir: tempfile::TempDir,
 }
