@@ -297,15 +297,15 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 .await?
                 .backends;
             let shutdown = CancellationToken::new();
+            let worker = kiln::services::build_worker(&config, &backends, role, concurrency)?;
             let (probe, probes) = kiln::services::spawn_probes(
                 health_listen.unwrap_or(config.health_listen),
                 &backends,
                 config.gateway.min_free_bytes,
-                role,
+                worker.clone(),
                 shutdown.clone(),
             )
             .await?;
-            let worker = kiln::services::build_worker(&config, &backends, role, concurrency)?;
             let run = tokio::spawn(worker.run(shutdown.clone()));
             kiln::telemetry::announce(&format!(
                 "kiln worker {role} (concurrency {concurrency}) probes on http://{probe}"

@@ -10,9 +10,9 @@ use axum::http::StatusCode;
 use axum::routing::get;
 use kiln_core::{Backends, LinkSigner};
 use kiln_gateway::auth::TokenSigner;
-use kiln_gateway::{AppState, live, readiness, router, run_outbox_relay};
+use kiln_gateway::{AppState, readiness, router, run_outbox_relay};
 use kiln_proto::Role;
-use kiln_proto::api::Readiness;
+use kiln_proto::api::{Liveness, LivenessStatus, Readiness};
 use kiln_workers::{
     AnyHandler, ConvertHandler, Mailer, MetadataHandler, NotifyHandler, ThumbnailHandler,
     WorkBudget, Worker, WorkerConfig,
@@ -214,20 +214,23 @@ struct Probes {
     min_free_bytes: u64,
     role: kiln_proto::Role,
     metrics: kiln_core::metrics::RenderMetrics,
+    worker: Arc<Worker>,
 }
 
-/// Serves `/healthz` (the process is up), `/readyz` (its broker, store and
-/// blob store answer) and `/metrics` (the process's metrics, with its
-/// role's queue depth) on `listen`, until `shutdown`.
+/// Serves `/healthz` (`worker` makes progress: no delivery held past its
+/// time limit, see [`kiln_workers::SETTLE_GRACE`]), `/readyz` (its broker,
+/// store and blob store answer) and `/metrics` (the process's metrics,
+/// with its role's queue depth) on `listen`, until `shutdown`.
 pub async fn spawn_probes(
     listen: SocketAddr,
     b: &Backends,
     min_free_bytes: u64,
-    role: kiln_proto::Role,
+    worker: Arc<Worker>,
     shutdown: CancellationToken,
 ) -> anyhow::Result<(SocketAddr, JoinHandle<()>)> {
+    let role = worker.role();
     let app = Router::new()
-        .route("/healthz", get(live))
+        .route("/healthz", get(worker_live))
         .route("/readyz", get(ready))
         .route("/metrics", get(metrics))
         .with_state(Probes {
@@ -235,6 +238,7 @@ pub async fn spawn_probes(
             min_free_bytes,
             role,
             metrics: crate::telemetry::metrics(),
+            worker,
         });
     let listener = tokio::net::TcpListener::bind(listen)
         .await
@@ -249,6 +253,20 @@ pub async fn spawn_probes(
         }
     });
     Ok((addr, task))
+}
+
+async fn worker_live(State(p): State<Probes>) -> (StatusCode, axum::Json<Liveness>) {
+    match p.worker.stuck() {
+        None => (StatusCode::OK, axum::Json(Liveness::default())),
+        Some(stuck) => {
+            tracing::error!(%stuck, "worker stuck: liveness fails so that it is restarted");
+            let body = Liveness {
+                status: LivenessStatus::Stuck,
+                stuck: Some(stuck.to_string()),
+            };
+            (StatusCode::SERVICE_UNAVAILABLE, axum::Json(body))
+        }
+    }
 }
 
 async fn ready(State(p): State<Probes>) -> (StatusCode, axum::Json<Readiness>) {

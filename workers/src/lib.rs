@@ -26,5 +26,7 @@ pub use metadata::MetadataHandler;
 pub use metadata::extract as extract_metadata;
 pub use notify::{Mailer, NotifyHandler, NotifySettings};
 pub use retry::RetryPolicy;
-pub use runtime::{AnyHandler, Handler, JobContext, Outcome, STOP_WAIT, Worker, WorkerConfig};
+pub use runtime::{
+    AnyHandler, Handler, JobContext, Outcome, SETTLE_GRACE, STOP_WAIT, Stuck, Worker, WorkerConfig,
+};
 pub use thumbnail::ThumbnailHandler;

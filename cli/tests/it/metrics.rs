@@ -47,12 +47,14 @@ async fn a_job_moves_the_counters_on_the_gateway_and_the_worker_probe() {
         "127.0.0.1:0".parse().unwrap(),
         &t.app.backends,
         0,
-        Role::Thumbnail,
+        t.app.worker(Role::Thumbnail),
         shutdown.clone(),
     )
     .await
     .unwrap();
     let probe = format!("http://{probe}");
+    let live = t.http.get(format!("{probe}/healthz")).send().await.unwrap();
+    assert_eq!(live.status(), 200, "a worker with nothing held is live");
     // Counters are per process (the tests share one): compare before and after.
     let before = scrape(&t, &t.base).await;
 

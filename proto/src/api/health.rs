@@ -4,20 +4,27 @@
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-/// `GET /healthz`: the process is up.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+/// `GET /healthz`: the process is up (`200`), or a worker is wedged
+/// (`503`: restart it).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct Liveness {
-    /// Always `ok`.
+    /// `ok`, or `stuck` for a worker holding a job far past its time limit.
     pub status: LivenessStatus,
+    /// What is stuck, when `stuck`; absent otherwise.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stuck: Option<String>,
 }
 
-/// The only answer of a live process.
+/// Whether the process makes progress.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum LivenessStatus {
-    /// The process answers.
+    /// The process answers (and, for a worker, no job is held past its
+    /// time limit and stop wait).
     #[default]
     Ok,
+    /// A worker holds a delivery long past its time limit: restart it.
+    Stuck,
 }
 
 /// `GET /readyz`: `200` when every backend answers, else `503`.

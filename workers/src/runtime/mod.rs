@@ -5,9 +5,11 @@ mod consume;
 mod finish;
 mod handler;
 mod observe;
+mod watchdog;
 
 pub use attempt::STOP_WAIT;
 pub use handler::{AnyHandler, Handler};
+pub use watchdog::{SETTLE_GRACE, Stuck};
 
 use crate::{JobError, RetryPolicy};
 use kiln_core::{BrokerError, Completion, Delivery, FileRecord, JobRecord, StartOutcome};
@@ -83,6 +85,8 @@ pub struct Worker {
     /// Cancelled when the shutdown grace is over: jobs still running are
     /// told to stop and left for the broker to deliver again.
     abandon: CancellationToken,
+    /// The deliveries held now, for the liveness probe.
+    watchdog: Arc<watchdog::Watchdog>,
 }
 
 impl Worker {
@@ -93,6 +97,7 @@ impl Worker {
             ctx,
             config,
             abandon: CancellationToken::new(),
+            watchdog: Arc::default(),
         })
     }
 
@@ -113,6 +118,13 @@ impl Worker {
         self.config
             .job_timeout
             .unwrap_or_else(|| self.handler.time_limit())
+    }
+
+    /// A delivery held so long past its time limit that the worker must be
+    /// wedged (see [`SETTLE_GRACE`]); `None` while all is well.
+    pub fn stuck(&self) -> Option<Stuck> {
+        self.watchdog
+            .stuck_at(self.time_limit(), std::time::Instant::now())
     }
 
     /// Handles one delivery from start to settlement. Never panics.
@@ -146,6 +158,7 @@ impl Worker {
         let kind = self.role().as_str();
         let started = std::time::Instant::now();
         let in_flight = observe::InFlight::start(kind);
+        let _held = self.watchdog.hold(&msg.job_id);
         let outcome = self.process_message(delivery, msg).instrument(span).await;
         drop(in_flight);
         observe::ended(kind, &outcome, started.elapsed());
