@@ -86,6 +86,15 @@ pub(crate) fn kind_filter(kind: Option<&str>) -> Result<Option<JobKind>, ApiErro
     }
 }
 
+/// A page from `limit + 1` jobs (the extra one says whether more follow):
+/// the first `limit`, and the cursor of the next page if any.
+pub(crate) fn page(mut jobs: Vec<JobRecord>, limit: u32) -> (Vec<JobRecord>, Option<String>) {
+    let more = jobs.len() > limit as usize;
+    jobs.truncate(limit as usize);
+    let next = more.then(|| jobs.last().map(|j| j.id.clone())).flatten();
+    (jobs, next)
+}
+
 /// Views of `jobs` with their outputs, read in one call.
 pub(crate) async fn with_outputs(
     s: &AppState,
@@ -140,14 +149,7 @@ pub async fn list(
         limit: limit + 1,
         ..JobQuery::default()
     };
-    let mut jobs = s.backends.store.list_jobs(&query).await?;
-    let more = jobs.len() > limit as usize;
-    jobs.truncate(limit as usize);
-    let next_cursor = if more {
-        jobs.last().map(|j| j.id.clone())
-    } else {
-        None
-    };
+    let (jobs, next_cursor) = page(s.backends.store.list_jobs(&query).await?, limit);
     let jobs = with_outputs(&s, jobs)
         .await?
         .into_iter()

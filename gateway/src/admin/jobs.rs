@@ -3,7 +3,7 @@
 
 use super::operator;
 use crate::auth::Caller;
-use crate::jobs::{kind_filter, page_limit, status_filter, with_outputs};
+use crate::jobs::{kind_filter, page, page_limit, status_filter, with_outputs};
 use crate::openapi::responses as r;
 use crate::{ApiError, AppState};
 use axum::Json;
@@ -54,10 +54,7 @@ pub async fn list(
         limit: limit + 1,
         ..JobQuery::default()
     };
-    let mut jobs = s.backends.store.list_jobs(&query).await?;
-    let more = jobs.len() > limit as usize;
-    jobs.truncate(limit as usize);
-    let next_cursor = more.then(|| jobs.last().map(|j| j.id.clone())).flatten();
+    let (jobs, next_cursor) = page(s.backends.store.list_jobs(&query).await?, limit);
     let jobs = with_outputs(&s, jobs)
         .await?
         .into_iter()
