@@ -178,7 +178,7 @@ pub enum AdminWhat {
     /// A worker role's dead-letter queue: show the first messages, or purge it.
     DeadLetters {
         /// thumbnail, metadata, convert or notify.
-        role: String,
+        role: kiln_proto::Role,
         /// Remove every message (their jobs stay dead and can be re-run).
         #[arg(long)]
         purge: bool,

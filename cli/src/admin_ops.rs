@@ -13,12 +13,6 @@ pub async fn run(config: &Config, what: AdminWhat) -> anyhow::Result<()> {
         AdminWhat::Jobs { action } => crate::admin_jobs::run(config, action).await,
         AdminWhat::Grant { email, revoke } => grant(config, &email, !revoke).await,
         AdminWhat::DeadLetters { role, purge, limit } => {
-            let role = Role::ALL
-                .into_iter()
-                .find(|r| r.as_str() == role)
-                .with_context(|| {
-                    format!("no role {role:?}: thumbnail, metadata, convert or notify")
-                })?;
             dead_letters(config, role, purge, limit).await
         }
     }

@@ -27,8 +27,5 @@ pub(crate) fn operator(s: &AppState, caller: &Caller) -> Result<(), ApiError> {
 
 /// A role from a path segment, `404` for a name no role has.
 pub(crate) fn role(name: &str) -> Result<Role, ApiError> {
-    Role::ALL
-        .into_iter()
-        .find(|r| r.as_str() == name)
-        .ok_or_else(|| ApiError::not_found("role"))
+    name.parse().map_err(|_| ApiError::not_found("role"))
 }
