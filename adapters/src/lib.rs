@@ -12,6 +12,8 @@
 pub mod embedded;
 #[cfg(feature = "kafka")]
 pub mod kafka;
+#[cfg(any(feature = "rabbitmq", feature = "kafka"))]
+mod lanes;
 #[cfg(feature = "mongodb")]
 pub mod mongo;
 #[cfg(feature = "rabbitmq")]

@@ -33,6 +33,8 @@ pub struct UploadOptions {
     /// Answer an existing file with the same bytes instead of storing a
     /// copy (the server's default); `false` sends `dedupe=false`.
     pub dedupe: bool,
+    /// The jobs' lane (`bulk` for an import nobody waits on).
+    pub priority: Option<kiln_proto::Priority>,
 }
 
 fn api_error(status: reqwest::StatusCode, body: &str) -> anyhow::Error {
@@ -134,6 +136,7 @@ async fn upload_one(
         quality: opts.quality,
         dedupe: (!opts.dedupe).then_some(false),
         notify: None,
+        priority: opts.priority,
     };
     let body = reqwest::Body::wrap_stream(tokio_util::io::ReaderStream::with_capacity(
         file,

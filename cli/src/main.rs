@@ -119,6 +119,10 @@ enum Command {
         /// Store a new copy even when the account already has these bytes.
         #[arg(long)]
         no_dedupe: bool,
+        /// `bulk` for an import nobody is waiting on: its jobs run when no
+        /// interactive job is queued [default: interactive].
+        #[arg(long)]
+        priority: Option<kiln_proto::Priority>,
         /// Gateway URL.
         #[arg(long, env = "KILN_SERVER", default_value = "http://127.0.0.1:8080")]
         server: String,
@@ -328,6 +332,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             quality,
             timeout,
             no_dedupe,
+            priority,
             server,
             token,
         } => {
@@ -343,6 +348,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 wait,
                 timeout: Duration::from_secs(timeout),
                 dedupe: !no_dedupe,
+                priority,
             };
             client::upload(&files, &opts).await?;
         }

@@ -157,12 +157,21 @@ pub fn announce(message: &str) {
     }
 }
 
+/// Whether `KILN_METRICS=off` turns metrics off: no recorder, so every
+/// metric call is a no-op (for measuring what metrics cost).
+fn metrics_off() -> bool {
+    std::env::var("KILN_METRICS").is_ok_and(|v| v.eq_ignore_ascii_case("off"))
+}
+
 /// The process's Prometheus recorder, installed at first use (once per
 /// process: every gateway and worker of the process records into it), and
 /// a renderer of its text for `/metrics`.
 pub fn metrics() -> kiln_core::metrics::RenderMetrics {
     use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
     use std::sync::OnceLock;
+    if metrics_off() {
+        return std::sync::Arc::new(|| "# metrics are off (KILN_METRICS=off)\n".to_owned());
+    }
     static HANDLE: OnceLock<Option<PrometheusHandle>> = OnceLock::new();
     let handle = HANDLE.get_or_init(|| {
         use kiln_core::metrics as m;

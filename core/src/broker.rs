@@ -2,7 +2,7 @@
 
 use async_trait::async_trait;
 use bytes::Bytes;
-use kiln_proto::Role;
+use kiln_proto::{Priority, Role};
 use std::time::Duration;
 
 /// Broker failures.
@@ -48,9 +48,25 @@ pub struct DeadLetter {
 ///   dead-letter with a reason.
 #[async_trait]
 pub trait Broker: Send + Sync + 'static {
-    /// Publishes `payload` to `role`'s queue. `key` groups related messages
-    /// (the file id), for brokers that order by key.
-    async fn publish(&self, role: Role, key: &str, payload: Bytes) -> Result<(), BrokerError>;
+    /// Publishes `payload` to `role`'s queue in `lane`. `key` groups
+    /// related messages (the file id), for brokers that order by key.
+    ///
+    /// Consumers take interactive messages before bulk ones: the embedded
+    /// queue strictly, the brokers with separate bulk queues or topics
+    /// leaving bulk work a small share while both lanes wait.
+    async fn publish_in(
+        &self,
+        role: Role,
+        lane: Priority,
+        key: &str,
+        payload: Bytes,
+    ) -> Result<(), BrokerError>;
+
+    /// Publishes to `role`'s interactive lane.
+    async fn publish(&self, role: Role, key: &str, payload: Bytes) -> Result<(), BrokerError> {
+        self.publish_in(role, Priority::Interactive, key, payload)
+            .await
+    }
 
     /// Starts consuming `role`'s queue, holding at most `prefetch` unsettled
     /// deliveries at a time (the consumer's concurrency).

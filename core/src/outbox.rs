@@ -24,7 +24,7 @@ async fn publish(store: &dyn MetaStore, broker: &dyn Broker, jobs: &[JobRecord])
         };
         let msg = job.message();
         match broker
-            .publish(role, &job.file_id, msg.to_bytes().into())
+            .publish_in(role, job.priority, &job.file_id, msg.to_bytes().into())
             .await
         {
             Ok(()) => done.push(job.id.clone()),

@@ -365,6 +365,10 @@ fn job_records(file: &FileRecord, work: &WorkRequest, notify: Option<NotifyBy>) 
         jobs.push(c.clone().into());
     }
     jobs.iter()
-        .map(|job| JobRecord::new(file.owner.clone(), job, &file.id, notify))
+        .map(|job| {
+            let mut record = JobRecord::new(file.owner.clone(), job, &file.id, notify);
+            record.priority = work.priority;
+            record
+        })
         .collect()
 }

@@ -1,8 +1,10 @@
 //! Which work an upload asks for: `thumbnails`, `formats`, `metadata`,
-//! `convert` (with `bitrate` or `quality`).
+//! `convert` (with `bitrate` or `quality`), and in which lane (`priority`).
 
 use crate::{ApiError, GatewayConfig};
-use kiln_proto::{AudioFormat, ConvertParams, ImageFormat, JobSpec, MAX_EDGE, is_audio_or_video};
+use kiln_proto::{
+    AudioFormat, ConvertParams, ImageFormat, JobSpec, MAX_EDGE, Priority, is_audio_or_video,
+};
 
 /// Parameters as given, from the query string or form fields.
 #[derive(Debug, Default, Clone)]
@@ -15,6 +17,7 @@ pub struct RawParams {
     quality: Option<String>,
     notify: Option<String>,
     dedupe: Option<String>,
+    priority: Option<String>,
     /// Whether the caller has an account (an email address to write to).
     signed_in: bool,
 }
@@ -39,6 +42,8 @@ pub struct WorkRequest {
     /// Answer the caller's existing file with the same bytes, if any
     /// (`dedupe`, default true), rather than storing a second copy.
     pub dedupe: bool,
+    /// The jobs' lane (`priority`, default interactive).
+    pub priority: Priority,
 }
 
 impl WorkRequest {
@@ -95,6 +100,7 @@ impl RawParams {
             "quality" => &mut self.quality,
             "notify" => &mut self.notify,
             "dedupe" => &mut self.dedupe,
+            "priority" => &mut self.priority,
             _ => return false,
         };
         *slot = Some(value);
@@ -137,6 +143,15 @@ impl RawParams {
         };
         let metadata = switch("metadata", self.metadata.as_deref())?;
         let dedupe = switch("dedupe", self.dedupe.as_deref())?;
+        let priority = match self.priority.as_deref().map(str::trim) {
+            None | Some("") => Priority::default(),
+            Some(p) => p.parse().map_err(|_| {
+                ApiError::invalid(format!(
+                    "priority: {:?} is not interactive or bulk",
+                    kiln_proto::api::excerpt(p)
+                ))
+            })?,
+        };
         let convert = self.resolve_convert()?;
         let notify = match self
             .notify
@@ -166,6 +181,7 @@ impl RawParams {
             convert,
             notify,
             dedupe,
+            priority,
         })
     }
 

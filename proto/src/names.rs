@@ -1,6 +1,6 @@
 //! Names of broker objects (exchanges, queues, topics, channels).
 
-use crate::Role;
+use crate::{Priority, Role};
 
 /// Broker object names under one namespace (`kiln` by default), so several
 /// installations, or parallel test runs, can share one broker without meeting.
@@ -42,6 +42,31 @@ impl Names {
     /// The durable work queue of a role, shared by all its replicas.
     pub fn queue(&self, role: Role) -> String {
         format!("{}.{role}", self.namespace)
+    }
+
+    /// The work queue of a role's jobs in `lane`: [`Names::queue`] for
+    /// interactive work, `<namespace>.<role>.bulk` for bulk work.
+    pub fn lane_queue(&self, role: Role, lane: Priority) -> String {
+        with_lane(self.queue(role), lane)
+    }
+
+    /// The routing key of a role's jobs in `lane` (bulk: `….bulk`).
+    pub fn lane_routing_key(&self, role: Role, lane: Priority) -> String {
+        with_lane(self.routing_key(role), lane)
+    }
+
+    /// A delay queue for retries of `lane`, which returns them to that
+    /// lane's work queue.
+    pub fn lane_retry_queue(&self, role: Role, lane: Priority, delay_ms: u64) -> String {
+        match lane {
+            Priority::Interactive => self.retry_queue(role, delay_ms),
+            Priority::Bulk => format!("{}.{role}.bulk.retry.{delay_ms}ms", self.namespace),
+        }
+    }
+
+    /// The Kafka topic of a role's jobs in `lane` (bulk: `….bulk`).
+    pub fn lane_topic(&self, role: Role, lane: Priority) -> String {
+        with_lane(self.topic(role), lane)
     }
 
     /// Where a role's dead jobs are kept for inspection.
@@ -98,6 +123,13 @@ impl Names {
     }
 }
 
+fn with_lane(name: String, lane: Priority) -> String {
+    match lane {
+        Priority::Interactive => name,
+        Priority::Bulk => name + ".bulk",
+    }
+}
+
 /// `1500ms`, `10s`, `1m`, `2h`: the largest unit that divides the delay.
 fn short_duration(ms: u64) -> String {
     const UNITS: [(u64, &str); 3] = [(3_600_000, "h"), (60_000, "m"), (1_000, "s")];
@@ -137,6 +169,26 @@ mod tests {
             "t1.jobs.metadata.retry.1500ms"
         );
         assert_eq!(n.dead_letter_topic(Role::Metadata), "t1.jobs.metadata.dead");
+        assert_eq!(
+            n.lane_queue(Role::Metadata, Priority::Interactive),
+            n.queue(Role::Metadata)
+        );
+        assert_eq!(
+            n.lane_queue(Role::Metadata, Priority::Bulk),
+            "t1.metadata.bulk"
+        );
+        assert_eq!(
+            n.lane_routing_key(Role::Metadata, Priority::Bulk),
+            "t1.jobs.metadata.bulk"
+        );
+        assert_eq!(
+            n.lane_retry_queue(Role::Metadata, Priority::Bulk, 1500),
+            "t1.metadata.bulk.retry.1500ms"
+        );
+        assert_eq!(
+            n.lane_topic(Role::Thumbnail, Priority::Bulk),
+            "t1.jobs.thumbnail.bulk"
+        );
         assert_ne!(
             n.consumer_group(Role::Metadata),
             n.retry_consumer_group(Role::Metadata)

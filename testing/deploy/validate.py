@@ -212,6 +212,8 @@ def check_scaling(where, docs, config):
             fail(at, f"replicas {lo}..{hi}: need 1 <= min <= max")
         if "replicas" in deployments[target]["spec"]:
             fail(at, f"{target} sets replicas, which every apply would reset under KEDA")
+        # Both lanes' queues (topics) scale the role, and nothing else.
+        lanes = set()
         for t in so["spec"]["triggers"]:
             meta = t.get("metadata", {})
             auth = auths.get(t.get("authenticationRef", {}).get("name"))
@@ -223,13 +225,12 @@ def check_scaling(where, docs, config):
                         fail(at, f"KEDA's {t['type']} scaler takes no {ref['parameter']!r} from a TriggerAuthentication")
             if t["type"] != broker:
                 fail(at, f"a {t['type']} trigger on KILN_BROKER={broker}")
-            if t["type"] == "rabbitmq" and meta.get("queueName") != f"{ns}.{role}":
-                fail(at, f"queueName {meta.get('queueName')!r}, Kiln's queue is {ns}.{role}")
+            if t["type"] == "rabbitmq":
+                lanes.add(meta.get("queueName"))
             if t["type"] == "kafka":
                 if meta.get("consumerGroup") != f"{ns}.{role}":
                     fail(at, f"consumerGroup {meta.get('consumerGroup')!r}, Kiln's is {ns}.{role}")
-                if meta.get("topic") != f"{ns}.jobs.{role}":
-                    fail(at, f"topic {meta.get('topic')!r}, Kiln's is {ns}.jobs.{role}")
+                lanes.add(meta.get("topic"))
                 partitions = int(config.get("KILN_KAFKA__PARTITIONS", 6))
                 if hi > partitions:
                     fail(at, f"maxReplicaCount {hi} > KILN_KAFKA__PARTITIONS {partitions}: extra replicas idle")
@@ -237,6 +238,11 @@ def check_scaling(where, docs, config):
                 if "bootstrapServers" not in meta and var not in env_of(deployments[target]["spec"]["template"]["spec"]["containers"][0]):
                     fail(at, f"bootstrapServersFromEnv {var!r} is not in the container's env")
                 check_kafka_security(at, meta, config)
+        work = f"{ns}.{role}" if broker == "rabbitmq" else f"{ns}.jobs.{role}"
+        want = {work, f"{work}.bulk"}
+        if lanes != want:
+            what = "queueName" if broker == "rabbitmq" else "topic"
+            fail(at, f"triggers on {what} {sorted(map(str, lanes))}, Kiln's lanes are {sorted(want)}")
     for role, name in workers.items():
         if len(targets.get(name, [])) != 1:
             fail(where, f"worker {name} ({role}) has {len(targets.get(name, []))} ScaledObjects, needs one")

@@ -8,7 +8,7 @@ use super::db::Db;
 use crate::broker::{Acker, Broker, BrokerError, DeadLetter, Delivery, QueueDepth, Subscription};
 use async_trait::async_trait;
 use bytes::Bytes;
-use kiln_proto::Role;
+use kiln_proto::{Priority, Role};
 use rusqlite::{OptionalExtension, TransactionBehavior, params};
 use std::path::Path;
 use std::sync::Arc;
@@ -23,9 +23,9 @@ CREATE TABLE IF NOT EXISTS messages (
     payload    BLOB NOT NULL,
     deliveries INTEGER NOT NULL DEFAULT 0,
     due_at     INTEGER NOT NULL,
-    in_flight  INTEGER NOT NULL DEFAULT 0
+    in_flight  INTEGER NOT NULL DEFAULT 0,
+    bulk       INTEGER NOT NULL DEFAULT 0
 );
-CREATE INDEX IF NOT EXISTS messages_due ON messages(role, in_flight, due_at, id);
 CREATE TABLE IF NOT EXISTS dead_letters (
     id         INTEGER PRIMARY KEY,
     role       TEXT NOT NULL,
@@ -60,6 +60,20 @@ impl EmbeddedBroker {
     /// next to release messages a previous process left in flight.
     pub fn open(path: &Path) -> Result<Self, BrokerError> {
         let db = Db::open(path, SCHEMA).map_err(|e| unavailable(e.to_string()))?;
+        db.call_blocking(|c| {
+            // Queues written before lanes existed hold interactive work only.
+            let lanes = c
+                .prepare("SELECT 1 FROM pragma_table_info('messages') WHERE name = 'bulk'")?
+                .exists([])?;
+            if !lanes {
+                c.execute_batch("ALTER TABLE messages ADD COLUMN bulk INTEGER NOT NULL DEFAULT 0")?;
+            }
+            c.execute_batch(
+                "CREATE INDEX IF NOT EXISTS messages_lane ON messages(role, in_flight, bulk, due_at, id);
+                 DROP INDEX IF EXISTS messages_due;",
+            )
+        })
+        .map_err(|e| unavailable(e.to_string()))?;
         Ok(EmbeddedBroker {
             db,
             notify: Arc::new(Notify::new()),
@@ -124,13 +138,22 @@ impl Broker for EmbeddedBroker {
             .map_err(unavailable)
     }
 
-    async fn publish(&self, role: Role, key: &str, payload: Bytes) -> Result<(), BrokerError> {
+    /// Lanes are strict here: a bulk message waits while any interactive
+    /// one of its role is due.
+    async fn publish_in(
+        &self,
+        role: Role,
+        lane: Priority,
+        key: &str,
+        payload: Bytes,
+    ) -> Result<(), BrokerError> {
         let key = key.to_owned();
+        let bulk = lane == Priority::Bulk;
         self.db
             .call(move |c| {
                 c.execute(
-                    "INSERT INTO messages (role, key, payload, due_at) VALUES (?1, ?2, ?3, ?4)",
-                    params![role.as_str(), key, payload.as_ref(), now_ms()],
+                    "INSERT INTO messages (role, key, payload, due_at, bulk) VALUES (?1, ?2, ?3, ?4, ?5)",
+                    params![role.as_str(), key, payload.as_ref(), now_ms(), bulk],
                 )
             })
             .await
@@ -199,7 +222,7 @@ impl EmbeddedSubscription {
                 let found: Option<(i64, Vec<u8>, u32)> = tx
                     .query_row(
                         "SELECT id, payload, deliveries FROM messages
-                         WHERE role = ?1 AND in_flight = 0 AND due_at <= ?2 ORDER BY due_at, id LIMIT 1",
+                         WHERE role = ?1 AND in_flight = 0 AND due_at <= ?2 ORDER BY bulk, due_at, id LIMIT 1",
                         params![role.as_str(), now],
                         |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
                     )

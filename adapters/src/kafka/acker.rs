@@ -77,7 +77,7 @@ impl Acker for KafkaAcker {
         let tier = broker.config().retry_tier(delay);
         let topic = broker.names().retry_topic(self.shared.role, tier);
         let due = chrono::Utc::now().timestamp_millis().max(0) as u64 + tier;
-        let headers = with_header(
+        let mut headers = with_header(
             with_header(
                 OwnedHeaders::new(),
                 header::RETRIES,
@@ -86,6 +86,12 @@ impl Acker for KafkaAcker {
             header::DUE_AT,
             &due.to_string(),
         );
+        // The forwarder returns it to the lane it came from.
+        if let Some(p) = &self.pending
+            && !p.lane.is_interactive()
+        {
+            headers = with_header(headers, header::LANE, p.lane.as_str());
+        }
         self.copy_to(&topic, headers).await?;
         self.settle()
     }

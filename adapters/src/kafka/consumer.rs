@@ -3,14 +3,20 @@
 //! partitions), stores offsets only up to the lowest unsettled message of
 //! each partition, and pauses fetching while the worker is saturated, so a
 //! busy consumer keeps polling (and its group membership) without hoarding.
+//!
+//! It reads both lanes' topics and hands out interactive messages first
+//! (bulk keeps a small share, see `lanes`). The bulk topic is paused on its
+//! own once a window's worth of bulk messages waits, so a bulk backlog
+//! never fills the buffer that interactive messages arrive in.
 
 use super::acker::KafkaAcker;
 use super::offsets::{Tp, Tracker};
 use super::{KafkaBroker, forwarder, header, unavailable};
 use crate::broker::{BrokerError, Delivery, Subscription};
+use crate::lanes::LanePicker;
 use async_trait::async_trait;
 use bytes::Bytes;
-use kiln_proto::Role;
+use kiln_proto::{Priority, Role};
 use rdkafka::consumer::{
     BaseConsumer, CommitMode, Consumer, ConsumerContext, Rebalance, StreamConsumer,
 };
@@ -82,6 +88,7 @@ pub(super) struct Pending {
     pub(super) tp: Tp,
     pub(super) offset: i64,
     pub(super) epoch: u64,
+    pub(super) lane: Priority,
 }
 
 pub(super) struct Shared {
@@ -96,30 +103,35 @@ pub(super) struct Shared {
     /// Messages held at once (ready plus in flight) before fetching pauses.
     window: AtomicUsize,
     closed: AtomicBool,
+    picker: Mutex<LanePicker>,
+    bulk_topic: String,
 }
 
 impl Shared {
-    fn outstanding(&self) -> usize {
-        lock(&self.ready).len() + self.in_flight.load(Ordering::Acquire)
-    }
-
-    /// Whether to stop fetching: the worker is saturated and a little more
-    /// is buffered. The slack keeps pauses rare in steady operation (each
-    /// resume costs a fetch round trip).
-    fn saturated(&self) -> bool {
-        self.outstanding() >= self.window.load(Ordering::Acquire) + BUFFERED
+    /// Which lanes to stop fetching (interactive, bulk). Interactive: the
+    /// worker is saturated and a little more is buffered; the slack keeps
+    /// pauses rare in steady operation (each resume costs a fetch round
+    /// trip). Bulk: also once a window's worth of bulk messages waits.
+    fn saturated(&self) -> (bool, bool) {
+        let window = self.window.load(Ordering::Acquire);
+        let ready = lock(&self.ready);
+        let bulk = ready.iter().filter(|p| p.lane == Priority::Bulk).count();
+        let all = ready.len() + self.in_flight.load(Ordering::Acquire) >= window + BUFFERED;
+        (all, all || bulk >= window)
     }
 
     fn take(self: &Arc<Self>) -> Option<Delivery> {
         let tracker = &self.consumer.context().tracker;
         let mut ready = lock(&self.ready);
-        let mut dropped = false;
-        while let Some(p) = ready.pop_front() {
-            if !lock(tracker).is_current(&p.tp, p.epoch) {
-                // Its partition moved to another consumer, which will deliver it.
-                dropped = true;
-                continue;
-            }
+        let before = ready.len();
+        // Its partition moved to another consumer, which will deliver it.
+        ready.retain(|p| lock(tracker).is_current(&p.tp, p.epoch));
+        let dropped = ready.len() < before;
+        let has = |lane| ready.iter().any(|p: &Pending| p.lane == lane);
+        let lane = lock(&self.picker).pick(has(Priority::Interactive), has(Priority::Bulk));
+        // The first of the chosen lane: within a lane, arrival order.
+        let at = lane.and_then(|lane| ready.iter().position(|p| p.lane == lane));
+        if let Some(p) = at.and_then(|i| ready.remove(i)) {
             self.in_flight.fetch_add(1, Ordering::AcqRel);
             let count = (1 + p.retries + p.redeliveries).min(u32::MAX as u64) as u32;
             let payload = p.payload.clone();
@@ -152,17 +164,24 @@ impl Shared {
         self.settled.notify_one();
     }
 
-    fn set_paused(&self, pause: bool) {
+    /// Pauses or resumes fetching of one lane's partitions.
+    fn set_paused(&self, lane: Priority, pause: bool) {
         let Ok(assigned) = self.consumer.assignment() else {
             return;
         };
+        let mut tpl = TopicPartitionList::new();
+        for e in assigned.elements() {
+            if (e.topic() == self.bulk_topic) == (lane == Priority::Bulk) {
+                tpl.add_partition(e.topic(), e.partition());
+            }
+        }
         let r = if pause {
-            self.consumer.pause(&assigned)
+            self.consumer.pause(&tpl)
         } else {
-            self.consumer.resume(&assigned)
+            self.consumer.resume(&tpl)
         };
         if let Err(e) = r {
-            tracing::debug!(error = %e, pause, "kafka pause/resume failed");
+            tracing::debug!(error = %e, pause, %lane, "kafka pause/resume failed");
         }
     }
 }
@@ -188,8 +207,9 @@ impl RoleConsumer {
         let consumer: StreamConsumer<Ctx> = consumer_config(&broker, &names.consumer_group(role))
             .create_with_context(ctx)
             .map_err(unavailable)?;
+        let bulk_topic = names.lane_topic(role, Priority::Bulk);
         consumer
-            .subscribe(&[&names.topic(role)])
+            .subscribe(&[&names.topic(role), &bulk_topic])
             .map_err(unavailable)?;
         let (stop, stopped) = watch::channel(false);
         let (fwd, fwd_assigned) = forwarder::start(broker.clone(), role, stopped.clone())?;
@@ -203,6 +223,8 @@ impl RoleConsumer {
             in_flight: AtomicUsize::new(0),
             window: AtomicUsize::new(1),
             closed: AtomicBool::new(false),
+            picker: Mutex::new(LanePicker::default()),
+            bulk_topic,
         });
         let poller = tokio::spawn(poll(shared.clone(), stopped));
         Ok(RoleConsumer {
@@ -297,12 +319,28 @@ pub(super) fn consumer_config(broker: &KafkaBroker, group: &str) -> rdkafka::Cli
 }
 
 async fn poll(shared: Arc<Shared>, mut stop: watch::Receiver<bool>) {
-    let mut paused = false;
+    // Interactive, bulk: as last set.
+    let mut paused = (false, false);
+    let apply = |paused: &mut (bool, bool), force: bool| {
+        let want = shared.saturated();
+        for (lane, was, now) in [
+            (Priority::Interactive, &mut paused.0, want.0),
+            (Priority::Bulk, &mut paused.1, want.1),
+        ] {
+            // A pause is re-applied: it covers partitions a rebalance just
+            // assigned.
+            if now != *was || (now && force) {
+                shared.set_paused(lane, now);
+                *was = now;
+            }
+        }
+    };
     loop {
         tokio::select! {
             m = shared.consumer.recv() => match m {
                 Ok(m) => {
                     let tp = (m.topic().to_owned(), m.partition());
+                    let lane = if tp.0 == shared.bulk_topic { Priority::Bulk } else { Priority::Interactive };
                     let epoch = lock(&shared.consumer.context().tracker).received(&tp, m.offset());
                     let Some(epoch) = epoch else { continue };
                     let pending = Pending {
@@ -313,27 +351,19 @@ async fn poll(shared: Arc<Shared>, mut stop: watch::Receiver<bool>) {
                         tp,
                         offset: m.offset(),
                         epoch,
+                        lane,
                     };
                     drop(m);
                     lock(&shared.ready).push_back(pending);
                     shared.arrived.notify_one();
-                    if shared.saturated() {
-                        // Also re-pauses partitions a rebalance just assigned.
-                        shared.set_paused(true);
-                        paused = true;
-                    }
+                    apply(&mut paused, true);
                 }
                 Err(e) => {
                     tracing::warn!(role = %shared.role, error = %e, "kafka consume error");
                     tokio::time::sleep(Duration::from_millis(200)).await;
                 }
             },
-            _ = shared.settled.notified() => {
-                if paused && !shared.saturated() {
-                    shared.set_paused(false);
-                    paused = false;
-                }
-            }
+            _ = shared.settled.notified() => apply(&mut paused, false),
             _ = stop.changed() => break,
         }
     }

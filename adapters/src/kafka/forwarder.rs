@@ -1,5 +1,5 @@
-//! Moves a role's retries from its delay topics back to its work topic once
-//! they are due, so a failing message never blocks the partition behind it.
+//! Moves a role's retries from its delay topics back to their lane's work
+//! topic once they are due, so a failing message never blocks the partition behind it.
 //!
 //! Each delay topic holds one fixed delay, so within a partition messages
 //! fall due in the order they were written: the forwarder holds a
@@ -11,9 +11,9 @@ use super::consumer::{consumer_config, header_u64, leave, lock, tps};
 use super::offsets::Tp;
 use super::{KafkaBroker, header, unavailable};
 use crate::broker::BrokerError;
-use kiln_proto::Role;
+use kiln_proto::{Priority, Role};
 use rdkafka::consumer::{BaseConsumer, Consumer, ConsumerContext, Rebalance, StreamConsumer};
-use rdkafka::message::{Message, OwnedHeaders};
+use rdkafka::message::{BorrowedMessage, Headers, Message, OwnedHeaders};
 use rdkafka::{ClientContext, Offset, TopicPartitionList};
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::sync::Mutex;
@@ -52,6 +52,7 @@ struct Held {
     retries: u64,
     due_ms: u64,
     offset: i64,
+    lane: Priority,
 }
 
 /// Joins the role's retry group; returns the forwarding task and a flag
@@ -79,8 +80,19 @@ pub(super) fn start(
         .collect();
     let refs: Vec<&str> = topics.iter().map(String::as_str).collect();
     consumer.subscribe(&refs).map_err(unavailable)?;
-    let target = names.topic(role);
-    Ok((tokio::spawn(run(broker, consumer, target, stop)), rx))
+    Ok((tokio::spawn(run(broker, consumer, role, stop)), rx))
+}
+
+/// The lane a retry returns to (interactive unless its header says so).
+fn lane_of(m: &BorrowedMessage<'_>) -> Priority {
+    m.headers()
+        .and_then(|h| {
+            h.iter()
+                .find(|h| h.key == header::LANE)
+                .and_then(|h| h.value)
+        })
+        .and_then(|v| std::str::from_utf8(v).ok()?.parse().ok())
+        .unwrap_or_default()
 }
 
 fn now_ms() -> u64 {
@@ -103,7 +115,7 @@ fn one(tp: &Tp, offset: Option<i64>) -> TopicPartitionList {
 struct Forwarder {
     broker: KafkaBroker,
     consumer: StreamConsumer<FwdCtx>,
-    target: String,
+    role: Role,
     held: HashMap<Tp, VecDeque<Held>>,
     paused: HashSet<Tp>,
 }
@@ -111,13 +123,13 @@ struct Forwarder {
 async fn run(
     broker: KafkaBroker,
     consumer: StreamConsumer<FwdCtx>,
-    target: String,
+    role: Role,
     mut stop: watch::Receiver<bool>,
 ) {
     let mut f = Forwarder {
         broker,
         consumer,
-        target,
+        role,
         held: HashMap::new(),
         paused: HashSet::new(),
     };
@@ -145,6 +157,7 @@ async fn run(
                         retries: header_u64(&m, header::RETRIES),
                         due_ms: header_u64(&m, header::DUE_AT),
                         offset: m.offset(),
+                        lane: lane_of(&m),
                     };
                     drop(m);
                     f.held.entry(tp).or_default().push_back(h);
@@ -174,9 +187,10 @@ impl Forwarder {
                 }
                 let headers =
                     with_header(OwnedHeaders::new(), header::RETRIES, &h.retries.to_string());
+                let target = self.broker.names().lane_topic(self.role, h.lane);
                 let sent = self
                     .broker
-                    .produce(&self.target, h.key.as_deref(), &h.payload, headers)
+                    .produce(&target, h.key.as_deref(), &h.payload, headers)
                     .await;
                 if let Err(e) = sent {
                     tracing::warn!(error = %e, "could not return a retry to its work topic; trying again");

@@ -2,9 +2,11 @@
 //!
 //! ```text
 //! <ns>.jobs.<role>              work topic, keyed by file id; group <ns>.<role>
+//! <ns>.jobs.<role>.bulk         the bulk lane's work topic, same group; the
+//!                               group's members take interactive work first
 //! <ns>.jobs.<role>.retry.<d>    delay topics (1s, 5s, 30s, 2m, 10m by default);
 //!                               group <ns>.<role>.retry moves each message
-//!                               back to the work topic once it is due
+//!                               back to its lane's work topic once it is due
 //! <ns>.jobs.<role>.dead         dead letters, with the reason in a header
 //! ```
 //!
@@ -23,7 +25,7 @@ mod topics;
 use crate::broker::{Broker, BrokerError, DeadLetter, QueueDepth, Subscription};
 use async_trait::async_trait;
 use bytes::Bytes;
-use kiln_proto::{Names, Role};
+use kiln_proto::{Names, Priority, Role};
 use rdkafka::ClientConfig;
 use rdkafka::message::OwnedHeaders;
 use rdkafka::producer::{FutureProducer, FutureRecord, Producer};
@@ -50,6 +52,8 @@ pub(crate) mod header {
     pub const REASON: &str = "kiln-reason";
     /// When it was dead-lettered (RFC 3339).
     pub const DEAD_AT: &str = "kiln-dead-at";
+    /// The lane a retry returns to, when not the interactive one.
+    pub const LANE: &str = "kiln-lane";
 }
 
 /// Kafka broker. Cheap to share; librdkafka reconnects on its own.
@@ -253,8 +257,14 @@ fn new_producer(brokers: &str, config: &KafkaConfig) -> Result<FutureProducer, B
 
 #[async_trait]
 impl Broker for KafkaBroker {
-    async fn publish(&self, role: Role, key: &str, payload: Bytes) -> Result<(), BrokerError> {
-        let topic = self.inner.names.topic(role);
+    async fn publish_in(
+        &self,
+        role: Role,
+        lane: Priority,
+        key: &str,
+        payload: Bytes,
+    ) -> Result<(), BrokerError> {
+        let topic = self.inner.names.lane_topic(role, lane);
         self.produce(&topic, Some(key.as_bytes()), &payload, OwnedHeaders::new())
             .await
     }
@@ -286,14 +296,18 @@ impl Broker for KafkaBroker {
         topics::ping(self).await
     }
 
-    /// The consumer group's lag on the role's work topic (what is not yet
-    /// done), and the messages its dead-letter topic holds.
+    /// The consumer group's lag on the role's work topics (what is not yet
+    /// done, both lanes), and the messages its dead-letter topic holds.
     async fn depth(&self, role: Role) -> Result<Option<QueueDepth>, BrokerError> {
         self.ensure_topics().await?;
         let names = &self.inner.names;
-        let work = self
-            .topic_stats(&names.topic(role), &names.consumer_group(role))
-            .await?;
+        let mut lag = 0;
+        for lane in Priority::ALL {
+            let work = self
+                .topic_stats(&names.lane_topic(role, lane), &names.consumer_group(role))
+                .await?;
+            lag += work.lag.max(0);
+        }
         // What operators have not purged.
         let dead = self
             .topic_stats(
@@ -303,7 +317,7 @@ impl Broker for KafkaBroker {
             .await?;
         let count = |n: i64| u64::try_from(n).unwrap_or(0);
         Ok(Some(QueueDepth {
-            queued: count(work.lag),
+            queued: count(lag),
             dead: count(dead.lag),
         }))
     }

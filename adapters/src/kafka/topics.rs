@@ -3,7 +3,7 @@
 
 use super::{KafkaBroker, unavailable};
 use crate::broker::BrokerError;
-use kiln_proto::Role;
+use kiln_proto::{Priority, Role};
 use rdkafka::TopicPartitionList;
 use rdkafka::admin::{AdminClient, AdminOptions, NewTopic, TopicReplication};
 use rdkafka::client::DefaultClientContext;
@@ -14,12 +14,15 @@ use std::time::Duration;
 
 pub(super) const ADMIN_TIMEOUT: Duration = Duration::from_secs(10);
 
-/// Every topic of the namespace: work, delay and dead-letter, per role.
+/// Every topic of the namespace: work (both lanes), delay and dead-letter,
+/// per role.
 pub(super) fn all_topics(b: &KafkaBroker) -> Vec<String> {
     let names = b.names();
     let mut topics = Vec::new();
     for role in Role::ALL {
-        topics.push(names.topic(role));
+        for lane in Priority::ALL {
+            topics.push(names.lane_topic(role, lane));
+        }
         for &d in &b.config().retry_delays_ms {
             topics.push(names.retry_topic(role, d));
         }

@@ -247,7 +247,7 @@ impl MongoStore {
         Ok(())
     }
 
-    /// The oldest unpublished jobs whose upload is committed (its file
+    /// The oldest unpublished jobs, interactive before bulk, whose upload is committed (its file
     /// exists, looked up with one `$in` query); jobs of an insert that
     /// crashed before writing its file are removed once old enough (their
     /// `created_at` is set when the record is made, just before the insert).
@@ -255,9 +255,25 @@ impl MongoStore {
         if limit == 0 {
             return Ok(Vec::new());
         }
-        let jobs = self
-            .find_jobs(doc! { "published": false }, doc! { "_id": 1 }, limit)
+        // Interactive work first (jobs from before lanes have no field).
+        let mut jobs = self
+            .find_jobs(
+                doc! { "published": false, "priority": { "$ne": "bulk" } },
+                doc! { "_id": 1 },
+                limit,
+            )
             .await?;
+        let left = limit.saturating_sub(u32::try_from(jobs.len()).unwrap_or(limit));
+        if left > 0 {
+            jobs.extend(
+                self.find_jobs(
+                    doc! { "published": false, "priority": "bulk" },
+                    doc! { "_id": 1 },
+                    left,
+                )
+                .await?,
+            );
+        }
         let file_ids: HashSet<&str> = jobs.iter().map(|j| j.file_id.as_str()).collect();
         if file_ids.is_empty() {
             return Ok(jobs);

@@ -1,12 +1,13 @@
-//! Consuming a role's work queue, and settling deliveries.
+//! Consuming a role's work queues (both lanes), and settling deliveries.
 
 use super::topology::bucket_delay_ms;
 use super::{RabbitBroker, unavailable};
 use crate::broker::{Acker, BrokerError, Delivery, Subscription};
+use crate::lanes::LanePicker;
 use async_trait::async_trait;
 use bytes::Bytes;
 use futures::{FutureExt, StreamExt};
-use kiln_proto::Role;
+use kiln_proto::{Priority, Role};
 use lapin::options::{BasicAckOptions, BasicConsumeOptions, BasicNackOptions, BasicQosOptions};
 use lapin::types::{AMQPValue, FieldTable};
 use lapin::{Channel, Connection, Consumer};
@@ -15,12 +16,50 @@ use std::time::Duration;
 /// Header counting Kiln's own retries (republished through delay queues).
 const RETRIES: &str = "x-kiln-retries";
 
-/// One consumer on its own channel, with prefetch = the worker's concurrency.
+/// One channel consuming both lanes of a role, with prefetch = the
+/// worker's concurrency per lane. Deliveries that arrive are held (they
+/// are prefetched anyway) until the lane picker chooses them.
 pub(super) struct RabbitSubscription {
     broker: RabbitBroker,
     role: Role,
     channel: Channel,
+    /// Interactive, then bulk.
+    lanes: [Lane; 2],
+    picker: LanePicker,
+}
+
+/// One lane's consumer and the delivery it has ready, if any.
+struct Lane {
+    priority: Priority,
     consumer: Consumer,
+    ready: Option<lapin::message::Delivery>,
+}
+
+impl Lane {
+    /// Fills `ready` from what has already arrived, without waiting.
+    fn poll_ready(&mut self) -> Result<(), BrokerError> {
+        if self.ready.is_none() {
+            match self.consumer.next().now_or_never() {
+                None => {}
+                Some(Some(Ok(d))) => self.ready = Some(d),
+                Some(Some(Err(e))) => return Err(unavailable(e)),
+                Some(None) => return Err(BrokerError::Closed),
+            }
+        }
+        Ok(())
+    }
+
+    /// Waits for a delivery (cancel-safe: the consumer stream keeps it).
+    async fn arrive(&mut self) -> Result<(), BrokerError> {
+        if self.ready.is_none() {
+            match self.consumer.next().await {
+                Some(Ok(d)) => self.ready = Some(d),
+                Some(Err(e)) => return Err(unavailable(e)),
+                None => return Err(BrokerError::Closed),
+            }
+        }
+        Ok(())
+    }
 }
 
 impl RabbitSubscription {
@@ -31,6 +70,8 @@ impl RabbitSubscription {
         prefetch: usize,
     ) -> Result<Self, BrokerError> {
         let channel = conn.create_channel().await.map_err(unavailable)?;
+        // Per consumer (not global): each lane may hold `prefetch`, so a
+        // bulk backlog never takes the interactive lane's slots.
         channel
             .basic_qos(
                 prefetch.clamp(1, u16::MAX as usize) as u16,
@@ -38,24 +79,52 @@ impl RabbitSubscription {
             )
             .await
             .map_err(unavailable)?;
-        let consumer = channel
-            .basic_consume(
-                broker.names().queue(role).as_str().into(),
-                format!("kiln-{role}-{}", crate::new_id()).as_str().into(),
-                BasicConsumeOptions::default(),
-                FieldTable::default(),
-            )
-            .await
-            .map_err(unavailable)?;
+        let mut lanes = Vec::with_capacity(2);
+        for priority in Priority::ALL {
+            let consumer = channel
+                .basic_consume(
+                    broker.names().lane_queue(role, priority).as_str().into(),
+                    format!("kiln-{role}-{priority}-{}", crate::new_id())
+                        .as_str()
+                        .into(),
+                    BasicConsumeOptions::default(),
+                    FieldTable::default(),
+                )
+                .await
+                .map_err(unavailable)?;
+            lanes.push(Lane {
+                priority,
+                consumer,
+                ready: None,
+            });
+        }
+        let lanes: [Lane; 2] = lanes
+            .try_into()
+            .map_err(|_| unavailable("two lanes expected"))?;
         Ok(RabbitSubscription {
             broker,
             role,
             channel,
-            consumer,
+            lanes,
+            picker: LanePicker::default(),
         })
     }
 
-    fn wrap(&self, d: lapin::message::Delivery) -> Delivery {
+    /// The ready delivery the picker chooses, if any.
+    fn take(&mut self) -> Result<Option<Delivery>, BrokerError> {
+        for lane in &mut self.lanes {
+            lane.poll_ready()?;
+        }
+        let [i, b] = &self.lanes;
+        let Some(priority) = self.picker.pick(i.ready.is_some(), b.ready.is_some()) else {
+            return Ok(None);
+        };
+        let lane = self.lanes.iter_mut().find(|l| l.priority == priority);
+        let ready = lane.and_then(|l| l.ready.take());
+        Ok(ready.map(|d| self.wrap(d, priority)))
+    }
+
+    fn wrap(&self, d: lapin::message::Delivery, lane: Priority) -> Delivery {
         let headers = d.properties.headers().clone().unwrap_or_default();
         let retries = int_header(&headers, RETRIES);
         // Quorum queues count redeliveries (a consumer that died holding it).
@@ -68,6 +137,7 @@ impl RabbitSubscription {
         let acker = RabbitAcker {
             broker: self.broker.clone(),
             role: self.role,
+            lane,
             acker: Some(d.acker),
             payload: payload.clone(),
             headers,
@@ -79,7 +149,8 @@ impl RabbitSubscription {
 
 impl Drop for RabbitSubscription {
     fn drop(&mut self) {
-        // Closing the channel returns prefetched, unsettled messages to the queue.
+        // Closing the channel returns prefetched, unsettled messages (the
+        // held ones too) to their queues.
         let ch = self.channel.clone();
         if let Ok(rt) = tokio::runtime::Handle::try_current() {
             rt.spawn(async move {
@@ -92,20 +163,21 @@ impl Drop for RabbitSubscription {
 #[async_trait]
 impl Subscription for RabbitSubscription {
     async fn next(&mut self) -> Result<Delivery, BrokerError> {
-        match self.consumer.next().await {
-            Some(Ok(d)) => Ok(self.wrap(d)),
-            Some(Err(e)) => Err(unavailable(e)),
-            None => Err(BrokerError::Closed),
+        loop {
+            if let Some(d) = self.take()? {
+                return Ok(d);
+            }
+            let [interactive, bulk] = &mut self.lanes;
+            tokio::select! {
+                biased;
+                r = interactive.arrive() => r?,
+                r = bulk.arrive() => r?,
+            }
         }
     }
 
     async fn try_next(&mut self) -> Result<Option<Delivery>, BrokerError> {
-        match self.consumer.next().now_or_never() {
-            None => Ok(None),
-            Some(Some(Ok(d))) => Ok(Some(self.wrap(d))),
-            Some(Some(Err(e))) => Err(unavailable(e)),
-            Some(None) => Err(BrokerError::Closed),
-        }
+        self.take()
     }
 }
 
@@ -126,6 +198,7 @@ fn int_header(h: &FieldTable, key: &str) -> u64 {
 struct RabbitAcker {
     broker: RabbitBroker,
     role: Role,
+    lane: Priority,
     acker: Option<lapin::Acker>,
     payload: Bytes,
     headers: FieldTable,
@@ -170,7 +243,10 @@ impl Acker for RabbitAcker {
 
     async fn retry(mut self: Box<Self>, delay: Duration) -> Result<(), BrokerError> {
         let delay_ms = bucket_delay_ms(delay.as_millis().min(u64::MAX as u128) as u64);
-        let queue = self.broker.retry_queue(self.role, delay_ms).await?;
+        let queue = self
+            .broker
+            .retry_queue(self.role, self.lane, delay_ms)
+            .await?;
         let mut headers = self.headers.clone();
         headers.insert(
             RETRIES.into(),

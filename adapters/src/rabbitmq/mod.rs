@@ -4,10 +4,16 @@
 //! Topology, declared idempotently on every (re)connection:
 //!
 //! ```text
-//! <ns>.jobs (topic) --<ns>.jobs.<role>--> <ns>.<role>            work queue (quorum)
-//! <ns>.<role>.retry.<ms>ms  --TTL expires, dead-letters to-->  <ns>.<role>
+//! <ns>.jobs (topic) --<ns>.jobs.<role>-->      <ns>.<role>       work queue (quorum)
+//!                   --<ns>.jobs.<role>.bulk--> <ns>.<role>.bulk  bulk lane
+//! <ns>.<role>[.bulk].retry.<ms>ms  --TTL expires, dead-letters to-->  its lane's queue
 //! <ns>.<role>.dead                                              dead letters
 //! ```
+//!
+//! A subscription consumes both lanes of its role and takes interactive
+//! deliveries first (bulk keeps a small share, see `lanes`). Separate
+//! queues rather than `x-max-priority`: quorum queues before RabbitMQ 4
+//! have no priorities, and an existing queue's arguments cannot change.
 
 mod consumer;
 mod dead_letters;
@@ -16,7 +22,7 @@ mod topology;
 use crate::broker::{Broker, BrokerError, DeadLetter, QueueDepth, Subscription};
 use async_trait::async_trait;
 use bytes::Bytes;
-use kiln_proto::{Names, Role};
+use kiln_proto::{Names, Priority, Role};
 use lapin::options::{BasicPublishOptions, ConfirmSelectOptions, QueueDeclareOptions};
 use lapin::types::{AMQPValue, FieldTable};
 use lapin::{BasicProperties, Channel, Confirmation, Connection, ConnectionProperties};
@@ -212,14 +218,17 @@ impl RabbitBroker {
         }
     }
 
-    /// Declares (idempotently) the delay queue for `delay_ms` retries of `role`.
+    /// Declares (idempotently) the delay queue for `delay_ms` retries of
+    /// `role`'s `lane`.
     pub(crate) async fn retry_queue(
         &self,
         role: Role,
+        lane: Priority,
         delay_ms: u64,
     ) -> Result<String, BrokerError> {
         let link = self.link().await?;
-        topology::declare_retry_queue(&link.publisher, &self.inner.names, role, delay_ms).await
+        topology::declare_retry_queue(&link.publisher, &self.inner.names, role, lane, delay_ms)
+            .await
     }
 
     /// Messages ready in a queue (for autoscaling and tests).
@@ -251,13 +260,15 @@ impl RabbitBroker {
         let names = &self.inner.names;
         let mut queues = Vec::new();
         for role in Role::ALL {
-            queues.push(names.queue(role));
             queues.push(names.dead_letter_queue(role));
-            queues.extend(
-                retry_delays_ms
-                    .iter()
-                    .map(|&ms| names.retry_queue(role, ms)),
-            );
+            for lane in Priority::ALL {
+                queues.push(names.lane_queue(role, lane));
+                queues.extend(
+                    retry_delays_ms
+                        .iter()
+                        .map(|&ms| names.lane_retry_queue(role, lane, ms)),
+                );
+            }
         }
         for q in queues {
             link.publisher
@@ -274,13 +285,19 @@ impl RabbitBroker {
 
 #[async_trait]
 impl Broker for RabbitBroker {
-    async fn publish(&self, role: Role, key: &str, payload: Bytes) -> Result<(), BrokerError> {
+    async fn publish_in(
+        &self,
+        role: Role,
+        lane: Priority,
+        key: &str,
+        payload: Bytes,
+    ) -> Result<(), BrokerError> {
         let names = &self.inner.names;
         let mut headers = FieldTable::default();
         headers.insert("x-kiln-key".into(), AMQPValue::LongString(key.into()));
         self.publish_confirmed(
             &names.jobs_exchange(),
-            &names.routing_key(role),
+            &names.lane_routing_key(role, lane),
             &payload,
             headers,
         )
@@ -310,15 +327,18 @@ impl Broker for RabbitBroker {
         self.purge_dead(role).await
     }
 
-    /// Ready messages of the work and dead-letter queues, by passive
-    /// declares (no management plugin needed); messages held unacked by a
-    /// consumer are not counted.
+    /// Ready messages of both lanes' work queues and of the dead-letter
+    /// queue, by passive declares (no management plugin needed); messages
+    /// held unacked by a consumer are not counted.
     async fn depth(&self, role: Role) -> Result<Option<QueueDepth>, BrokerError> {
         let names = &self.inner.names;
-        let queued = RabbitBroker::depth(self, &names.queue(role)).await?;
+        let mut queued = 0u64;
+        for lane in Priority::ALL {
+            queued += u64::from(RabbitBroker::depth(self, &names.lane_queue(role, lane)).await?);
+        }
         let dead = RabbitBroker::depth(self, &names.dead_letter_queue(role)).await?;
         Ok(Some(QueueDepth {
-            queued: queued.into(),
+            queued,
             dead: dead.into(),
         }))
     }

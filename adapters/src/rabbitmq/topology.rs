@@ -2,7 +2,7 @@
 
 use super::{RabbitConfig, unavailable};
 use crate::broker::BrokerError;
-use kiln_proto::{Names, Role};
+use kiln_proto::{Names, Priority, Role};
 use lapin::options::{ExchangeDeclareOptions, QueueBindOptions, QueueDeclareOptions};
 use lapin::types::{AMQPValue, FieldTable};
 use lapin::{Channel, ExchangeKind};
@@ -14,9 +14,10 @@ fn durable() -> QueueDeclareOptions {
     }
 }
 
-/// Declares the jobs exchange and, for every role, its work queue and its
-/// dead-letter queue. Declaring what exists with the same arguments is a
-/// no-op, so every process does this on every connection.
+/// Declares the jobs exchange and, for every role, its two work queues
+/// (interactive and bulk) and its dead-letter queue. Declaring what exists
+/// with the same arguments is a no-op, so every process does this on every
+/// connection.
 pub(super) async fn declare(
     ch: &Channel,
     names: &Names,
@@ -47,46 +48,60 @@ pub(super) async fn declare(
         .await
         .map_err(unavailable)?;
 
-        let mut args = FieldTable::default();
-        args.insert(
-            "x-queue-type".into(),
-            AMQPValue::LongString(config.queue_type.as_str().into()),
-        );
-        // Rejected messages, and (quorum) messages over the delivery limit,
-        // land in the dead-letter queue rather than vanishing.
-        args.insert(
-            "x-dead-letter-exchange".into(),
-            AMQPValue::LongString("".into()),
-        );
-        args.insert(
-            "x-dead-letter-routing-key".into(),
-            AMQPValue::LongString(names.dead_letter_queue(role).as_str().into()),
-        );
-        if config.queue_type == "quorum" {
-            args.insert(
-                "x-delivery-limit".into(),
-                AMQPValue::LongInt(config.delivery_limit as i32),
-            );
+        for lane in Priority::ALL {
+            declare_work_queue(ch, names, config, role, lane).await?;
         }
-        let queue = names.queue(role);
-        ch.queue_declare(queue.as_str().into(), durable(), args)
-            .await
-            .map_err(|e| {
-                unavailable(format!(
-                    "declaring queue {queue} (queue_type={}): {e}",
-                    config.queue_type
-                ))
-            })?;
-        ch.queue_bind(
-            queue.as_str().into(),
-            names.jobs_exchange().as_str().into(),
-            names.routing_key(role).as_str().into(),
-            QueueBindOptions::default(),
-            FieldTable::default(),
-        )
-        .await
-        .map_err(unavailable)?;
     }
+    Ok(())
+}
+
+/// A role's work queue of one lane, bound to the jobs exchange.
+async fn declare_work_queue(
+    ch: &Channel,
+    names: &Names,
+    config: &RabbitConfig,
+    role: Role,
+    lane: Priority,
+) -> Result<(), BrokerError> {
+    let mut args = FieldTable::default();
+    args.insert(
+        "x-queue-type".into(),
+        AMQPValue::LongString(config.queue_type.as_str().into()),
+    );
+    // Rejected messages, and (quorum) messages over the delivery limit,
+    // land in the dead-letter queue rather than vanishing.
+    args.insert(
+        "x-dead-letter-exchange".into(),
+        AMQPValue::LongString("".into()),
+    );
+    args.insert(
+        "x-dead-letter-routing-key".into(),
+        AMQPValue::LongString(names.dead_letter_queue(role).as_str().into()),
+    );
+    if config.queue_type == "quorum" {
+        args.insert(
+            "x-delivery-limit".into(),
+            AMQPValue::LongInt(config.delivery_limit as i32),
+        );
+    }
+    let queue = names.lane_queue(role, lane);
+    ch.queue_declare(queue.as_str().into(), durable(), args)
+        .await
+        .map_err(|e| {
+            unavailable(format!(
+                "declaring queue {queue} (queue_type={}): {e}",
+                config.queue_type
+            ))
+        })?;
+    ch.queue_bind(
+        queue.as_str().into(),
+        names.jobs_exchange().as_str().into(),
+        names.lane_routing_key(role, lane).as_str().into(),
+        QueueBindOptions::default(),
+        FieldTable::default(),
+    )
+    .await
+    .map_err(unavailable)?;
     Ok(())
 }
 
@@ -98,9 +113,10 @@ pub(super) async fn declare_retry_queue(
     ch: &Channel,
     names: &Names,
     role: Role,
+    lane: Priority,
     delay_ms: u64,
 ) -> Result<String, BrokerError> {
-    let name = names.retry_queue(role, delay_ms);
+    let name = names.lane_retry_queue(role, lane, delay_ms);
     let mut args = FieldTable::default();
     args.insert(
         "x-message-ttl".into(),
@@ -112,7 +128,7 @@ pub(super) async fn declare_retry_queue(
     );
     args.insert(
         "x-dead-letter-routing-key".into(),
-        AMQPValue::LongString(names.queue(role).as_str().into()),
+        AMQPValue::LongString(names.lane_queue(role, lane).as_str().into()),
     );
     args.insert(
         "x-expires".into(),

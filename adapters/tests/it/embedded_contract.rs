@@ -115,6 +115,13 @@ async fn embedded_broker_reports_queue_depth() {
 }
 
 #[tokio::test]
+async fn embedded_broker_serves_interactive_before_bulk() {
+    let dir = tempfile::tempdir().unwrap();
+    let broker = EmbeddedBroker::open(&dir.path().join("queue.db")).unwrap();
+    contract::broker_lanes(&broker, Role::Metadata).await;
+}
+
+#[tokio::test]
 async fn embedded_broker_meets_contract() {
     let dir = tempfile::tempdir().unwrap();
     let broker = EmbeddedBroker::open(&dir.path().join("queue.db")).unwrap();

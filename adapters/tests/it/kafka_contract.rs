@@ -47,6 +47,14 @@ async fn kafka_meets_the_broker_contract() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn kafka_serves_interactive_before_bulk() {
+    let names = fresh();
+    let b = broker(&names).await;
+    kiln_adapters::contract::broker_lanes(&b, Role::Thumbnail).await;
+    b.delete_topology().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn kafka_reports_queue_depth_as_lag() {
     let names = fresh();
     let b = broker(&names).await;

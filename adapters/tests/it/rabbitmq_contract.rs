@@ -41,6 +41,13 @@ async fn rabbitmq_classic_queues_meet_the_broker_contract() {
 }
 
 #[tokio::test]
+async fn rabbitmq_serves_interactive_before_bulk() {
+    let b = broker(RabbitConfig::default()).await;
+    kiln_adapters::contract::broker_lanes(&b, Role::Notify).await;
+    b.delete_topology(&[]).await.unwrap();
+}
+
+#[tokio::test]
 async fn rabbitmq_reports_queue_depth() {
     let b = broker(RabbitConfig::default()).await;
     kiln_adapters::contract::broker_depth(&b, Role::Convert).await;

@@ -12,8 +12,8 @@ use std::path::Path;
 
 /// `KILN_*` variables that are not configuration: the client's
 /// (`KILN_SERVER`, `KILN_TOKEN`), the file's name (`KILN_CONFIG`), logging
-/// and traces (`KILN_LOG_FORMAT`, `KILN_OTLP_ENDPOINT`, read before the
-/// configuration), the test servers'
+/// traces and metrics (`KILN_LOG_FORMAT`, `KILN_OTLP_ENDPOINT`,
+/// `KILN_METRICS`, read before the configuration), the test servers'
 /// launchers (`KILN_TEST_*`, `KILN_SMTP_VENV`, `KILN_MONGO_WIRE_VENV`, and
 /// `KILN_SHARED_DIR` of older set-ups) and the benchmarks' (`KILN_NEED`).
 /// Every other `KILN_*` variable must name a setting; a test checks that
@@ -24,6 +24,7 @@ pub(super) const NOT_CONFIG: &[&str] = &[
     "token",
     "log_format",
     "otlp_endpoint",
+    "metrics",
     "smtp_venv",
     "mongo_wire_venv",
     "shared_dir",

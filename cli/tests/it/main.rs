@@ -12,6 +12,7 @@ mod convert;
 mod delivery;
 mod distributed;
 mod hardening;
+mod lanes;
 mod library;
 mod logs;
 mod media_backends;

@@ -254,6 +254,36 @@ pub async fn meta_store(store: &dyn MetaStore) {
         .await
         .unwrap();
 
+    // The outbox hands out interactive jobs before bulk ones queued earlier.
+    let (fb, fi) = (
+        file(&crate::new_id(), None, None),
+        file(&crate::new_id(), None, None),
+    );
+    let mut jb = job(&fb.id, JobKind::Metadata);
+    jb.priority = Priority::Bulk;
+    let ji = job(&fi.id, JobKind::Metadata);
+    store
+        .insert_upload(&fb, std::slice::from_ref(&jb))
+        .await
+        .unwrap();
+    store
+        .insert_upload(&fi, std::slice::from_ref(&ji))
+        .await
+        .unwrap();
+    let pending: Vec<String> = store
+        .unpublished_jobs(100)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|j| j.id)
+        .collect();
+    let at = |id: &String| pending.iter().position(|p| p == id).unwrap();
+    assert!(at(&ji.id) < at(&jb.id), "{pending:?}");
+    store
+        .mark_published(&[jb.id.clone(), ji.id.clone()])
+        .await
+        .unwrap();
+
     // Metadata.
     store
         .put_metadata(&f.id, &serde_json::json!({"width": 10}))

@@ -44,6 +44,11 @@ pub struct UploadQuery {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[param(pattern = "^(email|none)$", example = "email")]
     pub notify: Option<String>,
+    /// `bulk` for work nobody is waiting for (an import, a re-scan): its
+    /// jobs wait while interactive ones (the default) are queued.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[param(inline)]
+    pub priority: Option<crate::Priority>,
 }
 
 /// `202`: the file is stored and its jobs are queued.

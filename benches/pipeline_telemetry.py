@@ -1,20 +1,25 @@
 #!/usr/bin/env python3
-"""What traces cost: `kiln serve` end to end with and without KILN_OTLP_ENDPOINT.
+"""What metrics and traces cost: `kiln serve` end to end in three modes.
 
-Each round starts a fresh `kiln serve` (embedded store and broker, new data
-directory), uploads N small JPEGs from C client threads, each with one
-thumbnail job, and waits until the gateway's /metrics counts N succeeded
-thumbnail jobs (/metrics is not traced). The rounds alternate off and on.
-With traces on, the spans go to an OTLP/HTTP receiver in its own process
-(it reads each request whole and answers 200, like a collector that drops
+  bare     KILN_METRICS=off, no KILN_OTLP_ENDPOINT: no recorder, no spans
+  metrics  the default: Prometheus metrics recorded, no traces
+  traces   metrics, and spans exported to KILN_OTLP_ENDPOINT
+
+Each round starts a fresh `kiln serve` per mode (embedded store and
+broker, new data directory), uploads N small JPEGs from C client threads,
+each with one thumbnail job, and waits until the operator API
+(`/v1/admin/jobs/counts`, the same request in every mode) counts N
+succeeded thumbnail jobs. The order of the modes rotates between rounds.
+With traces, the spans go to an OTLP/HTTP receiver in its own process (it
+reads each request whole and answers 200, like a collector that drops
 everything), so its CPU is not kiln's.
 
 Reported per mode: jobs/s (N over the time from the first upload to the
 last success; median of the rounds), kiln's CPU time per job (user+system
-from /proc, whole process), the median upload latency, and, with traces,
-the spans' bytes and the receiver's CPU.
+from /proc, whole process), the median upload latency, each as a ratio to
+`bare`, and, with traces, the spans' bytes and the receiver's CPU.
 
-    python3 benches/pipeline_traces.py --kiln target/release/kiln --jobs 400 --rounds 3
+    python3 benches/pipeline_telemetry.py --kiln target/release/kiln --jobs 400 --rounds 3
 
 Needs ffmpeg (to make the input JPEG). Only the loopback is used.
 """
@@ -89,6 +94,7 @@ def start_kiln(kiln, data_dir, env_extra):
     # No upload rate limit: all uploads come from one address.
     env = dict(os.environ, RUST_LOG="warn", KILN_GATEWAY__UPLOAD_RATE_LIMIT__PER_SECOND="0")
     env.pop("KILN_OTLP_ENDPOINT", None)
+    env.pop("KILN_METRICS", None)
     env.update(env_extra)
     proc = subprocess.Popen(
         [kiln, "serve", "--listen", "127.0.0.1:0", "--data-dir", data_dir],
@@ -107,17 +113,24 @@ def start_kiln(kiln, data_dir, env_extra):
 
 
 def succeeded(base):
-    text = urllib.request.urlopen(f"{base}/metrics").read().decode()
-    total = 0.0
-    for line in text.splitlines():
-        if line.startswith("kiln_jobs_total{") and 'kind="thumbnail"' in line and 'outcome="succeeded"' in line:
-            total += float(line.rsplit(" ", 1)[1])
-    return int(total)
+    # Accounts are off, so the one user is the operator.
+    counts = json.loads(urllib.request.urlopen(f"{base}/v1/admin/jobs/counts").read())["counts"]
+    return sum(c["count"] for c in counts if c["kind"] == "thumbnail" and c["status"] == "succeeded")
 
 
-def one_round(kiln, jpeg, jobs, clients, endpoint):
+MODES = ("bare", "metrics", "traces")
+
+
+def mode_env(mode, endpoint):
+    return {
+        "bare": {"KILN_METRICS": "off"},
+        "metrics": {},
+        "traces": {"KILN_OTLP_ENDPOINT": endpoint},
+    }[mode]
+
+
+def one_round(kiln, jpeg, jobs, clients, env):
     with tempfile.TemporaryDirectory() as data_dir:
-        env = {"KILN_OTLP_ENDPOINT": endpoint} if endpoint else {}
         proc, base = start_kiln(kiln, data_dir, env)
         url = f"{base}/v1/uploads?thumbnails=64&formats=jpeg&metadata=false&dedupe=false"
 
@@ -141,7 +154,7 @@ def one_round(kiln, jpeg, jobs, clients, endpoint):
             while succeeded(base) < jobs + 1:
                 if time.perf_counter() - started > 600:
                     sys.exit("jobs did not finish in 10 minutes")
-                time.sleep(0.02)
+                time.sleep(0.05)
             elapsed = time.perf_counter() - started
             cpu = cpu_seconds(proc.pid) - cpu0
         finally:
@@ -175,18 +188,18 @@ def main():
         jpeg = open(path, "rb").read()
 
     recv, endpoint = start_receiver()
-    results = {"off": [], "on": []}
+    results = {m: [] for m in MODES}
     recv_cpu = 0.0
     try:
         for r in range(args.rounds):
-            order = ["off", "on"] if r % 2 == 0 else ["on", "off"]
+            order = MODES[r % 3:] + MODES[:r % 3]
             for mode in order:
                 before = cpu_seconds(recv.pid)
-                res = one_round(args.kiln, jpeg, args.jobs, args.clients, endpoint if mode == "on" else None)
-                if mode == "on":
+                res = one_round(args.kiln, jpeg, args.jobs, args.clients, mode_env(mode, endpoint))
+                if mode == "traces":
                     recv_cpu += cpu_seconds(recv.pid) - before
                 results[mode].append(res)
-                print(f"round {r + 1} {mode:3}: {res['jobs_per_s']:7.1f} jobs/s  "
+                print(f"round {r + 1} {mode:7}: {res['jobs_per_s']:7.1f} jobs/s  "
                       f"{res['cpu_ms_per_job']:5.2f} CPU ms/job  upload p50 {res['upload_p50_ms']:6.1f} ms",
                       flush=True)
         got = json.loads(urllib.request.urlopen(endpoint).read())
@@ -196,15 +209,18 @@ def main():
 
     print(f"\n{args.jobs} uploads x {args.rounds} rounds per mode, {args.clients} clients, "
           f"{len(jpeg)} B JPEG 640x480, one 64 px JPEG thumbnail each; kiln {args.kiln}")
-    print(f"{'traces':8} {'jobs/s':>8} {'CPU ms/job':>11} {'upload p50 ms':>14}   (medians of the rounds)")
+    print(f"{'mode':8} {'jobs/s':>8} {'CPU ms/job':>11} {'upload p50 ms':>14}   (medians of the rounds)")
     med = {}
-    for mode in ("off", "on"):
+    for mode in MODES:
         m = {k: statistics.median(x[k] for x in results[mode]) for k in results[mode][0]}
         med[mode] = m
         print(f"{mode:8} {m['jobs_per_s']:8.1f} {m['cpu_ms_per_job']:11.2f} {m['upload_p50_ms']:14.1f}")
-    on, off = med["on"], med["off"]
-    print(f"on/off   {on['jobs_per_s'] / off['jobs_per_s']:8.3f} {on['cpu_ms_per_job'] / off['cpu_ms_per_job']:11.3f} "
-          f"{on['upload_p50_ms'] / off['upload_p50_ms']:14.3f}")
+    bare = med["bare"]
+    for mode in ("metrics", "traces"):
+        m = med[mode]
+        print(f"{mode + '/bare':14} {m['jobs_per_s'] / bare['jobs_per_s']:8.3f} "
+              f"{m['cpu_ms_per_job'] / bare['cpu_ms_per_job']:11.3f} "
+              f"{m['upload_p50_ms'] / bare['upload_p50_ms']:14.3f}")
     total_jobs = (args.jobs + 1) * args.rounds
     print(f"receiver: {got['requests']} export requests, {got['bytes'] / total_jobs:.0f} B of spans per job, "
           f"{1000 * recv_cpu / total_jobs:.2f} CPU ms per job (not counted above)")
