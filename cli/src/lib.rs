@@ -10,10 +10,12 @@ pub mod backends;
 pub mod client;
 pub mod config;
 pub mod download;
+pub mod exit;
 pub mod library_args;
 pub mod library_client;
 pub mod services;
 pub mod telemetry;
+pub mod upload;
 
 pub use app::{App, Workers, start};
 pub use backends::{Opened, Scope};

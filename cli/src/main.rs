@@ -7,6 +7,7 @@ use kiln::{Config, Workers, client, library_client as lib};
 use kiln_proto::api::FileUpdate;
 use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::process::ExitCode;
 use std::time::Duration;
 use tokio_util::sync::CancellationToken;
 
@@ -87,49 +88,9 @@ enum Command {
         #[arg(long)]
         monthly_transfer_bytes: Option<u64>,
     },
-    /// Upload files and print their jobs.
-    Upload {
-        /// Files to upload.
-        #[arg(required = true)]
-        files: Vec<PathBuf>,
-        /// Wait for the jobs to finish and print their outputs.
-        #[arg(long)]
-        wait: bool,
-        /// Thumbnail edge sizes, comma-separated (`none` for no thumbnails).
-        #[arg(long)]
-        thumbnails: Option<String>,
-        /// Thumbnail formats: jpeg, webp, png, avif, comma-separated.
-        #[arg(long)]
-        formats: Option<String>,
-        /// Extract metadata (default true).
-        #[arg(long)]
-        metadata: Option<bool>,
-        /// Convert audio or video: mp3.
-        #[arg(long)]
-        convert: Option<String>,
-        /// Constant bit rate of the MP3, kbit/s (default: VBR quality 4).
-        #[arg(long)]
-        bitrate: Option<u32>,
-        /// VBR quality of the MP3, 0 (best) to 9 (smallest).
-        #[arg(long)]
-        quality: Option<u8>,
-        /// Seconds to wait with --wait.
-        #[arg(long, default_value_t = 300)]
-        timeout: u64,
-        /// Store a new copy even when the account already has these bytes.
-        #[arg(long)]
-        no_dedupe: bool,
-        /// `bulk` for an import nobody is waiting on: its jobs run when no
-        /// interactive job is queued [default: interactive].
-        #[arg(long)]
-        priority: Option<kiln_proto::Priority>,
-        /// Gateway URL.
-        #[arg(long, env = "KILN_SERVER", default_value = "http://127.0.0.1:8080")]
-        server: String,
-        /// Access token or API key, when the gateway has accounts on.
-        #[arg(long, env = "KILN_TOKEN", hide_env_values = true)]
-        token: Option<String>,
-    },
+    /// Upload files, directories (-r) and globs, several at once, and
+    /// follow their jobs.
+    Upload(kiln::upload::UploadArgs),
     /// List and search your files (newest first).
     Ls {
         #[command(flatten)]
@@ -213,17 +174,24 @@ enum Command {
     },
 }
 
-fn main() -> anyhow::Result<()> {
+fn main() -> ExitCode {
     let cli = Cli::parse();
     kiln::telemetry::init_service(cli.command.service().as_deref());
-    let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(r) => r,
+        Err(e) => {
+            return kiln::exit::report(
+                &anyhow::Error::new(e).context("starting the async runtime"),
+            );
+        }
+    };
     let result = runtime.block_on(run(cli));
     // Work on blocking threads was told to stop and checks between steps;
     // one stuck inside a single step must not keep the process alive past
     // its shutdown grace (dropping the runtime would wait for it).
     runtime.shutdown_timeout(Duration::from_secs(1));
     kiln::telemetry::shutdown();
-    result
+    result.unwrap_or_else(|e| kiln::exit::report(&e))
 }
 
 impl Command {
@@ -239,7 +207,7 @@ impl Command {
     }
 }
 
-async fn run(cli: Cli) -> anyhow::Result<()> {
+async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     let load = || {
         Config::load(cli.config.as_deref()).unwrap_or_else(|e| {
             // The message names every bad key and where it came from;
@@ -321,37 +289,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             backends.broker.close().await;
             let _ = probes.await;
         }
-        Command::Upload {
-            files,
-            wait,
-            thumbnails,
-            formats,
-            metadata,
-            convert,
-            bitrate,
-            quality,
-            timeout,
-            no_dedupe,
-            priority,
-            server,
-            token,
-        } => {
-            let opts = client::UploadOptions {
-                server: server.trim_end_matches('/').to_owned(),
-                thumbnails,
-                formats,
-                metadata,
-                convert,
-                bitrate,
-                quality,
-                token,
-                wait,
-                timeout: Duration::from_secs(timeout),
-                dedupe: !no_dedupe,
-                priority,
-            };
-            client::upload(&files, &opts).await?;
-        }
+        Command::Upload(args) => return kiln::upload::run(&args).await,
         Command::Admin { what } => kiln::admin_ops::run(&load(), what).await?,
         Command::Backup { dir } => kiln::admin::backup(&load(), &dir)?,
         Command::Restore { dir } => kiln::admin::restore(&load(), &dir)?,
@@ -415,7 +353,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             token,
         } => client::status(server.trim_end_matches('/'), &job_id, token.as_deref()).await?,
     }
-    Ok(())
+    Ok(ExitCode::SUCCESS)
 }
 
 async fn shutdown_signal() {
