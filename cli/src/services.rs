@@ -66,6 +66,9 @@ pub async fn spawn_gateway(
             );
         }
     }
+    // One person's own machine: their batch is not theirs to be refused.
+    let single_user = mode == GatewayMode::SingleProcess && !gateway.auth.enabled;
+    gateway.limit_local_uploads.get_or_insert(!single_user);
     let mode_name = if gateway.auth.enabled {
         "on: requests need a token or API key"
     } else {

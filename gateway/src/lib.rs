@@ -62,6 +62,11 @@ pub struct GatewayConfig {
     pub default_formats: Vec<ImageFormat>,
     /// Uploads per client (token bucket; `per_second = 0` turns it off).
     pub upload_rate_limit: RateLimit,
+    /// Whether uploads from this machine (a loopback address) count
+    /// against `upload_rate_limit` too. Unset: not under `kiln serve` with
+    /// accounts off (the local user's own batch is never refused), yes
+    /// everywhere else.
+    pub limit_local_uploads: Option<bool>,
     /// Sign-ups and sign-ins per client (default 10 at once, then one every
     /// 6 s), against password guessing.
     pub sign_in_rate_limit: RateLimit,
@@ -103,6 +108,7 @@ impl Default for GatewayConfig {
             default_sizes: vec![256, 1024],
             default_formats: vec![ImageFormat::Jpeg],
             upload_rate_limit: RateLimit::default(),
+            limit_local_uploads: None,
             sign_in_rate_limit: RateLimit {
                 per_second: 1.0 / 6.0,
                 burst: 10,

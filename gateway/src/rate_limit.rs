@@ -18,7 +18,18 @@ use std::net::SocketAddr;
 /// worse than briefly not limiting them.
 pub async fn limit_uploads(State(s): State<AppState>, req: Request, next: Next) -> Response {
     let limit = s.config.upload_rate_limit;
+    if s.config.limit_local_uploads == Some(false) && is_local(&req, s.config.trust_forwarded_for) {
+        return next.run(req).await;
+    }
     limited(&s, req, next, "upload", limit, "uploads").await
+}
+
+/// Whether the client is this machine (behind a trusted proxy: the
+/// forwarded client, not the proxy).
+fn is_local(req: &Request, trust_forwarded_for: bool) -> bool {
+    client_key(req, trust_forwarded_for)
+        .parse::<std::net::IpAddr>()
+        .is_ok_and(|ip| ip.is_loopback())
 }
 
 /// The same for sign-up and sign-in, with a much smaller bucket: password

@@ -119,3 +119,44 @@ async fn password_guessing_is_slowed_down() {
     let (code, _) = call(&t, Method::GET, "/v1/jobs", None, None).await;
     assert_eq!(code, StatusCode::UNAUTHORIZED);
 }
+
+#[tokio::test]
+async fn a_single_user_server_does_not_refuse_its_own_users_batch() {
+    let tiny = kiln_core::RateLimit {
+        per_second: 0.01,
+        burst: 2,
+    };
+    // `kiln serve` with accounts off: the local user's uploads go through.
+    let t = common::TestApp::spawn_with(|c| c.gateway.upload_rate_limit = tiny).await;
+    for i in 0..6 {
+        let (status, body) = t
+            .upload_raw(
+                common::plain_jpeg(16, 16),
+                &format!("{i}.jpg"),
+                "thumbnails=none",
+            )
+            .await;
+        assert_eq!(status, 202, "upload {i}: {body}");
+    }
+    // Asked for, the limit applies to them too, with a Retry-After.
+    let t = common::TestApp::spawn_with(|c| {
+        c.gateway.upload_rate_limit = tiny;
+        c.gateway.limit_local_uploads = Some(true);
+    })
+    .await;
+    let mut statuses = Vec::new();
+    for i in 0..3 {
+        let (status, body) = t
+            .upload_raw(
+                common::plain_jpeg(16, 16),
+                &format!("{i}.jpg"),
+                "thumbnails=none",
+            )
+            .await;
+        statuses.push(status);
+        if status == 429 {
+            assert_eq!(body["error"]["code"], "rate_limited", "{body}");
+        }
+    }
+    assert_eq!(statuses, [202, 202, 429]);
+}

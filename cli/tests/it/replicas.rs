@@ -94,7 +94,9 @@ async fn the_upload_rate_limit_is_shared_by_replicas_and_answers_429_with_retry_
         c.gateway.upload_rate_limit = RateLimit {
             per_second: 0.1,
             burst: 2,
-        }
+        };
+        // The test's client is on this machine.
+        c.gateway.limit_local_uploads = Some(true);
     })
     .await;
     let jpeg = common::plain_jpeg(32, 32);
