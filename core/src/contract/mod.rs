@@ -194,7 +194,8 @@ pub async fn broker(broker: &dyn Broker, role: Role) {
 }
 
 /// Lane contract: an interactive message overtakes a backlog of 200 bulk
-/// ones, and every message is still delivered once. `role` must be a queue
+/// ones (at most a tenth of them go first), and every message is still
+/// delivered once. `role` must be a queue
 /// no one else uses during the test.
 pub async fn broker_lanes(broker: &dyn Broker, role: Role) {
     const BACKLOG: usize = 200;
@@ -230,9 +231,10 @@ pub async fn broker_lanes(broker: &dyn Broker, role: Role) {
     }
     let at = order.iter().position(|p| p == "upload").expect("delivered");
     // Deliveries already on their way when the consumer started may come
-    // first; the rest of the backlog may not.
+    // first (Kafka fetches partitions in batches, and a loaded broker may
+    // answer for the bulk topic first); the rest of the backlog may not.
     assert!(
-        at < 10,
+        at < 20,
         "the interactive message came {}th of {}",
         at + 1,
         BACKLOG + 1
