@@ -8,29 +8,33 @@ use kiln_proto::api::FileListQuery;
 /// Which gateway, as whom, and how to print.
 #[derive(clap::Args)]
 pub struct RemoteArgs {
-    /// Gateway URL.
-    #[arg(
-        long,
-        global = true,
-        env = "KILN_SERVER",
-        default_value = "http://127.0.0.1:8080"
-    )]
-    pub server: String,
-    /// Access token or API key, when the gateway has accounts on.
+    /// Gateway URL [default: the server of the last `kiln login`, else
+    /// http://127.0.0.1:8080].
+    #[arg(long, global = true, env = "KILN_SERVER")]
+    pub server: Option<String>,
+    /// Access token or API key, when the gateway has accounts on
+    /// [default: the key `kiln login` stored for the server].
     #[arg(long, global = true, env = "KILN_TOKEN", hide_env_values = true)]
     pub token: Option<String>,
-    /// Print the server's JSON instead of a table.
+    /// Print JSON for scripts instead of text.
     #[arg(long, global = true)]
     pub json: bool,
 }
 
 impl RemoteArgs {
-    /// The gateway to call.
+    /// The gateway to call, and the credential: the flags, else what
+    /// `kiln login` stored.
     pub fn remote(&self) -> Remote {
-        Remote {
-            server: self.server.trim_end_matches('/').to_owned(),
-            token: self.token.clone(),
-        }
+        let profiles = crate::login::profiles::Profiles::load().unwrap_or_else(|e| {
+            eprintln!("kiln: {e:#}; going on without stored sign-ins");
+            Default::default()
+        });
+        let server = profiles.server(self.server.as_deref());
+        let token = self
+            .token
+            .clone()
+            .or_else(|| profiles.servers.get(&server).map(|p| p.key.clone()));
+        Remote { server, token }
     }
 }
 

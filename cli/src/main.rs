@@ -3,7 +3,7 @@
 use anyhow::Context;
 use clap::{Parser, Subcommand};
 use kiln::library_args::{AlbumAction, LsFilters, RemoteArgs, ShareAction};
-use kiln::{Config, Workers, client, library_client as lib};
+use kiln::{Config, Workers, library_client as lib};
 use kiln_proto::api::FileUpdate;
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -161,16 +161,41 @@ enum Command {
         #[command(flatten)]
         remote: RemoteArgs,
     },
-    /// Print a job's status and outputs.
+    /// Print a job's state, attempts and outputs (`--json`: the server's
+    /// document).
     Status {
         /// Job id.
         job_id: String,
-        /// Gateway URL.
-        #[arg(long, env = "KILN_SERVER", default_value = "http://127.0.0.1:8080")]
-        server: String,
-        /// Access token or API key, when the gateway has accounts on.
+        #[command(flatten)]
+        remote: RemoteArgs,
+    },
+    /// Give a dead job of yours another attempt (a fresh retry budget).
+    Retry {
+        /// Job id.
+        job_id: String,
+        #[command(flatten)]
+        remote: RemoteArgs,
+    },
+    /// Sign in: asks for the password (no echo) and stores an API key for
+    /// the server in your config directory (0600), so later commands need
+    /// no --token. Example: `kiln login --server https://kiln.example --email ada@example.com`.
+    Login(kiln::login::LoginArgs),
+    /// Revoke the key `kiln login` stored for the server, and forget it.
+    Logout(kiln::login::ServerArgs),
+    /// Who you are signed in as on the server.
+    Whoami {
+        #[command(flatten)]
+        args: kiln::login::ServerArgs,
+        /// A token or API key to ask about instead of the stored one.
         #[arg(long, env = "KILN_TOKEN", hide_env_values = true)]
         token: Option<String>,
+    },
+    /// Print a shell completion script: `kiln completions bash >
+    /// ~/.local/share/bash-completion/completions/kiln` (also zsh, fish,
+    /// elvish, powershell).
+    Completions {
+        /// The shell.
+        shell: clap_complete::Shell,
     },
 }
 
@@ -347,11 +372,19 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             force,
             remote,
         } => kiln::download::download(&remote.remote(), &what, output, force, remote.json).await?,
-        Command::Status {
-            job_id,
-            server,
-            token,
-        } => client::status(server.trim_end_matches('/'), &job_id, token.as_deref()).await?,
+        Command::Status { job_id, remote } => {
+            kiln::jobs_cmd::status(&remote.remote(), &job_id, remote.json).await?
+        }
+        Command::Retry { job_id, remote } => {
+            kiln::jobs_cmd::retry(&remote.remote(), &job_id, remote.json).await?
+        }
+        Command::Login(args) => kiln::login::login(&args).await?,
+        Command::Logout(args) => kiln::login::logout(&args).await?,
+        Command::Whoami { args, token } => kiln::login::whoami(&args, token).await?,
+        Command::Completions { shell } => {
+            use clap::CommandFactory;
+            clap_complete::generate(shell, &mut Cli::command(), "kiln", &mut std::io::stdout());
+        }
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -8,6 +8,7 @@ mod accounts;
 mod admin;
 mod admin_api;
 mod api;
+mod cli_account;
 mod cli_upload;
 mod convert;
 mod delivery;
