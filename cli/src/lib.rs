@@ -9,6 +9,7 @@ pub mod auth_config;
 pub mod backends;
 pub mod client;
 pub mod config;
+pub mod config_args;
 pub mod download;
 pub mod exit;
 pub mod jobs_cmd;

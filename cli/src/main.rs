@@ -2,8 +2,9 @@
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
+use kiln::config_args::{ConfigArgs, StoreArgs};
 use kiln::library_args::{AlbumAction, LsFilters, RemoteArgs, ShareAction};
-use kiln::{Config, Workers, library_client as lib};
+use kiln::{Workers, library_client as lib};
 use kiln_proto::api::FileUpdate;
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -14,9 +15,6 @@ use tokio_util::sync::CancellationToken;
 #[derive(Parser)]
 #[command(name = "kiln", version, about = "Kiln: an event-driven media pipeline")]
 struct Cli {
-    /// Configuration file (TOML); `./kiln.toml` is read when present.
-    #[arg(long, global = true, env = "KILN_CONFIG")]
-    config: Option<PathBuf>,
     #[command(subcommand)]
     command: Command,
 }
@@ -34,6 +32,8 @@ enum Command {
         /// Data directory [default: ./kiln-data].
         #[arg(long)]
         data_dir: Option<PathBuf>,
+        #[command(flatten)]
+        cfg: ConfigArgs,
     },
     /// The HTTP gateway and outbox relay alone (store and broker from the
     /// configuration: KILN_STORE=mongodb, KILN_BROKER=rabbitmq, ...).
@@ -41,6 +41,8 @@ enum Command {
         /// Listen address [default: from config, 127.0.0.1:8080].
         #[arg(long)]
         listen: Option<SocketAddr>,
+        #[command(flatten)]
+        cfg: ConfigArgs,
     },
     /// One worker role alone; run as many replicas as the queue needs.
     Worker {
@@ -53,10 +55,15 @@ enum Command {
         /// Where /healthz and /readyz are served [default: 127.0.0.1:9090].
         #[arg(long)]
         health_listen: Option<SocketAddr>,
+        #[command(flatten)]
+        cfg: ConfigArgs,
     },
     /// Print the effective configuration (defaults, file, environment) as
     /// TOML, secrets as `***`; fail on an invalid one.
-    Config,
+    Config {
+        #[command(flatten)]
+        cfg: ConfigArgs,
+    },
     /// Operators' tools, on the store and broker directly (`kiln admin jobs
     /// list`, `kiln admin jobs retry --all`, `kiln admin grant EMAIL`,
     /// `kiln admin dead-letters ROLE`).
@@ -64,29 +71,39 @@ enum Command {
         /// What to work on.
         #[command(subcommand)]
         what: kiln::admin_jobs::AdminWhat,
+        #[command(flatten)]
+        store: StoreArgs,
     },
     /// Back up the embedded data directory into DIR (empty or new), while
     /// `kiln serve` runs (MongoDB: see docs/operations.md).
     Backup {
         /// Where the backup goes.
         dir: PathBuf,
+        #[command(flatten)]
+        store: StoreArgs,
     },
     /// Restore a backup made by `kiln backup` into the data directory,
     /// which must be empty or new (stop `kiln serve` first).
     Restore {
         /// The backup.
         dir: PathBuf,
+        #[command(flatten)]
+        store: StoreArgs,
     },
     /// Set (or, without values, clear) one account's quota overrides.
+    /// Example: `kiln quota ada@example.com --storage 10GB --monthly-transfer 50GiB`.
     Quota {
         /// The account's email.
         email: String,
-        /// Bytes of uploads and outputs it may keep.
-        #[arg(long)]
-        storage_bytes: Option<u64>,
-        /// Bytes it may upload plus download per calendar month.
-        #[arg(long)]
-        monthly_transfer_bytes: Option<u64>,
+        /// Bytes of uploads and outputs it may keep: a number of bytes or
+        /// a size such as `10GB`, `512MiB`.
+        #[arg(long, visible_alias = "storage-bytes", value_parser = kiln::config_args::size)]
+        storage: Option<u64>,
+        /// Bytes it may upload plus download per calendar month (`50GB`).
+        #[arg(long, visible_alias = "monthly-transfer-bytes", value_parser = kiln::config_args::size)]
+        monthly_transfer: Option<u64>,
+        #[command(flatten)]
+        store: StoreArgs,
     },
     /// Upload files, directories (-r) and globs, several at once, and
     /// follow their jobs.
@@ -233,21 +250,17 @@ impl Command {
 }
 
 async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
-    let load = || {
-        Config::load(cli.config.as_deref()).unwrap_or_else(|e| {
-            // The message names every bad key and where it came from;
-            // anyhow's cause chain would only repeat it.
-            eprintln!("kiln: {e}");
-            std::process::exit(2)
-        })
-    };
     match cli.command {
-        Command::Config => print!(
+        Command::Config { cfg } => print!(
             "{}",
-            load().to_toml().context("printing the configuration")?
+            cfg.load().to_toml().context("printing the configuration")?
         ),
-        Command::Serve { listen, data_dir } => {
-            let mut config = load();
+        Command::Serve {
+            listen,
+            data_dir,
+            cfg,
+        } => {
+            let mut config = cfg.load();
             config.listen = listen.unwrap_or(config.listen);
             config.data_dir = data_dir.unwrap_or(config.data_dir);
             let app = kiln::start(&config, Workers::Background).await?;
@@ -260,8 +273,8 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             kiln::telemetry::announce("shutting down: finishing jobs in flight");
             app.shutdown().await;
         }
-        Command::Gateway { listen } => {
-            let mut config = load();
+        Command::Gateway { listen, cfg } => {
+            let mut config = cfg.load();
             config.listen = listen.unwrap_or(config.listen);
             let backends = kiln::Opened::open(&config, kiln::Scope::Service)
                 .await?
@@ -287,8 +300,9 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             role,
             concurrency,
             health_listen,
+            cfg,
         } => {
-            let config = load();
+            let config = cfg.load();
             let concurrency = concurrency.unwrap_or_else(|| config.concurrency(role));
             let backends = kiln::Opened::open(&config, kiln::Scope::Service)
                 .await?
@@ -315,19 +329,20 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let _ = probes.await;
         }
         Command::Upload(args) => return kiln::upload::run(&args).await,
-        Command::Admin { what } => kiln::admin_ops::run(&load(), what).await?,
-        Command::Backup { dir } => kiln::admin::backup(&load(), &dir)?,
-        Command::Restore { dir } => kiln::admin::restore(&load(), &dir)?,
+        Command::Admin { what, store } => kiln::admin_ops::run(&store.load(), what).await?,
+        Command::Backup { dir, store } => kiln::admin::backup(&store.load(), &dir)?,
+        Command::Restore { dir, store } => kiln::admin::restore(&store.load(), &dir)?,
         Command::Quota {
             email,
-            storage_bytes,
-            monthly_transfer_bytes,
+            storage,
+            monthly_transfer,
+            store,
         } => {
             let quota = kiln_adapters::QuotaOverride {
-                storage_bytes,
-                monthly_transfer_bytes,
+                storage_bytes: storage,
+                monthly_transfer_bytes: monthly_transfer,
             };
-            kiln::admin::set_quota(&load(), &email, quota).await?
+            kiln::admin::set_quota(&store.load(), &email, quota).await?
         }
         Command::Ls {
             filters,

@@ -68,8 +68,9 @@ async fn usage_is_counted_and_quotas_block_at_the_limit() {
     assert_eq!(code, StatusCode::ACCEPTED);
     // An operator's override (`kiln quota`) replaces the default for one account.
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_kiln"))
-        .args(["quota", "BOB@example.com", "--storage-bytes", "1000000"])
-        .env("KILN_DATA_DIR", t.dir.path())
+        .args(["quota", "BOB@example.com", "--storage", "1MB", "--data-dir"])
+        .arg(t.dir.path())
+        .env_remove("KILN_DATA_DIR")
         .output()
         .unwrap();
     assert!(
