@@ -25,6 +25,7 @@ mod pipeline;
 mod poison;
 mod process;
 mod quotas;
+mod recipe;
 mod replicas;
 mod traces;
 mod web;
