@@ -40,17 +40,19 @@ Exit codes: 0 everything was sent (and with --wait every job succeeded),
 1 nothing could be sent, 2 bad command line, 3 some files or jobs failed
 (the summary says which).";
 
+/// `kiln upload --help`: how a batch goes, then the examples.
+const ABOUT_BATCHES: &str = "How a batch goes:
+  Each file is streamed from disk, -j at a time. A 429 answer is waited out
+  (its Retry-After) and the file sent again, however often; connection
+  failures and 502/503/504 are retried with backoff (--retries); any other
+  refusal is that file's answer, and the batch goes on.
+  A line per file (and per job with --wait) is printed on stdout, or with
+  --json a JSON object per line and a last {\"summary\": ...}; on a terminal,
+  progress bars show on stderr. See docs/cli.md.";
+
 /// The flags of `kiln upload`.
 #[derive(clap::Args)]
-#[command(
-    long_about = "Upload files, directories (with -r) and glob patterns, several at once.\n\n\
-        Each file is streamed from disk. A 429 answer is waited out (its Retry-After) and the \
-        file sent again; connection failures and 502/503/504 are retried with backoff; any \
-        other refusal is that file's answer, and the batch goes on. A line per file (and per \
-        job with --wait) is printed, or JSON lines with --json, then a summary. On a terminal, \
-        progress bars show on stderr.",
-    after_help = EXAMPLES
-)]
+#[command(after_help = EXAMPLES, after_long_help = format!("{ABOUT_BATCHES}\n\n{EXAMPLES}"))]
 pub struct UploadArgs {
     /// Files, directories (with -r) and glob patterns; quote a pattern
     /// (`'shots/*.jpg'`, `'**/*.png'`) to have kiln expand it.
@@ -218,14 +220,16 @@ pub async fn run(args: &UploadArgs) -> anyhow::Result<ExitCode> {
             let _ = f.await;
         }
     };
-    tokio::select! {
-        () = work => {}
-        _ = tokio::signal::ctrl_c() => {
-            if let Some(f) = stop_following {
-                f.abort();
-            }
-            ui.interrupted();
+    let interrupted = tokio::select! {
+        () = work => false,
+        _ = tokio::signal::ctrl_c() => true,
+    };
+    // The sends in flight are dropped by now, their bars with them.
+    if interrupted {
+        if let Some(f) = stop_following {
+            f.abort();
         }
+        ui.interrupted();
     }
     Ok(ui.finish(
         sender.rate_limited.load(Ordering::Relaxed),

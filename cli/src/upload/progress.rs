@@ -6,8 +6,8 @@
 use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
 use kiln_proto::JobStatus;
 use std::collections::HashMap;
-use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 /// Running jobs shown with a line of their own (the rest are counted).
@@ -86,7 +86,7 @@ impl Progress {
             overall: self.overall.clone(),
             label: label.to_owned(),
             len,
-            streamed: std::sync::Arc::new(AtomicU64::new(0)),
+            sent: Arc::default(),
         }
     }
 
@@ -95,8 +95,8 @@ impl Progress {
         if let Some(b) = bar {
             // What was never streamed (a file that could not be read) leaves
             // the total, so the bar can still reach its end.
-            self.overall
-                .dec_length(b.len.saturating_sub(b.streamed.load(Ordering::Relaxed)));
+            let streamed = b.lock().bytes;
+            self.overall.dec_length(b.len.saturating_sub(streamed));
             b.bar.finish_and_clear();
             self.mp.remove(&b.bar);
         }
@@ -218,35 +218,51 @@ pub struct FileBar {
     overall: ProgressBar,
     label: String,
     len: u64,
-    streamed: std::sync::Arc<AtomicU64>,
+    sent: Arc<Mutex<Sent>>,
+}
+
+/// What the current attempt has streamed.
+#[derive(Default)]
+struct Sent {
+    /// Which attempt is current: a stream of an earlier one counts nothing.
+    attempt: u64,
+    bytes: u64,
 }
 
 impl FileBar {
-    /// Counts `n` bytes handed to the connection; callable from the body
-    /// stream.
-    pub fn counter(&self) -> impl Fn(u64) + Send + Sync + 'static {
-        let (bar, overall, streamed) = (
-            self.bar.clone(),
-            self.overall.clone(),
-            self.streamed.clone(),
-        );
+    fn lock(&self) -> std::sync::MutexGuard<'_, Sent> {
+        self.sent.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Counts bytes handed to the connection by the current attempt;
+    /// callable from its body stream. Answers `false` once the attempt is
+    /// over (the stream should end: its answer has come).
+    pub fn counter(&self) -> impl Fn(u64) -> bool + Send + Sync + 'static {
+        let (bar, overall, sent) = (self.bar.clone(), self.overall.clone(), self.sent.clone());
+        let mine = self.lock().attempt;
         move |n| {
-            streamed.fetch_add(n, Ordering::Relaxed);
+            let mut s = sent.lock().unwrap_or_else(|p| p.into_inner());
+            if s.attempt != mine {
+                return false;
+            }
+            s.bytes += n;
             bar.inc(n);
             overall.inc(n);
+            true
         }
     }
 
-    /// Bytes streamed in this attempt.
-    pub fn streamed(&self) -> u64 {
-        self.streamed.load(Ordering::Relaxed)
+    /// The attempt is over: what it streamed is taken back.
+    pub fn rewind(&self) {
+        let mut s = self.lock();
+        s.attempt += 1;
+        self.overall.dec(std::mem::take(&mut s.bytes));
+        self.bar.set_position(0);
     }
 
-    /// A new attempt of a file now `len` bytes long: what the last attempt
-    /// counted is taken back.
+    /// A new attempt of a file now `len` bytes long.
     pub fn restart(&mut self, len: u64) {
-        let back = self.streamed.swap(0, Ordering::Relaxed);
-        self.overall.dec(back);
+        self.rewind();
         if len >= self.len {
             self.overall.inc_length(len - self.len);
         } else {
@@ -254,14 +270,7 @@ impl FileBar {
         }
         self.len = len;
         self.bar.set_length(len);
-        self.bar.set_position(0);
         self.bar.set_message(self.label.clone());
-    }
-
-    /// The attempt failed: what it streamed is taken back.
-    pub fn rewind(&self) {
-        self.overall.dec(self.streamed.swap(0, Ordering::Relaxed));
-        self.bar.set_position(0);
     }
 
     /// Says why the file is waiting (`rate limited: resending in 2 s`).

@@ -15,6 +15,13 @@ use std::time::{Duration, Instant};
 
 /// Bytes read from the file at a time.
 const CHUNK: usize = 256 * 1024;
+/// Files above this size wait [`HEAD_START`] before their body once the
+/// server has been seen answering early...
+const HEAD_START_ABOVE: u64 = 64 * 1024;
+/// ...and files above this size always (a `413` comes early too).
+const HEAD_START_ALWAYS: u64 = 8 * 1024 * 1024;
+/// How long the headers go alone, for an early answer to come back.
+const HEAD_START: Duration = Duration::from_millis(300);
 
 /// Sends the files of one batch; shared by the concurrent sends.
 pub struct Sender {
@@ -27,6 +34,10 @@ pub struct Sender {
     /// Set once a file gave up on reaching the server: the files after it
     /// are not tried.
     unreachable: AtomicBool,
+    /// Set once the server answered before reading a body (a `429`), or
+    /// dropped the connection while one was sent (what an early answer
+    /// looks like from here once it closes the connection).
+    answers_early: AtomicBool,
     /// `429` answers waited out.
     pub rate_limited: AtomicU64,
     /// Sends repeated after a transient error.
@@ -48,6 +59,7 @@ impl Sender {
             policy,
             pause_until: Mutex::new(None),
             unreachable: AtomicBool::new(false),
+            answers_early: AtomicBool::new(false),
             rate_limited: AtomicU64::new(0),
             resent: AtomicU64::new(0),
         }
@@ -82,6 +94,7 @@ impl Sender {
                     return FileResult::failed(shown, status, error);
                 }
                 Attempt::RateLimited(after) => {
+                    self.answers_early.store(true, Ordering::Relaxed);
                     self.rate_limited.fetch_add(1, Ordering::Relaxed);
                     limited += 1;
                     let wait = after.unwrap_or_else(|| self.policy.delay(limited));
@@ -102,6 +115,9 @@ impl Sender {
                             error.message += &format!(" (tried {} times)", transient + 1);
                         }
                         return FileResult::failed(shown, FileStatus::Error, error);
+                    }
+                    if !connect {
+                        self.answers_early.store(true, Ordering::Relaxed);
                     }
                     transient += 1;
                     self.resent.fetch_add(1, Ordering::Relaxed);
@@ -155,15 +171,33 @@ impl Sender {
         let read_error: Arc<Mutex<Option<String>>> = Arc::default();
         let slot = read_error.clone();
         let count = bar.counter();
-        let body = tokio_util::io::ReaderStream::with_capacity(file, CHUNK).map(move |chunk| {
-            match &chunk {
-                Ok(bytes) => count(bytes.len() as u64),
-                Err(e) => {
-                    *slot.lock().unwrap_or_else(|p| p.into_inner()) = Some(io_message(e));
-                }
-            }
-            chunk
-        });
+        // A gateway answers a 429 (or a 413) without reading the body, then
+        // closes the connection: a client still writing gets a broken pipe,
+        // and the answer is lost. Once that has been seen, the headers of
+        // a large file go first, alone for a moment, so an early answer
+        // arrives before the body does (what `Expect: 100-continue` is for,
+        // which the HTTP client does not do).
+        let early = self.answers_early.load(Ordering::Relaxed);
+        let head_start = match (early && len > HEAD_START_ABOVE) || len > HEAD_START_ALWAYS {
+            true => HEAD_START,
+            false => Duration::ZERO,
+        };
+        let wait = futures::stream::once(tokio::time::sleep(head_start))
+            .filter_map(|()| std::future::ready(None));
+        // Ends early once the attempt is over (an answer that came before
+        // the whole body was read).
+        let body = wait
+            .chain(tokio_util::io::ReaderStream::with_capacity(file, CHUNK))
+            .take_while(move |chunk| {
+                let more = match chunk {
+                    Ok(bytes) => count(bytes.len() as u64),
+                    Err(e) => {
+                        *slot.lock().unwrap_or_else(|p| p.into_inner()) = Some(io_message(e));
+                        true
+                    }
+                };
+                std::future::ready(more)
+            });
         let sent = self
             .http
             .post(format!("{}/v1/uploads", self.server))
