@@ -396,3 +396,150 @@ fn an_unreachable_server_is_a_failure_of_the_whole_batch() {
     }
     assert_eq!(summary["error"], 3);
 }
+
+/// A stand-in gateway that fails the way real ones do: `503` twice for
+/// `flaky.jpg`, `429` once for `limited.jpg`, `502` always for
+/// `broken.jpg`, an event stream that cannot be opened, and jobs that run
+/// then succeed.
+mod flaky_gateway {
+    use axum::Json;
+    use axum::extract::{Path, State};
+    use axum::http::{HeaderMap, StatusCode};
+    use axum::response::{IntoResponse, Response};
+    use serde_json::json;
+    use std::collections::HashMap;
+    use std::sync::{Arc, Mutex};
+
+    #[derive(Default)]
+    pub struct Calls {
+        pub uploads: Mutex<HashMap<String, u32>>,
+        pub polls: Mutex<HashMap<String, u32>>,
+    }
+
+    fn count(map: &Mutex<HashMap<String, u32>>, key: &str) -> u32 {
+        let mut m = map.lock().unwrap();
+        let n = m.entry(key.to_owned()).or_default();
+        *n += 1;
+        *n
+    }
+
+    fn error(status: StatusCode, code: &str, retry_after: Option<&str>) -> Response {
+        let body = Json(json!({"error": {"code": code, "message": format!("{code} (stand-in)")}}));
+        match retry_after {
+            Some(s) => (status, [("retry-after", s.to_owned())], body).into_response(),
+            None => (status, body).into_response(),
+        }
+    }
+
+    async fn upload(
+        State(calls): State<Arc<Calls>>,
+        headers: HeaderMap,
+        body: axum::body::Bytes,
+    ) -> Response {
+        let name = headers["x-filename"].to_str().unwrap().to_owned();
+        match (name.as_str(), count(&calls.uploads, &name)) {
+            ("flaky.jpg", 1 | 2) => {
+                error(StatusCode::SERVICE_UNAVAILABLE, "unavailable", Some("0"))
+            }
+            ("limited.jpg", 1) => error(StatusCode::TOO_MANY_REQUESTS, "rate_limited", Some("1")),
+            ("broken.jpg", _) => {
+                (StatusCode::BAD_GATEWAY, "<html>bad gateway</html>").into_response()
+            }
+            _ => {
+                let job = json!({"id": format!("j-{name}"), "kind": "thumbnail",
+                    "status": "queued", "url": format!("/v1/jobs/j-{name}")});
+                let doc = json!({"file_id": format!("f-{name}"), "url": format!("/v1/files/f-{name}"),
+                    "filename": name, "sha256": "00", "bytes": body.len(),
+                    "content_type": "image/jpeg", "jobs": [job]});
+                (StatusCode::ACCEPTED, Json(doc)).into_response()
+            }
+        }
+    }
+
+    async fn job(State(calls): State<Arc<Calls>>, Path(id): Path<String>) -> Response {
+        let status = match count(&calls.polls, &id) {
+            1 => "running",
+            _ => "succeeded",
+        };
+        let file = id.replacen("j-", "f-", 1);
+        Json(
+            json!({"id": id, "kind": "thumbnail", "file_id": file, "status": status,
+            "attempts": 1, "priority": "interactive", "error": null,
+            "created_at": "2026-01-01T00:00:00Z", "updated_at": "2026-01-01T00:00:01Z",
+            "history": [], "outputs": []}),
+        )
+        .into_response()
+    }
+
+    /// Serves on a free port; returns its base URL.
+    pub async fn start(calls: Arc<Calls>) -> String {
+        let app = axum::Router::new()
+            .route("/v1/uploads", axum::routing::post(upload))
+            .route("/v1/jobs/{id}", axum::routing::get(job))
+            .route(
+                "/v1/events",
+                axum::routing::get(|| async {
+                    error(StatusCode::SERVICE_UNAVAILABLE, "unavailable", Some("5"))
+                }),
+            )
+            .with_state(calls);
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let base = format!("http://{}", listener.local_addr().unwrap());
+        tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+        base
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn transient_errors_are_retried_and_a_failed_event_stream_falls_back_to_polling() {
+    let calls = std::sync::Arc::new(flaky_gateway::Calls::default());
+    let base = flaky_gateway::start(calls.clone()).await;
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path().to_path_buf();
+    photos(
+        &d,
+        ["flaky.jpg", "limited.jpg", "broken.jpg", "fine.jpg"].map(String::from),
+    );
+    let out = tokio::task::spawn_blocking(move || {
+        upload(
+            &base,
+            &d,
+            &[
+                "--json",
+                "--wait",
+                "--retries",
+                "2",
+                "flaky.jpg",
+                "limited.jpg",
+                "broken.jpg",
+                "fine.jpg",
+            ],
+        )
+    })
+    .await
+    .unwrap();
+    assert_eq!(out.status.code(), Some(3), "{}", shown(&out));
+    let (files, jobs, summary) = split(&out);
+    let status = |p: &str| files.iter().find(|f| f["path"] == p).unwrap().clone();
+    for sent in ["flaky.jpg", "limited.jpg", "fine.jpg"] {
+        assert_eq!(status(sent)["status"], "sent", "{}", shown(&out));
+    }
+    let broken = status("broken.jpg");
+    assert_eq!(broken["status"], "error");
+    assert_eq!(broken["error"]["code"], "http_502");
+    assert_eq!(broken["error"]["http_status"], 502);
+    {
+        let uploads = calls.uploads.lock().unwrap();
+        assert_eq!(uploads["flaky.jpg"], 3, "sent, then resent twice");
+        assert_eq!(uploads["broken.jpg"], 3, "given up after --retries 2");
+        assert_eq!(uploads["limited.jpg"], 2);
+    }
+    assert_eq!(summary["rate_limited"], 1);
+    assert_eq!(summary["resent"], 4);
+    // The event stream could not be opened: the jobs were polled to their end.
+    assert_eq!(jobs.len(), 3);
+    assert!(jobs.iter().all(|j| j["status"] == "succeeded"));
+    assert_eq!(summary["jobs"]["succeeded"], 3);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("by polling"), "{stderr}");
+}
