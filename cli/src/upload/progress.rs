@@ -107,7 +107,9 @@ impl Progress {
 
     /// Every file is done.
     pub fn files_finished(&self) {
-        self.overall.finish();
+        if !self.overall.is_finished() {
+            self.overall.finish();
+        }
     }
 
     /// A job to follow (it was queued by an upload).
@@ -167,14 +169,14 @@ impl Progress {
             line.finish_and_clear();
             self.mp.remove(&line);
         }
-        if let Some(bar) = &jobs.bar {
+        if let Some(bar) = jobs.bar.as_ref().filter(|b| !b.is_finished()) {
             bar.finish();
         }
     }
 
     /// The bars stay as last drawn, and later lines print below them.
     pub fn done(&self) {
-        self.overall.finish();
+        self.files_finished();
         self.jobs_finished();
         self.mp.set_draw_target(ProgressDrawTarget::hidden());
     }
