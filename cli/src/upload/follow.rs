@@ -39,13 +39,13 @@ pub struct Tracked {
 }
 
 impl Tracked {
-    /// A job an upload just queued.
+    /// A job an upload just queued (so seeing it `queued` is no news).
     pub fn new(id: String, path: String, kind: String) -> Tracked {
         Tracked {
             id,
             path,
             kind,
-            last: None,
+            last: Some((JobStatus::Queued, 0)),
         }
     }
 }
@@ -282,7 +282,9 @@ fn failure(t: &Tracked, why: &str) -> JobFailure {
         path: t.path.clone(),
         id: t.id.clone(),
         kind: t.kind.clone(),
-        status: t.last.map_or("unknown".into(), |(s, _)| s.to_string()),
+        status: t
+            .last
+            .map_or_else(|| "unknown".into(), |(s, _)| s.to_string()),
         error: Some(why.to_owned()),
     }
 }
