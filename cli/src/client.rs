@@ -1,8 +1,8 @@
-//! The HTTP client the commands share (credentials, error answers), and
-//! `kiln status`. `kiln upload` has its own module, [`crate::upload`].
+//! The HTTP client the commands share: credentials, and error answers
+//! turned into messages.
 
 use anyhow::Context;
-use kiln_proto::api::{ErrorBody, JobView};
+use kiln_proto::api::ErrorBody;
 use serde::de::DeserializeOwned;
 
 fn api_error(status: reqwest::StatusCode, body: &str) -> anyhow::Error {
@@ -51,21 +51,4 @@ pub fn client(token: Option<&str>) -> anyhow::Result<reqwest::Client> {
     Ok(reqwest::Client::builder()
         .default_headers(headers)
         .build()?)
-}
-
-/// Fetches one job.
-pub async fn get_job(http: &reqwest::Client, server: &str, id: &str) -> anyhow::Result<JobView> {
-    let resp = http
-        .get(format!("{server}{}", kiln_proto::api::job_url(id)))
-        .send()
-        .await
-        .with_context(|| format!("cannot reach {server}"))?;
-    document(resp).await
-}
-
-/// `kiln status JOB_ID`: prints the job as JSON.
-pub async fn status(server: &str, id: &str, token: Option<&str>) -> anyhow::Result<()> {
-    let job = get_job(&client(token)?, server, id).await?;
-    println!("{}", serde_json::to_string_pretty(&job)?);
-    Ok(())
 }
