@@ -2,8 +2,9 @@
 //! `kiln serve`: a batch of 150 files through a low upload rate limit (429s
 //! waited out, a refused file and a missing one passed over, the summary's
 //! counts, exit 3), `--json` lines checked against the server, directories
-//! with `-r` and quoted globs, a dead job with `--wait`, and an unreachable
-//! server.
+//! with `-r` and quoted globs, a dead job with `--wait`, an unreachable
+//! server, and an upload killed mid-way (nothing kept; the rerun stores it
+//! once).
 
 #![allow(clippy::unwrap_used)]
 
@@ -542,4 +543,83 @@ async fn transient_errors_are_retried_and_a_failed_event_stream_falls_back_to_po
     assert_eq!(summary["jobs"]["succeeded"], 3);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("by polling"), "{stderr}");
+}
+
+#[test]
+fn an_upload_killed_midway_leaves_nothing_and_a_rerun_stores_it_once() {
+    let server = crate::process::serve();
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    // Large enough to be caught in flight; sparse, so cheap to make.
+    let size: u64 = 1 << 30;
+    std::fs::File::create(d.join("big.bin"))
+        .unwrap()
+        .set_len(size)
+        .unwrap();
+    let parts = server.dir.path().join("blobs").join("tmp");
+    let part_size = || -> u64 {
+        std::fs::read_dir(&parts)
+            .map(|entries| {
+                entries
+                    .filter_map(|e| e.ok()?.metadata().ok())
+                    .map(|m| m.len())
+                    .sum()
+            })
+            .unwrap_or(0)
+    };
+    let home = d.join(".home");
+    let mut client = Command::new(env!("CARGO_BIN_EXE_kiln"))
+        .args([
+            "upload",
+            "--server",
+            &server.base,
+            "big.bin",
+            "--thumbnails",
+            "none",
+        ])
+        .args(["--metadata", "false", "--quiet"])
+        .current_dir(d)
+        .env("HOME", &home)
+        .env("XDG_CONFIG_HOME", &home)
+        .env_remove("KILN_SERVER")
+        .env_remove("KILN_TOKEN")
+        .spawn()
+        .unwrap();
+    // Killed once the server has part of the file.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    while part_size() == 0 {
+        assert!(
+            client.try_wait().unwrap().is_none(),
+            "the upload ended before it was caught"
+        );
+        assert!(std::time::Instant::now() < deadline, "no bytes arrived");
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
+    client.kill().unwrap();
+    client.wait().unwrap();
+    // The server drops the partial file and records nothing.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while part_size() > 0 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the partial upload was kept"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    assert_eq!(
+        get_json(&format!("{}/v1/files", server.base))["files"],
+        serde_json::json!([])
+    );
+
+    // Run again: stored whole, once.
+    let out = upload(
+        &server.base,
+        d,
+        &["big.bin", "--thumbnails", "none", "--metadata", "false"],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", shown(&out));
+    let files = get_json(&format!("{}/v1/files", server.base));
+    let files = files["files"].as_array().unwrap();
+    assert_eq!(files.len(), 1, "{files:?}");
+    assert_eq!(files[0]["bytes"], size);
 }
