@@ -29,7 +29,12 @@ pub enum JobsAction {
         json: bool,
     },
     /// How many jobs there are of each kind in each status.
-    Counts,
+    Counts {
+        /// The API's document (`GET /v1/admin/jobs/counts`) instead of a
+        /// table.
+        #[arg(long)]
+        json: bool,
+    },
     /// Give dead jobs another attempt, with a fresh attempt budget, in the
     /// bulk lane: the ids given, or with `--all` every dead job (of
     /// `--kind`, with `--error`).
@@ -45,6 +50,10 @@ pub enum JobsAction {
         /// With `--all`: only jobs whose error contains this text.
         #[arg(long, requires = "all")]
         error: Option<String>,
+        /// `{"retried": N, "job_ids": [...], "not_dead": [...]}` instead
+        /// of a sentence.
+        #[arg(long)]
+        json: bool,
     },
 }
 
@@ -82,7 +91,22 @@ pub async fn run(config: &Config, action: JobsAction) -> anyhow::Result<()> {
                 }
             }
         }
-        JobsAction::Counts => {
+        JobsAction::Counts { json: true } => {
+            let counts = kiln_proto::api::JobCounts {
+                counts: store
+                    .job_counts()
+                    .await?
+                    .into_iter()
+                    .map(|c| kiln_proto::api::JobCountRow {
+                        kind: c.kind,
+                        status: c.status,
+                        count: c.count,
+                    })
+                    .collect(),
+            };
+            println!("{}", serde_json::to_string_pretty(&counts)?);
+        }
+        JobsAction::Counts { json: false } => {
             println!("{:<10} {:<10} {:>8}", "KIND", "STATUS", "JOBS");
             for c in store.job_counts().await? {
                 println!(
@@ -98,6 +122,7 @@ pub async fn run(config: &Config, action: JobsAction) -> anyhow::Result<()> {
             all,
             kind,
             error,
+            json,
         } => {
             let ids = if all {
                 every_dead(store.as_ref(), kind.map(JobKind::from), error).await?
@@ -105,18 +130,35 @@ pub async fn run(config: &Config, action: JobsAction) -> anyhow::Result<()> {
                 anyhow::ensure!(!ids.is_empty(), "name the jobs to retry, or --all");
                 ids
             };
-            let mut retried = 0;
+            let (mut retried, mut not_dead) = (Vec::new(), Vec::new());
             for id in &ids {
                 match store.retry_dead(id, kiln_proto::Priority::Bulk).await? {
-                    Some(_) => retried += 1,
-                    None => eprintln!("{id}: not a dead job; left as it is"),
+                    Some(_) => retried.push(id),
+                    None => {
+                        if !json {
+                            eprintln!("{id}: not a dead job; left as it is");
+                        }
+                        not_dead.push(id);
+                    }
                 }
             }
-            println!("{retried} job(s) queued again; running gateways publish them within seconds");
+            if json {
+                println!(
+                    "{}",
+                    serde_json::json!({
+                        "retried": retried.len(), "job_ids": retried, "not_dead": not_dead,
+                    })
+                );
+            } else {
+                println!(
+                    "{} job(s) queued again; running gateways publish them within seconds",
+                    retried.len()
+                );
+            }
             anyhow::ensure!(
-                retried == ids.len(),
+                not_dead.is_empty(),
                 "{} job(s) were not dead",
-                ids.len() - retried
+                not_dead.len()
             );
         }
     }
@@ -174,6 +216,9 @@ pub enum AdminWhat {
         /// Take the role away instead.
         #[arg(long)]
         revoke: bool,
+        /// `{"email": ..., "operator": true|false}` instead of a sentence.
+        #[arg(long)]
+        json: bool,
     },
     /// A worker role's dead-letter queue: show the first messages, or purge it.
     DeadLetters {
@@ -185,5 +230,8 @@ pub enum AdminWhat {
         /// How many to show.
         #[arg(long, default_value_t = 20)]
         limit: usize,
+        /// One JSON object per message (or `{"purged": N}`).
+        #[arg(long)]
+        json: bool,
     },
 }

@@ -65,9 +65,23 @@ fn kiln_admin_jobs_lists_and_reruns_dead_jobs_of_a_running_server() {
     assert_eq!(dead[0]["id"], id.as_str());
     assert!(dead[0]["error"].as_str().unwrap().contains("truncated"));
 
-    let (ok, said, err) = admin(&["retry", "--all"]);
+    // --json: the API's own counts document.
+    let (ok, counted, err) = admin(&["counts", "--json"]);
     assert!(ok, "{err}");
-    assert!(said.starts_with("1 job(s) queued again"), "{said}");
+    let counted: serde_json::Value = serde_json::from_str(&counted).unwrap();
+    let api: serde_json::Value = reqwest::blocking::get(format!("{}/v1/admin/jobs/counts", s.base))
+        .unwrap()
+        .json()
+        .unwrap();
+    assert_eq!(counted, api);
+
+    let (ok, said, err) = admin(&["retry", "--all", "--json"]);
+    assert!(ok, "{err}");
+    let said: serde_json::Value = serde_json::from_str(&said).unwrap();
+    assert_eq!(
+        said,
+        serde_json::json!({"retried": 1, "job_ids": [id], "not_dead": []})
+    );
     // The server's relay publishes it; the worker tries again (and the
     // bytes are still truncated).
     let j = job(&|j| j["status"] == "dead" && j["attempts"] == 2);
