@@ -8,6 +8,7 @@ pub mod app;
 pub mod auth_config;
 pub mod backends;
 pub mod client;
+pub mod commands;
 pub mod config;
 pub mod config_args;
 pub mod download;
