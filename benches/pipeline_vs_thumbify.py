@@ -20,6 +20,7 @@ Only the loopback is used. Needs ffmpeg and vips (libvips-tools) when it generat
 """
 import argparse
 import http.client
+import itertools
 import json
 import os
 import random
@@ -187,7 +188,7 @@ class Kiln:
             sys.exit("kiln serve exited early (see its output above)")
         threading.Thread(target=lambda: [None for _ in self.proc.stderr], daemon=True).start()
         self.fields = fields
-        self.polls = 0
+        self.poll_count = itertools.count()
         self.pids = [self.proc.pid]
         u = urllib.parse.urlsplit(self.base)
         self.host, self.port = u.hostname, u.port
@@ -237,7 +238,7 @@ class Thumbify:
             if pids_file:
                 self.stop()
             sys.exit(f"thumbify did not start ({' '.join(argv)}):\n{r.stdout}{r.stderr}")
-        self.host, self.polls = "127.0.0.1", 0
+        self.host, self.poll_count = "127.0.0.1", itertools.count()
 
     def upload(self, conn, name, data):
         boundary = uuid.uuid4().hex
@@ -286,7 +287,7 @@ def follow(server, conn, name, data, interval, deadline):
             if time.perf_counter() > deadline:
                 return "timeout", None
             time.sleep(interval)
-            server.polls += 1
+            next(server.poll_count)  # itertools.count: atomic under the GIL
             conn.request("GET", server.status_path(job))
             r = conn.getresponse()
             body = r.read()
@@ -329,7 +330,7 @@ def run_load(server, files, clients, interval, tag, timeout):
         t.start()
     for t in threads:
         t.join()
-    return results, time.perf_counter() - started, server.polls
+    return results, time.perf_counter() - started, next(server.poll_count)
 
 
 def run_load_open(server, files, clients, pollers, interval, tag, timeout):
@@ -440,7 +441,7 @@ def one_round(system, make_server, files, args, tag):
             results, wall, polls = run_load_open(server, files, args.clients, args.pollers, args.interval, tag,
                                           args.timeout)
         else:
-            server.polls = 0
+            server.poll_count = itertools.count()
             results, wall, polls = run_load(server, files, args.clients, args.interval, tag, args.timeout)
         cpu = meter.cpu_since_mark(by_name=True)
         rss = meter.peak_rss_mib()
@@ -526,7 +527,6 @@ def one_core(args, paths, files):
                     server = Kiln(args.kiln, fields, pin=True)
                     meter = TreeMeter(server.pids)
                     try:
-                        server.polls = 0
                         run_load(server, files[:1], 1, args.one_core_interval, f"oc{r}w", 300)
                         meter.mark()
                         results, wall, _ = run_load(server, files, 1, args.one_core_interval, f"oc{r}", args.timeout)
@@ -561,6 +561,21 @@ def one_core(args, paths, files):
               f"{k[1] / v[1]:10.3f}   {k[2]:12.1f} {v[2]:12.1f}")
     print("(files/s: medians of the rounds, wall time incl. HTTP, queue and polling for kiln, process start-up "
           "for vips; vips RSS is the largest single process, kiln's its server's peak)")
+    with tempfile.TemporaryDirectory() as d:  # what one vipsthumbnail process costs on a nearly empty file
+        tiny = f"{d}/tiny.jpg"
+        subprocess.run(["ffmpeg", "-loglevel", "error", "-f", "lavfi", "-i", "testsrc=size=16x16", "-frames:v", "1",
+                        tiny], check=True)
+        walls, cpus = [], []
+        for _ in range(9):
+            t0 = time.perf_counter()
+            c, _ = run_pinned(["vipsthumbnail", "--size", "256", "-o", f"{d}/out.jpg[Q=80,strip]", tiny], env)
+            walls.append(time.perf_counter() - t0)
+            cpus.append(c)
+    up = statistics.median(cpus)
+    print(f"vipsthumbnail start-up (a 16x16 file, median of 9): {1000 * statistics.median(walls):.1f} ms wall, "
+          f"{1000 * up:.1f} ms CPU per process; less that, vips CPU ms/file and kiln/vips: "
+          + ", ".join(f"{label} {1000 * (v[1] - n * up):.1f} ({k[1] / (v[1] - n * up):.3f})"
+                      for (label, k, v), n in zip(rows, (1, 2))))
 
 
 # ---------------------------------------------------------------- main
@@ -621,7 +636,8 @@ def main():
         print(f"images: {len(paths)} JPEGs from {args.images or 'generated (ffmpeg; vips for progressive)'}, "
               f"{sum(1 for k in kinds if k[0] == 'baseline')} baseline, "
               f"{sum(1 for k in kinds if k[0] == 'progressive')} progressive, {min(mps):.1f}-{max(mps):.1f} MP, "
-              f"{sum(len(d) for _, d in datas) / len(datas) / 1e6:.2f} MB mean; {len(files)} uploads per round")
+              f"{sum(len(d) for _, d in datas) / len(datas) / 1e6:.2f} MB mean"
+              + ("" if args.one_core_only else f"; {len(files)} uploads per round"))
         print(f"kiln: {args.kiln} ({subprocess.run([args.kiln, '--version'], capture_output=True, text=True).stdout.strip()}); "
               + ("" if args.one_core_only else f"thumbify: {seed}, {args.workers} workers; {args.clients} clients, {args.loop} loop"
               + (f" ({args.pollers} pollers)" if args.loop == "open" else "") + "; ") + f"{args.rounds} rounds; "
