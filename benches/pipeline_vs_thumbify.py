@@ -617,7 +617,7 @@ def main():
             if "thumbify-nosleep" not in systems:
                 systems.append("thumbify-nosleep")
     if not (os.access(args.kiln, os.X_OK)):
-        sys.exit(f"no kiln binary at {args.kiln}: cargo build --release -p kiln-cli, or pass --kiln PATH")
+        sys.exit(f"no kiln binary at {args.kiln}: cargo build --release -p kiln, or pass --kiln PATH")
 
     gen_dir = None
     if args.images:
