@@ -6,7 +6,7 @@
 //!
 //! It reads both lanes' topics and hands out interactive messages first
 //! (bulk keeps a small share, see `lanes`). The bulk topic is paused on its
-//! own once a window's worth of bulk messages waits, so a bulk backlog
+//! own once bulk messages fill half the buffer's slack, so a bulk backlog
 //! never fills the buffer that interactive messages arrive in.
 
 use super::acker::KafkaAcker;
@@ -111,13 +111,14 @@ impl Shared {
     /// Which lanes to stop fetching (interactive, bulk). Interactive: the
     /// worker is saturated and a little more is buffered; the slack keeps
     /// pauses rare in steady operation (each resume costs a fetch round
-    /// trip). Bulk: also once a window's worth of bulk messages waits.
+    /// trip). Bulk: also once it holds half the slack, so the other half
+    /// stays free for interactive messages to arrive in.
     fn saturated(&self) -> (bool, bool) {
         let window = self.window.load(Ordering::Acquire);
         let ready = lock(&self.ready);
         let bulk = ready.iter().filter(|p| p.lane == Priority::Bulk).count();
         let all = ready.len() + self.in_flight.load(Ordering::Acquire) >= window + BUFFERED;
-        (all, all || bulk >= window)
+        (all, all || bulk >= window + BUFFERED / 2)
     }
 
     fn take(self: &Arc<Self>) -> Option<Delivery> {
