@@ -39,7 +39,7 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 TICKS = os.sysconf("SC_CLK_TCK")
-KILN_FIELDS = "thumbnails=256&formats=jpeg&metadata=false&dedupe=false"
+FIELDS_OF_KILN = "thumbnails=256&formats=jpeg&metadata=false&dedupe=false"
 
 
 # ---------------------------------------------------------------- /proc
@@ -517,8 +517,8 @@ def one_core(args, paths, files):
           " (one process per file, VIPS_CONCURRENCY=1), Q80 JPEG, same files ==")
     env = dict(os.environ, VIPS_CONCURRENCY="1", OMP_NUM_THREADS="1")
     rows = []
-    for label, fields, sizes in (("256", KILN_FIELDS, [256]),
-                                 ("256+1024", KILN_FIELDS.replace("thumbnails=256", "thumbnails=256,1024"),
+    for label, fields, sizes in (("256", FIELDS_OF_KILN, [256]),
+                                 ("256+1024", FIELDS_OF_KILN.replace("thumbnails=256", "thumbnails=256,1024"),
                                   [1024, 256])):
         res = {"kiln": [], "vips": []}
         for r in range(args.rounds):
@@ -653,7 +653,7 @@ def main():
 
 def pipeline(args, systems, seed, files):
     makers = {
-        "kiln": lambda: Kiln(args.kiln, KILN_FIELDS),
+        "kiln": lambda: Kiln(args.kiln, FIELDS_OF_KILN),
         "thumbify": lambda: Thumbify(seed, args.workers, no_sleep=False),
         "thumbify-nosleep": lambda: Thumbify(seed, args.workers, no_sleep=True),
     }
