@@ -1,14 +1,14 @@
-//! From component planes at block resolution to an RGB image: chroma
+//! From component planes at a reduced scale to an RGB image: chroma
 //! upsampling and colour conversion.
 
-use super::dc::DcPlane;
 use super::header::Header;
+use super::lowpass::Plane;
 use crate::ImagingError;
 use image::RgbImage;
 
 /// Samples `p` at the output grid, `fx`×`fy` times finer, with bilinear
 /// interpolation between sample centres (libjpeg's "fancy" upsampling).
-fn upsample(p: &DcPlane, fx: usize, fy: usize, w: usize, h: usize) -> Vec<u8> {
+fn upsample(p: &Plane, fx: usize, fy: usize, w: usize, h: usize) -> Vec<u8> {
     if fx == 1 && fy == 1 {
         let mut out = Vec::with_capacity(w * h);
         for y in 0..h {
@@ -52,12 +52,12 @@ fn is_rgb(h: &Header<'_>) -> bool {
     }
 }
 
-/// Builds the RGB image (one pixel per luma block) from the DC planes.
-pub fn to_rgb(planes: &[DcPlane], h: &Header<'_>) -> Result<RgbImage, ImagingError> {
+/// Builds the RGB image (`n` pixels per luma block edge) from the planes.
+pub fn to_rgb(planes: &[Plane], h: &Header<'_>, n: usize) -> Result<RgbImage, ImagingError> {
     let unsupported = |m: &str| ImagingError::Unsupported(format!("JPEG: {m}"));
     let (hmax, vmax) = h.max_sampling();
-    let w = (h.width as usize).div_ceil(8);
-    let ht = (h.height as usize).div_ceil(8);
+    let w = (h.width as usize * n).div_ceil(8);
+    let ht = (h.height as usize * n).div_ceil(8);
     let mut full = Vec::with_capacity(planes.len());
     for (p, c) in planes.iter().zip(&h.components) {
         let (ch, cv) = (c.h as usize, c.v as usize);
@@ -90,7 +90,7 @@ pub fn to_rgb(planes: &[DcPlane], h: &Header<'_>) -> Result<RgbImage, ImagingErr
         }
         _ => {
             return Err(unsupported(
-                "only 1- and 3-component images take the DC path",
+                "only 1- and 3-component images take the low-frequency path",
             ));
         }
     }

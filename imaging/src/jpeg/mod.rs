@@ -1,13 +1,15 @@
 //! JPEG decoding at the smallest scale the requested thumbnails need.
 //!
-//! - Progressive files whose 1/8-scale image is large enough: only the DC
-//!   scans are decoded ([`dc`]), the AC scans (most of the file) are skipped.
+//! - Progressive files whose 1/8-, 1/4- or 1/2-scale image is large enough:
+//!   only the DC scans and the coarse passes of the lowest AC bands are
+//!   decoded ([`lowpass`]); the rest (most of the file) is skipped.
 //! - Everything else: libjpeg-turbo's scaled inverse DCT ([`turbo`]).
 
 mod bits;
 mod color;
-mod dc;
 pub mod header;
+mod idct;
+mod lowpass;
 mod turbo;
 
 use crate::ImagingError;
@@ -19,6 +21,12 @@ use image::RgbImage;
 pub enum JpegPath {
     /// DC coefficients only (1/8 scale) of a progressive file.
     DcOnly,
+    /// A progressive file's DC and lowest AC coefficients, coarse passes
+    /// only, at 2/8 or 4/8 scale.
+    LowFrequency {
+        /// The scale in eighths: 2 or 4.
+        eighths: u8,
+    },
     /// libjpeg-turbo at M/8 scale.
     Scaled {
         /// M, the scale in eighths.
@@ -33,13 +41,15 @@ pub struct DecodedJpeg {
     pub image: RgbImage,
     /// How it was decoded.
     pub path: JpegPath,
-    /// Why the DC-only path was tried and given up, if it was: the output is
-    /// right but slower, and operators should hear of files that do this.
+    /// Why the low-frequency path was tried and given up, if it was: the
+    /// output is right but slower, and operators should hear of files that
+    /// do this.
     pub dc_fallback: Option<ImagingError>,
 }
 
 /// Decodes `data` so that its longer edge is at least `need` pixels (or the
-/// full size, when smaller), and 1.5 × `need` unless the DC path serves.
+/// full size, when smaller), and 1.5 × `need` unless the low-frequency path
+/// serves.
 pub fn decode(data: &[u8], need: u32) -> Result<DecodedJpeg, ImagingError> {
     decode_parsed(data, &header::parse(data)?, need)
 }
@@ -47,20 +57,28 @@ pub fn decode(data: &[u8], need: u32) -> Result<DecodedJpeg, ImagingError> {
 /// [`decode`], for a caller that has parsed the header already.
 pub fn decode_parsed(data: &[u8], h: &Header<'_>, need: u32) -> Result<DecodedJpeg, ImagingError> {
     let long = h.width.max(h.height);
-    let dc_enough = long.div_ceil(8) >= need.min(long);
+    // The smallest reduced scale whose image is large enough.
+    let eighths = [1u32, 2, 4]
+        .into_iter()
+        .find(|&n| (long * n).div_ceil(8) >= need.min(long));
     let mut dc_fallback = None;
-    if h.coding == Coding::Progressive
+    if let Some(n) = eighths
+        && h.coding == Coding::Progressive
         && h.precision == 8
         && matches!(h.components.len(), 1 | 3)
-        && dc_enough
     {
-        // Any surprise in the DC path falls back to libjpeg-turbo, which is
-        // more forgiving of damaged files and decides what is corrupt.
-        match dc::decode(data, h).and_then(|p| color::to_rgb(&p, h)) {
+        // Any surprise here falls back to libjpeg-turbo, which is more
+        // forgiving of damaged files and decides what is corrupt.
+        let n = n as usize;
+        match lowpass::decode(data, h, n).and_then(|p| color::to_rgb(&p, h, n)) {
             Ok(image) => {
+                let path = match n {
+                    1 => JpegPath::DcOnly,
+                    _ => JpegPath::LowFrequency { eighths: n as u8 },
+                };
                 return Ok(DecodedJpeg {
                     image,
-                    path: JpegPath::DcOnly,
+                    path,
                     dc_fallback: None,
                 });
             }
@@ -70,8 +88,8 @@ pub fn decode_parsed(data: &[u8], h: &Header<'_>, need: u32) -> Result<DecodedJp
     // libjpeg-turbo's scaled IDCT costs little more at a larger scale (the
     // entropy decoding dominates), so leave Lanczos3 at least 1.5× to reduce:
     // a reduction of 1.2× from a box-filtered image measurably aliases
-    // (benches/README.md, quality). The DC path's speed is worth its rarer
-    // small margins.
+    // (benches/README.md, quality). The low-frequency path's speed is worth
+    // its rarer small margins, and its reduction is no box filter.
     let want = need.saturating_mul(3).div_ceil(2).min(long);
     let (image, f) = turbo::decode(data, want, h.adobe_transform.is_some())?;
     Ok(DecodedJpeg {

@@ -51,12 +51,14 @@ fn compress(img: &RgbImage, progressive: bool, subsamp: Subsamp, format: PixelFo
 
 /// libjpeg-turbo's 1/8 decode, the reference for the DC-only path.
 fn eighth(data: &[u8]) -> RgbImage {
+    scaled(data, ScalingFactor::ONE_EIGHTH)
+}
+
+/// libjpeg-turbo's decode at `f`, every scan read.
+fn scaled(data: &[u8], f: ScalingFactor) -> RgbImage {
     let mut d = turbojpeg::Decompressor::new().unwrap();
-    d.set_scaling_factor(ScalingFactor::ONE_EIGHTH).unwrap();
-    let h = d
-        .read_header(data)
-        .unwrap()
-        .scaled(ScalingFactor::ONE_EIGHTH);
+    d.set_scaling_factor(f).unwrap();
+    let h = d.read_header(data).unwrap().scaled(f);
     let mut px = vec![0; h.width * h.height * 3];
     let out = Image {
         pixels: px.as_mut_slice(),
@@ -114,13 +116,44 @@ fn grayscale_progressive_takes_the_dc_path() {
     assert!(mean_abs_diff(&d.image, &eighth(&data)) < 1.0);
 }
 
+/// At 1/4 and 1/2 scale the low-frequency path reads only the coarse AC
+/// passes, so it is close to, not equal to, libjpeg-turbo's decode of every
+/// scan: the low bits the refinement scans would add are missing.
 #[test]
-fn too_small_for_dc_or_baseline_uses_scaled_idct() {
+fn progressive_low_frequency_path_is_close_to_libjpeg_turbo_at_a_quarter_and_a_half() {
+    let src = card(2400, 1601);
+    for sub in [Subsamp::Sub2x2, Subsamp::Sub2x1, Subsamp::None] {
+        let data = compress(&src, true, sub, PixelFormat::RGB);
+        for (need, eighths, f, size) in [
+            (600, 2, ScalingFactor::ONE_QUARTER, (600, 401)),
+            (1024, 4, ScalingFactor::ONE_HALF, (1200, 801)),
+        ] {
+            let d = jpeg::decode(&data, need).unwrap();
+            assert_eq!(d.path, JpegPath::LowFrequency { eighths }, "{sub:?}");
+            assert_eq!(d.image.dimensions(), size);
+            let luma = |i: &RgbImage| DynamicImage::ImageRgb8(i.clone()).into_luma8();
+            let reference = scaled(&data, f);
+            let y = mean_abs_diff(&luma(&d.image), &luma(&reference));
+            assert!(y < 2.0, "{sub:?} at {eighths}/8: luma differs by {y:.2}");
+            let rgb = mean_abs_diff(&d.image, &reference);
+            assert!(
+                rgb < 4.0,
+                "{sub:?} at {eighths}/8: colour differs by {rgb:.2}"
+            );
+        }
+    }
+}
+
+#[test]
+fn too_large_for_half_scale_or_baseline_uses_scaled_idct() {
     let src = card(1920, 1080);
     let prog = compress(&src, true, Subsamp::Sub2x2, PixelFormat::RGB);
-    // 1920 / 8 = 240 < 256: the DC image would have to be enlarged.
+    // 1920 / 2 = 960 < 1024: every coefficient's full precision matters.
+    let d = jpeg::decode(&prog, 1024).unwrap();
+    assert_eq!(d.path, JpegPath::Scaled { eighths: 7 });
+    assert_eq!(d.image.dimensions(), (1680, 945));
     let d = jpeg::decode(&prog, 256).unwrap();
-    assert_eq!(d.path, JpegPath::Scaled { eighths: 2 });
+    assert_eq!(d.path, JpegPath::LowFrequency { eighths: 2 });
     assert_eq!(d.image.dimensions(), (480, 270));
     let base = compress(&src, false, Subsamp::Sub2x2, PixelFormat::RGB);
     assert_eq!(
