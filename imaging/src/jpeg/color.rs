@@ -6,38 +6,54 @@ use super::lowpass::Plane;
 use crate::ImagingError;
 use image::RgbImage;
 
-/// Samples `p` at the output grid, `fx`×`fy` times finer, with bilinear
+/// Where each output sample of an axis reads a plane `f` times coarser:
+/// (index, index of the next, weight of the next in 1/256), with bilinear
 /// interpolation between sample centres (libjpeg's "fancy" upsampling).
-fn upsample(p: &Plane, fx: usize, fy: usize, w: usize, h: usize) -> Vec<u8> {
-    if fx == 1 && fy == 1 {
-        let mut out = Vec::with_capacity(w * h);
-        for y in 0..h {
-            out.extend_from_slice(&p.samples[y * p.stride..y * p.stride + w]);
+fn taps(n: usize, f: usize, limit: usize) -> Vec<(usize, usize, u32)> {
+    let limit = limit.max(1);
+    (0..n)
+        .map(|i| {
+            let s = ((2 * i + 1) * 256 / (2 * f)).saturating_sub(128);
+            let i0 = (s / 256).min(limit - 1);
+            (i0, (i0 + 1).min(limit - 1), (s % 256) as u32)
+        })
+        .collect()
+}
+
+/// One component, read row by row at the output's resolution.
+struct Upsampler<'a> {
+    p: &'a Plane,
+    xs: Option<Vec<(usize, usize, u32)>>,
+    ys: Option<Vec<(usize, usize, u32)>>,
+    row: Vec<u8>,
+}
+
+impl<'a> Upsampler<'a> {
+    fn new(p: &'a Plane, fx: usize, fy: usize, w: usize, h: usize) -> Self {
+        Upsampler {
+            p,
+            xs: (fx > 1 || fy > 1).then(|| taps(w, fx, p.width)),
+            ys: (fx > 1 || fy > 1).then(|| taps(h, fy, p.height)),
+            row: vec![0; w],
         }
-        return out;
     }
-    // Source coordinate of each output centre, as (index, weight of next) in 1/256.
-    let taps = |n: usize, f: usize, limit: usize| -> Vec<(usize, usize, u32)> {
-        (0..n)
-            .map(|i| {
-                let s = ((2 * i + 1) * 256 / (2 * f)).saturating_sub(128);
-                let i0 = (s / 256).min(limit - 1);
-                (i0, (i0 + 1).min(limit - 1), (s % 256) as u32)
-            })
-            .collect()
-    };
-    let xs = taps(w, fx, p.width.max(1));
-    let ys = taps(h, fy, p.height.max(1));
-    let mut out = Vec::with_capacity(w * h);
-    for &(y0, y1, wy) in &ys {
+
+    /// Output row `y`, `w` samples.
+    fn row(&mut self, y: usize) -> &[u8] {
+        let p = self.p;
+        let (Some(xs), Some(ys)) = (&self.xs, &self.ys) else {
+            let at = y * p.stride;
+            return &p.samples[at..at + self.row.len()];
+        };
+        let (y0, y1, wy) = ys[y];
         let (r0, r1) = (&p.samples[y0 * p.stride..], &p.samples[y1 * p.stride..]);
-        for &(x0, x1, wx) in &xs {
+        for (out, &(x0, x1, wx)) in self.row.iter_mut().zip(xs) {
             let top = r0[x0] as u32 * (256 - wx) + r0[x1] as u32 * wx;
             let bot = r1[x0] as u32 * (256 - wx) + r1[x1] as u32 * wx;
-            out.push(((top * (256 - wy) + bot * wy + (1 << 15)) >> 16) as u8);
+            *out = ((top * (256 - wy) + bot * wy + (1 << 15)) >> 16) as u8;
         }
+        &self.row
     }
-    out
 }
 
 fn clamp(v: i32) -> u8 {
@@ -58,40 +74,46 @@ pub fn to_rgb(planes: &[Plane], h: &Header<'_>, n: usize) -> Result<RgbImage, Im
     let (hmax, vmax) = h.max_sampling();
     let w = (h.width as usize * n).div_ceil(8);
     let ht = (h.height as usize * n).div_ceil(8);
-    let mut full = Vec::with_capacity(planes.len());
+    let mut rows = Vec::with_capacity(planes.len());
     for (p, c) in planes.iter().zip(&h.components) {
         let (ch, cv) = (c.h as usize, c.v as usize);
         if !hmax.is_multiple_of(ch) || !vmax.is_multiple_of(cv) {
             return Err(unsupported("fractional chroma subsampling"));
         }
-        full.push(upsample(p, hmax / ch, vmax / cv, w, ht));
+        rows.push(Upsampler::new(p, hmax / ch, vmax / cv, w, ht));
     }
-    let mut rgb = Vec::with_capacity(w * ht * 3);
-    match full.as_slice() {
-        [g] => {
-            for &v in g {
-                rgb.extend_from_slice(&[v, v, v]);
+    let rgb_order = is_rgb(h);
+    let mut rgb = vec![0u8; w * ht * 3];
+    for (y, out) in rgb.chunks_exact_mut(w * 3).enumerate() {
+        match rows.as_mut_slice() {
+            [g] => {
+                for (px, &v) in out.chunks_exact_mut(3).zip(g.row(y)) {
+                    px.copy_from_slice(&[v, v, v]);
+                }
             }
-        }
-        [a, b, c] if is_rgb(h) => {
-            for i in 0..w * ht {
-                rgb.extend_from_slice(&[a[i], b[i], c[i]]);
+            [a, b, c] => {
+                let (a, b, c) = (a.row(y), b.row(y), c.row(y));
+                let px = out.chunks_exact_mut(3).zip(a.iter().zip(b.iter().zip(c)));
+                if rgb_order {
+                    for (px, (&r, (&g, &b))) in px {
+                        px.copy_from_slice(&[r, g, b]);
+                    }
+                } else {
+                    // JFIF's full-range BT.601, in 16-bit fixed point.
+                    for (px, (&y, (&cb, &cr))) in px {
+                        let (y, cb, cr) = ((y as i32) << 16, cb as i32 - 128, cr as i32 - 128);
+                        let r = (y + 91881 * cr + 32768) >> 16;
+                        let g = (y - 22554 * cb - 46802 * cr + 32768) >> 16;
+                        let b = (y + 116130 * cb + 32768) >> 16;
+                        px.copy_from_slice(&[clamp(r), clamp(g), clamp(b)]);
+                    }
+                }
             }
-        }
-        [y, cb, cr] => {
-            // JFIF's full-range BT.601, in 16-bit fixed point.
-            for i in 0..w * ht {
-                let (y, cb, cr) = ((y[i] as i32) << 16, cb[i] as i32 - 128, cr[i] as i32 - 128);
-                let r = (y + 91881 * cr + 32768) >> 16;
-                let g = (y - 22554 * cb - 46802 * cr + 32768) >> 16;
-                let b = (y + 116130 * cb + 32768) >> 16;
-                rgb.extend_from_slice(&[clamp(r), clamp(g), clamp(b)]);
+            _ => {
+                return Err(unsupported(
+                    "only 1- and 3-component images take the low-frequency path",
+                ));
             }
-        }
-        _ => {
-            return Err(unsupported(
-                "only 1- and 3-component images take the low-frequency path",
-            ));
         }
     }
     RgbImage::from_raw(w as u32, ht as u32, rgb)

@@ -68,34 +68,51 @@ impl Reduced {
 
     /// Writes the block's `n × n` samples at `out`, rows `stride` apart.
     pub fn block(&self, coef: &[i16], out: &mut [u8], stride: usize) {
-        let n = self.n;
-        let to_u8 = |v: f32| (v + 128.5).floor().clamp(0.0, 255.0) as u8;
-        if coef.iter().skip(1).all(|&c| c == 0) {
+        match self.n {
+            1 => self.block_n::<1>(coef, out, stride),
+            2 => self.block_n::<2>(coef, out, stride),
+            _ => self.block_n::<4>(coef, out, stride),
+        }
+    }
+
+    // A const size lets the compiler unroll and vectorise the sums.
+    fn block_n<const N: usize>(&self, coef: &[i16], out: &mut [u8], stride: usize) {
+        // Clamped first, so the truncating cast rounds half up.
+        let to_u8 = |v: f32| (v + 128.5).clamp(0.0, 255.0) as u8;
+        let Some(coef) = coef.get(..N * N) else {
+            return;
+        };
+        if coef[1..].iter().all(|&c| c == 0) {
             // Flat blocks are common in skies and shadows.
-            let v = to_u8(
-                coef.first().map_or(0.0, |&c| c as f32 * self.dq[0])
-                    * self.basis[0][0]
-                    * self.basis[0][0],
-            );
-            for row in out.chunks_mut(stride).take(n) {
-                row.iter_mut().take(n).for_each(|s| *s = v);
+            let b = self.basis[0][0];
+            let v = to_u8(coef[0] as f32 * self.dq[0] * b * b);
+            for row in out.chunks_mut(stride).take(N) {
+                row.iter_mut().take(N).for_each(|s| *s = v);
             }
             return;
         }
-        let mut f = [0f32; 16];
-        for (i, (&c, &q)) in coef.iter().zip(&self.dq).enumerate().take(n * n) {
-            f[i] = c as f32 * q;
+        let mut f = [[0f32; N]; N];
+        for (i, &c) in coef.iter().enumerate() {
+            f[i / N][i % N] = c as f32 * self.dq[i];
         }
         // Rows, then columns.
-        let mut tmp = [0f32; 16];
-        for v in 0..n {
-            for x in 0..n {
-                tmp[v * n + x] = (0..n).map(|u| f[v * n + u] * self.basis[x][u]).sum();
+        let mut tmp = [[0f32; N]; N];
+        for v in 0..N {
+            for x in 0..N {
+                let mut acc = 0.0;
+                for u in 0..N {
+                    acc += f[v][u] * self.basis[x][u];
+                }
+                tmp[v][x] = acc;
             }
         }
-        for (y, row) in out.chunks_mut(stride).take(n).enumerate() {
-            for (x, s) in row.iter_mut().take(n).enumerate() {
-                *s = to_u8((0..n).map(|v| tmp[v * n + x] * self.basis[y][v]).sum());
+        for (y, row) in out.chunks_mut(stride).take(N).enumerate() {
+            for (x, s) in row.iter_mut().take(N).enumerate() {
+                let mut acc = 0.0;
+                for v in 0..N {
+                    acc += tmp[v][x] * self.basis[y][v];
+                }
+                *s = to_u8(acc);
             }
         }
     }
