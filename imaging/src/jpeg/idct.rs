@@ -97,22 +97,14 @@ impl Reduced {
         }
         // Rows, then columns.
         let mut tmp = [[0f32; N]; N];
-        for v in 0..N {
-            for x in 0..N {
-                let mut acc = 0.0;
-                for u in 0..N {
-                    acc += f[v][u] * self.basis[x][u];
-                }
-                tmp[v][x] = acc;
+        for (t, fv) in tmp.iter_mut().zip(&f) {
+            for (tx, bx) in t.iter_mut().zip(&self.basis) {
+                *tx = fv.iter().zip(bx).map(|(a, b)| a * b).sum();
             }
         }
-        for (y, row) in out.chunks_mut(stride).take(N).enumerate() {
+        for (row, by) in out.chunks_mut(stride).take(N).zip(&self.basis) {
             for (x, s) in row.iter_mut().take(N).enumerate() {
-                let mut acc = 0.0;
-                for v in 0..N {
-                    acc += tmp[v][x] * self.basis[y][v];
-                }
-                *s = to_u8(acc);
+                *s = to_u8(tmp.iter().zip(by).map(|(t, b)| t[x] * b).sum());
             }
         }
     }
