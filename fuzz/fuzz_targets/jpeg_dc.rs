@@ -1,5 +1,6 @@
-//! Any bytes through Kiln's own JPEG code: header parsing and the DC-only
-//! progressive decoder (with libjpeg-turbo as its fallback).
+//! Any bytes through Kiln's own JPEG code: header parsing and the
+//! low-frequency progressive decoder at 1/8, 1/4 and 1/2 scale (with
+//! libjpeg-turbo as its fallback).
 #![no_main]
 
 use kiln_imaging::jpeg;
@@ -9,7 +10,10 @@ fuzz_target!(|data: &[u8]| {
     if let Ok(h) = jpeg::header::parse(data) {
         // Header dimensions are attacker-chosen: keep the decode bounded.
         if (h.width as u64) * (h.height as u64) <= 4_000_000 {
-            let _ = jpeg::decode(data, 8);
+            let long = h.width.max(h.height);
+            for need in [8, long.div_ceil(4), long.div_ceil(2)] {
+                let _ = jpeg::decode(data, need);
+            }
         }
     }
 });

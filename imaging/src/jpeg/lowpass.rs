@@ -64,6 +64,10 @@ struct State {
 /// Decodes a progressive frame's planes at `n` (1, 2 or 4) samples per
 /// block edge, reading only the scans that carry what that needs.
 pub fn decode(data: &[u8], h: &Header<'_>, n: usize) -> Result<Vec<Plane>, ImagingError> {
+    if h.width == 0 || h.height == 0 {
+        // Height 0 means "given by a DNL marker", which libjpeg refuses too.
+        return Err(corrupt("empty frame"));
+    }
     let comps = &h.components;
     let (hmax, vmax) = h.max_sampling();
     let mcus_x = (h.width as usize).div_ceil(8 * hmax);

@@ -212,7 +212,9 @@ fn damaged_progressive_data_is_an_error_or_a_picture_never_a_panic() {
             let i = 700 + (seed * 7919 + k * 104_729) % (bad.len() - 800);
             bad[i] ^= 0x5A;
         }
-        let _ = jpeg::decode(&bad, 128);
+        for need in [128, 400, 800] {
+            let _ = jpeg::decode(&bad, need);
+        }
     }
 }
 
