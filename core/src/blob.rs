@@ -85,6 +85,20 @@ pub trait BlobStore: Send + Sync + 'static {
         range: Option<Range<u64>>,
     ) -> Result<ByteStream, BlobError>;
 
+    /// The whole blob in memory, for workers whose decoders need a slice;
+    /// callers enforce their own size limits first. The default collects
+    /// [`BlobStore::get`]'s stream; a store that can read in one call
+    /// overrides it.
+    async fn get_all(&self, bucket: Bucket, id: &str) -> Result<Vec<u8>, BlobError> {
+        use futures::TryStreamExt;
+        let mut s = self.get(bucket, id, None).await?;
+        let mut out = Vec::new();
+        while let Some(chunk) = s.try_next().await.map_err(BlobError::from)? {
+            out.extend_from_slice(&chunk);
+        }
+        Ok(out)
+    }
+
     /// Removes the blob. Removing a missing blob is not an error.
     async fn delete(&self, bucket: Bucket, id: &str) -> Result<(), BlobError>;
 
@@ -112,13 +126,7 @@ pub async fn read_all(
     bucket: Bucket,
     id: &str,
 ) -> Result<Vec<u8>, BlobError> {
-    use futures::TryStreamExt;
-    let mut s = store.get(bucket, id, None).await?;
-    let mut out = Vec::new();
-    while let Some(chunk) = s.try_next().await.map_err(BlobError::from)? {
-        out.extend_from_slice(&chunk);
-    }
-    Ok(out)
+    store.get_all(bucket, id).await
 }
 
 /// A stream over one in-memory buffer, for small outputs.

@@ -8,7 +8,7 @@ use sha2::{Digest, Sha256};
 use std::ops::Range;
 use std::path::{Path, PathBuf};
 use tokio::fs;
-use tokio::io::{AsyncReadExt, AsyncSeekExt, AsyncWriteExt};
+use tokio::io::{AsyncReadExt, AsyncSeekExt};
 
 /// Stores each blob as `ROOT/BUCKET/xx/ID`, writing through a temporary file
 /// in `ROOT/tmp` that is renamed into place only once complete and synced.
@@ -54,33 +54,99 @@ impl FsBlobStore {
         Ok(self.root.join(bucket.as_str()).join(shard).join(id))
     }
 
+    /// Writes `data` to `tmp` and makes it durable. The disk work runs on
+    /// the blocking pool in batches of [`WRITE_BATCH`] bytes, hashing as it
+    /// writes: one thread hand-off per batch rather than per network chunk,
+    /// and the async threads never hash.
     async fn write_tmp(
         &self,
         tmp: &Path,
         mut data: BoxStream<'_, std::io::Result<bytes::Bytes>>,
     ) -> Result<BlobInfo, BlobError> {
-        let mut file = fs::File::create(tmp).await?;
-        let mut hasher = Sha256::new();
-        let mut bytes = 0u64;
-        while let Some(chunk) = data.try_next().await.map_err(BlobError::Source)? {
-            hasher.update(&chunk);
-            bytes += chunk.len() as u64;
-            file.write_all(&chunk).await?;
+        let mut w = Some(Writer {
+            path: tmp.to_path_buf(),
+            file: None,
+            hasher: Sha256::new(),
+            bytes: 0,
+        });
+        let mut batch = Vec::new();
+        let mut pending = 0;
+        loop {
+            let chunk = data.try_next().await.map_err(BlobError::Source)?;
+            let last = chunk.is_none();
+            if let Some(c) = chunk {
+                pending += c.len();
+                batch.push(c);
+            }
+            if pending >= WRITE_BATCH || last {
+                let mut writer = w.take().ok_or(BlobError::NotFound)?;
+                let chunks = std::mem::take(&mut batch);
+                pending = 0;
+                let done = tokio::task::spawn_blocking(move || {
+                    writer.write(&chunks)?;
+                    if last {
+                        writer.finish().map(|info| (writer, Some(info)))
+                    } else {
+                        Ok((writer, None))
+                    }
+                })
+                .await
+                .map_err(|e| BlobError::Unavailable(e.into()))??;
+                if let (_, Some(info)) = done {
+                    return Ok(info);
+                }
+                w = Some(done.0);
+            }
         }
-        // Tokio writes in the background and reports a failed write (a full
-        // disk) only to the next operation: flush to hear of it, then check
-        // that what the disk holds is what was sent.
-        file.flush().await?;
-        file.sync_all().await?;
-        let on_disk = file.metadata().await?.len();
-        if on_disk != bytes {
+    }
+}
+
+/// Bytes gathered before the blocking pool writes them.
+const WRITE_BATCH: usize = 1 << 20;
+
+/// The temporary file of one `put`, owned by whichever thread writes next.
+struct Writer {
+    path: PathBuf,
+    file: Option<std::fs::File>,
+    hasher: Sha256,
+    bytes: u64,
+}
+
+impl Writer {
+    fn write(&mut self, chunks: &[bytes::Bytes]) -> std::io::Result<()> {
+        use std::io::Write;
+        let file = match &mut self.file {
+            Some(f) => f,
+            None => self.file.insert(std::fs::File::create(&self.path)?),
+        };
+        for c in chunks {
+            self.hasher.update(c);
+            self.bytes += c.len() as u64;
+            file.write_all(c)?;
+        }
+        Ok(())
+    }
+
+    /// Syncs the file and checks what the disk holds is what was sent.
+    fn finish(&mut self) -> Result<BlobInfo, BlobError> {
+        let file = match &mut self.file {
+            Some(f) => f,
+            None => self.file.insert(std::fs::File::create(&self.path)?),
+        };
+        file.sync_all()?;
+        let on_disk = file.metadata()?.len();
+        if on_disk != self.bytes {
             return Err(BlobError::Unavailable(
-                format!("wrote {on_disk} of {bytes} bytes (is the disk full?)").into(),
+                format!(
+                    "wrote {on_disk} of {} bytes (is the disk full?)",
+                    self.bytes
+                )
+                .into(),
             ));
         }
         Ok(BlobInfo {
-            bytes,
-            sha256: hex::encode(hasher.finalize()),
+            bytes: self.bytes,
+            sha256: hex::encode(std::mem::take(&mut self.hasher).finalize()),
         })
     }
 }
@@ -106,17 +172,21 @@ impl BlobStore for FsBlobStore {
             }
         };
         let dir = dest.parent().ok_or(BlobError::NotFound)?.to_path_buf();
-        let result = async {
-            fs::create_dir_all(&dir).await?;
-            fs::rename(&tmp, &dest).await?;
-            // The rename is durable only once the directory entry is synced.
-            fs::File::open(&dir).await?.sync_all().await
-        }
-        .await;
-        if let Err(e) = result {
-            let _ = fs::remove_file(&tmp).await;
-            return Err(BlobError::Unavailable(e.into()));
-        }
+        let placed = tokio::task::spawn_blocking(move || {
+            let result = (|| {
+                std::fs::create_dir_all(&dir)?;
+                std::fs::rename(&tmp, &dest)?;
+                // The rename is durable only once the directory entry is synced.
+                std::fs::File::open(&dir)?.sync_all()
+            })();
+            if result.is_err() {
+                let _ = std::fs::remove_file(&tmp);
+            }
+            result
+        })
+        .await
+        .map_err(|e| BlobError::Unavailable(e.into()))?;
+        placed.map_err(|e| BlobError::Unavailable(e.into()))?;
         Ok(info)
     }
 
@@ -140,6 +210,14 @@ impl BlobStore for FsBlobStore {
             )),
         };
         Ok(stream)
+    }
+
+    /// One read on the blocking pool, into a buffer of the file's size.
+    async fn get_all(&self, bucket: Bucket, id: &str) -> Result<Vec<u8>, BlobError> {
+        let path = self.path(bucket, id)?;
+        Ok(tokio::task::spawn_blocking(move || std::fs::read(path))
+            .await
+            .map_err(|e| BlobError::Unavailable(e.into()))??)
     }
 
     async fn delete(&self, bucket: Bucket, id: &str) -> Result<(), BlobError> {
