@@ -3,6 +3,7 @@
 
     python3 benches/pipeline_vs_thumbify.py --kiln target/release/kiln --rounds 3
     python3 benches/pipeline_vs_thumbify.py --one-core     # then Kiln on one core against vipsthumbnail
+    python3 benches/pipeline_vs_thumbify.py --both-cores   # then kiln serve at thumbnail concurrency 1 and 2
 
 Per round and system a fresh server: `kiln serve` (embedded store and broker, new data directory, no
 upload rate limit), Thumbify as shipped (its start.sh: API, WORKERS workers each sleeping 1 s after a job,
@@ -171,11 +172,12 @@ def wait_gone(pids, secs=15):
 class Kiln:
     terminal = {"succeeded": "succeeded", "dead": "failed"}  # Kiln's `failed` is retried: not terminal
 
-    def __init__(self, binary, fields, pin=False):
+    def __init__(self, binary, fields, pin=False, env_extra=None):
         self.data = tempfile.mkdtemp(prefix="kiln-vs-thumbify.")
         env = dict(os.environ, RUST_LOG="warn", KILN_GATEWAY__UPLOAD_RATE_LIMIT__PER_SECOND="0")
         for k in ("KILN_OTLP_ENDPOINT", "KILN_METRICS", "KILN_CONFIG"):
             env.pop(k, None)
+        env.update(env_extra or {})
         argv = [binary, "serve", "--listen", "127.0.0.1:0", "--data-dir", self.data]
         if pin:
             argv = ["taskset", "-c", "0", *argv]  # taskset execs kiln: same pid
@@ -578,6 +580,40 @@ def one_core(args, paths, files):
                       for (label, k, v), n in zip(rows, (1, 2))))
 
 
+# ---------------------------------------------------------------- both cores
+
+def both_cores(args, files):
+    """kiln serve on every core, at thumbnail concurrency 1 and 2: does the pipeline scale as the engine does?"""
+    print(f"\n== both cores: kiln serve unpinned, thumbnail concurrency 1 and 2, {args.clients} clients, closed loop "
+          f"(each follows its upload to done, polled every {1000 * args.one_core_interval:.0f} ms), 256 px ==")
+    res = {1: [], 2: []}
+    for r in range(args.rounds):
+        for conc in ((1, 2) if r % 2 == 0 else (2, 1)):
+            server = Kiln(args.kiln, FIELDS_OF_KILN,
+                          env_extra={"KILN_WORKERS__THUMBNAIL__CONCURRENCY": str(conc)})
+            meter = TreeMeter(server.pids)
+            try:
+                run_load(server, files[:2], 2, args.one_core_interval, f"bc{r}w", 300)
+                meter.mark()
+                results, wall, _ = run_load(server, files, args.clients, args.one_core_interval, f"bc{r}",
+                                            args.timeout)
+                cpu = meter.cpu_since_mark()
+            finally:
+                meter.stop()
+                server.stop()
+            bad = [st for st, _ in results if st != "succeeded"]
+            if bad:
+                print(f"  concurrency {conc} round {r + 1}: {len(bad)} not succeeded: {bad[:3]}")
+            lat = sorted(s for st, s in results if st == "succeeded")
+            res[conc].append((len(files) / wall, cpu / wall, lat[len(lat) // 2] if lat else float("nan")))
+            print(f"round {r + 1} concurrency {conc}: {len(files) / wall:7.2f} jobs/s, kiln using {cpu / wall:.2f} CPUs")
+    med = {c: [statistics.median(x[i] for x in v) for i in range(3)] for c, v in res.items()}
+    for c in (1, 2):
+        print(f"concurrency {c}: {med[c][0]:7.2f} jobs/s  {med[c][1]:.2f} CPUs  p50 {med[c][2]:.3f} s")
+    print(f"concurrency 2 / concurrency 1: {med[2][0] / med[1][0]:.2f}x jobs/s "
+          "(the engine alone: benches/thumbnails.py's concurrency section; this driver shares the two CPUs)")
+
+
 # ---------------------------------------------------------------- main
 
 def main():
@@ -601,9 +637,15 @@ def main():
                     help="comma-separated subset of kiln,thumbify,thumbify-nosleep")
     ap.add_argument("--one-core", action="store_true", help="also Kiln pinned to one core against vipsthumbnail")
     ap.add_argument("--one-core-only", action="store_true", help="only the one-core comparison")
+    ap.add_argument("--both-cores", action="store_true",
+                    help="also kiln serve unpinned at thumbnail concurrency 1 and 2 (jobs/s and the ratio)")
+    ap.add_argument("--both-cores-only", action="store_true", help="only the both-cores comparison")
     ap.add_argument("--one-core-interval", type=float, default=0.01,
                     help="status poll interval in the one-core mode, s (default 0.01)")
     args = ap.parse_args()
+    if args.both_cores_only:
+        args.one_core_only = False
+        args.systems = "kiln"
 
     systems = [s for s in args.systems.split(",") if s]
     seed = Path(args.thumbify).resolve()
@@ -642,10 +684,12 @@ def main():
               + ("" if args.one_core_only else f"thumbify: {seed}, {args.workers} workers; {args.clients} clients, {args.loop} loop"
               + (f" ({args.pollers} pollers)" if args.loop == "open" else "") + "; ") + f"{args.rounds} rounds; "
               f"{os.cpu_count()} CPUs; load average {os.getloadavg()[0]:.2f}")
-        if not args.one_core_only:
+        if not (args.one_core_only or args.both_cores_only):
             pipeline(args, systems, seed, files)
         if args.one_core or args.one_core_only:
             one_core(args, paths, datas)
+        if args.both_cores or args.both_cores_only:
+            both_cores(args, files)
     finally:
         if gen_dir:
             shutil.rmtree(gen_dir, ignore_errors=True)
