@@ -63,42 +63,42 @@ impl FsBlobStore {
         tmp: &Path,
         mut data: BoxStream<'_, std::io::Result<bytes::Bytes>>,
     ) -> Result<BlobInfo, BlobError> {
-        let mut w = Some(Writer {
+        let mut writer = Writer {
             path: tmp.to_path_buf(),
             file: None,
             hasher: Sha256::new(),
             bytes: 0,
-        });
+        };
         let mut batch = Vec::new();
         let mut pending = 0;
-        loop {
-            let chunk = data.try_next().await.map_err(BlobError::Source)?;
-            let last = chunk.is_none();
-            if let Some(c) = chunk {
-                pending += c.len();
-                batch.push(c);
-            }
-            if pending >= WRITE_BATCH || last {
-                let mut writer = w.take().ok_or(BlobError::NotFound)?;
+        while let Some(chunk) = data.try_next().await.map_err(BlobError::Source)? {
+            pending += chunk.len();
+            batch.push(chunk);
+            if pending >= WRITE_BATCH {
                 let chunks = std::mem::take(&mut batch);
                 pending = 0;
-                let done = tokio::task::spawn_blocking(move || {
+                writer = blocking(move || {
                     writer.write(&chunks)?;
-                    if last {
-                        writer.finish().map(|info| (writer, Some(info)))
-                    } else {
-                        Ok((writer, None))
-                    }
+                    Ok(writer)
                 })
-                .await
-                .map_err(|e| BlobError::Unavailable(e.into()))??;
-                if let (_, Some(info)) = done {
-                    return Ok(info);
-                }
-                w = Some(done.0);
+                .await?;
             }
         }
+        blocking(move || {
+            writer.write(&batch)?;
+            writer.finish()
+        })
+        .await
     }
+}
+
+/// Runs `f` on the blocking pool.
+async fn blocking<T: Send + 'static>(
+    f: impl FnOnce() -> Result<T, BlobError> + Send + 'static,
+) -> Result<T, BlobError> {
+    tokio::task::spawn_blocking(f)
+        .await
+        .map_err(|e| BlobError::Unavailable(e.into()))?
 }
 
 /// Bytes gathered before the blocking pool writes them.
@@ -107,6 +107,7 @@ const WRITE_BATCH: usize = 1 << 20;
 /// The temporary file of one `put`, owned by whichever thread writes next.
 struct Writer {
     path: PathBuf,
+    /// Created by the first write, on the blocking pool.
     file: Option<std::fs::File>,
     hasher: Sha256,
     bytes: u64,
@@ -127,12 +128,10 @@ impl Writer {
         Ok(())
     }
 
-    /// Syncs the file and checks what the disk holds is what was sent.
-    fn finish(&mut self) -> Result<BlobInfo, BlobError> {
-        let file = match &mut self.file {
-            Some(f) => f,
-            None => self.file.insert(std::fs::File::create(&self.path)?),
-        };
+    /// After the last [`Writer::write`]: syncs the file and checks what the
+    /// disk holds is what was sent.
+    fn finish(self) -> Result<BlobInfo, BlobError> {
+        let file = self.file.ok_or(BlobError::NotFound)?;
         file.sync_all()?;
         let on_disk = file.metadata()?.len();
         if on_disk != self.bytes {
@@ -146,7 +145,7 @@ impl Writer {
         }
         Ok(BlobInfo {
             bytes: self.bytes,
-            sha256: hex::encode(std::mem::take(&mut self.hasher).finalize()),
+            sha256: hex::encode(self.hasher.finalize()),
         })
     }
 }
@@ -172,7 +171,7 @@ impl BlobStore for FsBlobStore {
             }
         };
         let dir = dest.parent().ok_or(BlobError::NotFound)?.to_path_buf();
-        let placed = tokio::task::spawn_blocking(move || {
+        blocking(move || {
             let result = (|| {
                 std::fs::create_dir_all(&dir)?;
                 std::fs::rename(&tmp, &dest)?;
@@ -182,11 +181,9 @@ impl BlobStore for FsBlobStore {
             if result.is_err() {
                 let _ = std::fs::remove_file(&tmp);
             }
-            result
+            result.map_err(|e| BlobError::Unavailable(e.into()))
         })
-        .await
-        .map_err(|e| BlobError::Unavailable(e.into()))?;
-        placed.map_err(|e| BlobError::Unavailable(e.into()))?;
+        .await?;
         Ok(info)
     }
 
@@ -215,9 +212,7 @@ impl BlobStore for FsBlobStore {
     /// One read on the blocking pool, into a buffer of the file's size.
     async fn get_all(&self, bucket: Bucket, id: &str) -> Result<Vec<u8>, BlobError> {
         let path = self.path(bucket, id)?;
-        Ok(tokio::task::spawn_blocking(move || std::fs::read(path))
-            .await
-            .map_err(|e| BlobError::Unavailable(e.into()))??)
+        blocking(move || Ok(std::fs::read(path)?)).await
     }
 
     async fn delete(&self, bucket: Bucket, id: &str) -> Result<(), BlobError> {

@@ -6,10 +6,13 @@ use super::lowpass::Plane;
 use crate::ImagingError;
 use image::RgbImage;
 
-/// Where each output sample of an axis reads a plane `f` times coarser:
-/// (index, index of the next, weight of the next in 1/256), with bilinear
-/// interpolation between sample centres (libjpeg's "fancy" upsampling).
-fn taps(n: usize, f: usize, limit: usize) -> Vec<(usize, usize, u32)> {
+/// One output sample's source: (index, index of the next, weight of the
+/// next in 1/256).
+type Tap = (usize, usize, u32);
+
+/// Where each output sample of an axis reads a plane `f` times coarser, with
+/// bilinear interpolation between sample centres (libjpeg's "fancy" upsampling).
+fn taps(n: usize, f: usize, limit: usize) -> Vec<Tap> {
     let limit = limit.max(1);
     (0..n)
         .map(|i| {
@@ -23,8 +26,8 @@ fn taps(n: usize, f: usize, limit: usize) -> Vec<(usize, usize, u32)> {
 /// One component, read row by row at the output's resolution.
 struct Upsampler<'a> {
     p: &'a Plane,
-    xs: Option<Vec<(usize, usize, u32)>>,
-    ys: Option<Vec<(usize, usize, u32)>>,
+    /// Horizontal and vertical taps; none when the plane is at full scale.
+    taps: Option<(Vec<Tap>, Vec<Tap>)>,
     row: Vec<u8>,
 }
 
@@ -32,8 +35,7 @@ impl<'a> Upsampler<'a> {
     fn new(p: &'a Plane, fx: usize, fy: usize, w: usize, h: usize) -> Self {
         Upsampler {
             p,
-            xs: (fx > 1 || fy > 1).then(|| taps(w, fx, p.width)),
-            ys: (fx > 1 || fy > 1).then(|| taps(h, fy, p.height)),
+            taps: (fx > 1 || fy > 1).then(|| (taps(w, fx, p.width), taps(h, fy, p.height))),
             row: vec![0; w],
         }
     }
@@ -41,7 +43,7 @@ impl<'a> Upsampler<'a> {
     /// Output row `y`, `w` samples.
     fn row(&mut self, y: usize) -> &[u8] {
         let p = self.p;
-        let (Some(xs), Some(ys)) = (&self.xs, &self.ys) else {
+        let Some((xs, ys)) = &self.taps else {
             let at = y * p.stride;
             return &p.samples[at..at + self.row.len()];
         };
