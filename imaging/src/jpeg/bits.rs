@@ -19,6 +19,10 @@ pub struct Huffman {
     /// Offset from a code of each length to its symbol's index.
     valoffset: [i32; 17],
     symbols: Vec<u8>,
+    /// For a sequential scan's AC codes of up to FAST_BITS bits:
+    /// `(zigzag advance << 5) | bits to drop` (the code and its extra
+    /// bits), an advance of 0 meaning end of block; 0 when the code is longer.
+    skip: Vec<u16>,
 }
 
 impl Huffman {
@@ -29,6 +33,7 @@ impl Huffman {
             return Err(corrupt("bad Huffman table"));
         }
         let mut fast = vec![0u16; 1 << FAST_BITS];
+        let mut skip = vec![0u16; 1 << FAST_BITS];
         let mut maxcode = [-1i32; 18];
         let mut valoffset = [0i32; 17];
         let (mut code, mut k) = (0u32, 0usize);
@@ -45,6 +50,10 @@ impl Huffman {
                     for e in &mut fast[base..base + (1 << shift)] {
                         *e = ((len as u16) << 8) | symbols[k] as u16;
                     }
+                    let (run, size) = (symbols[k] >> 4, symbols[k] & 15);
+                    let advance = skip_advance(run, size) as u16;
+                    skip[base..base + (1 << shift)]
+                        .fill((advance << 5) | (len + size as u32) as u16);
                 }
                 code += 1;
                 k += 1;
@@ -60,8 +69,27 @@ impl Huffman {
             maxcode,
             valoffset,
             symbols: symbols.to_vec(),
+            skip,
         })
     }
+}
+
+/// How far a sequential scan's AC symbol moves the zigzag position: past a
+/// run of zeros and one coefficient, 16 zeros (ZRL), or 0 for end of block
+/// (EOB; libjpeg reads every other size-0 symbol as one too).
+fn skip_advance(run: u8, size: u8) -> u32 {
+    match (run, size) {
+        (15, 0) => 16,
+        (_, 0) => 0,
+        _ => run as u32 + 1,
+    }
+}
+
+/// Whether any of the eight bytes of `w` is 0xFF (a stuffed byte or a
+/// marker follows): the zero-byte test on its complement.
+fn has_ff_byte(w: u64) -> bool {
+    let x = !w;
+    x.wrapping_sub(0x0101_0101_0101_0101) & !x & 0x8080_8080_8080_8080 != 0
 }
 
 /// Reads bits from an entropy-coded segment, stopping (and then yielding
@@ -86,6 +114,25 @@ impl<'a> BitReader<'a> {
     }
 
     fn refill(&mut self) {
+        if self.nbits > 56 {
+            return;
+        }
+        // Most of the data has no FF byte: load whole bytes at once.
+        if let Some(chunk) = self.data.get(self.pos..self.pos + 8) {
+            let w = u64::from_be_bytes(chunk.try_into().expect("eight bytes"));
+            if !has_ff_byte(w) {
+                let take = (64 - self.nbits) / 8;
+                let w = if take == 8 {
+                    w
+                } else {
+                    w & !(u64::MAX >> (take * 8))
+                };
+                self.bits |= w >> self.nbits;
+                self.nbits += take * 8;
+                self.pos += take as usize;
+                return;
+            }
+        }
         while self.nbits <= 56 {
             let mut byte = 0u8;
             match self.data.get(self.pos) {
@@ -148,6 +195,27 @@ impl<'a> BitReader<'a> {
             }
         }
         Err(corrupt("bad Huffman code"))
+    }
+
+    /// Steps over one AC coefficient of a sequential scan without computing
+    /// its value: returns how far the zigzag position moves, 0 at the end
+    /// of the block.
+    #[inline]
+    pub fn skip_ac(&mut self, t: &Huffman) -> Result<u32, ImagingError> {
+        if self.nbits < 32 {
+            self.refill();
+        }
+        let e = t.skip[(self.bits >> (64 - FAST_BITS)) as usize];
+        if e != 0 {
+            let n = (e & 31) as u32;
+            self.bits <<= n;
+            self.nbits -= n;
+            return Ok((e >> 5) as u32);
+        }
+        let rs = self.symbol(t)?;
+        let (run, size) = (rs >> 4, rs & 15);
+        self.bits(size as u32);
+        Ok(skip_advance(run, size))
     }
 
     /// A magnitude category's extra bits, sign-extended (T.81 F.2.2.1).

@@ -13,8 +13,9 @@
 //! of the entropy-coded data.
 
 use super::bits::{BitReader, Huffman, next_marker};
-use super::header::{Component, Header, segment};
+use super::header::{Coding, Component, Header, segment};
 use super::idct;
+use super::sequential;
 use crate::ImagingError;
 
 fn corrupt(msg: &str) -> ImagingError {
@@ -227,7 +228,14 @@ fn scan(
         ah: tail[2] >> 4,
         al: tail[2] & 15,
     };
-    if ns == 0 || ns > 4 || k.al > 13 || k.se > 63 || k.ss > k.se || (k.ss == 0 && k.se != 0) {
+    let sequential = h.coding == Coding::Baseline;
+    if sequential {
+        // A sequential scan carries whole blocks: DC and every AC, all bits.
+        if ns == 0 || ns > 4 || k.ss != 0 || k.se != 63 || k.ah != 0 || k.al != 0 {
+            return Err(corrupt("bad scan header"));
+        }
+    } else if ns == 0 || ns > 4 || k.al > 13 || k.se > 63 || k.ss > k.se || (k.ss == 0 && k.se != 0)
+    {
         return Err(corrupt("bad scan header"));
     }
     if k.ss > 0 {
@@ -254,12 +262,12 @@ fn scan(
             .ok_or_else(|| corrupt("scan names an unknown component"))?;
         let (td, ta) = ((s[1] >> 4) as usize, (s[1] & 15) as usize);
         let table = if k.ss == 0 { td } else { ta };
-        let tables = if k.ss == 0 {
-            &st.dc_tables
-        } else {
-            &st.ac_tables
-        };
-        if k.ah == 0 && tables.get(table).is_none_or(Option::is_none) {
+        let undefined =
+            |tables: &[Option<Huffman>; 4], t: usize| tables.get(t).is_none_or(Option::is_none);
+        let needs_dc = k.ss == 0 && k.ah == 0;
+        if (needs_dc && undefined(&st.dc_tables, td))
+            || ((k.ss > 0 && k.ah == 0 || sequential) && undefined(&st.ac_tables, ta))
+        {
             return Err(corrupt("scan uses an undefined Huffman table"));
         }
         if st.quant[ci].is_none() {
@@ -267,14 +275,16 @@ fn scan(
             st.quant[ci] =
                 Some(st.qtables[tq].ok_or_else(|| corrupt("undefined quantisation table"))?);
         }
-        if k.ss == 0 && k.ah == 0 {
+        if sequential {
+            st.covered[ci] = u64::MAX;
+        } else if k.ss == 0 && k.ah == 0 {
             st.covered[ci] |= 1;
         } else if k.ss == 0 && st.covered[ci] & 1 == 0 {
             return Err(corrupt("DC refinement before the first DC scan"));
         } else if k.ss > 0 {
             st.covered[ci] |= (u64::MAX >> (63 - k.se)) & (u64::MAX << k.ss);
         }
-        members.push((ci, table));
+        members.push((ci, table, ta));
     }
     let (hmax, vmax) = h.max_sampling();
     // A one-component scan is not interleaved: its MCU is one block and it
@@ -290,6 +300,7 @@ fn scan(
         (mcus_x, mcus_y, true)
     };
     let nn = st.n * st.n;
+    let last_kept = 63 - st.wanted.leading_zeros() as usize;
     let mut r = BitReader::new(data, start);
     let mut pred = [0i32; 4];
     let mut eobrun = 0u32;
@@ -303,7 +314,7 @@ fn scan(
                 count = 0;
             }
             count += 1;
-            for (m, &(ci, table)) in members.iter().enumerate() {
+            for (m, &(ci, table, ta)) in members.iter().enumerate() {
                 let c = &h.components[ci];
                 let (bh, bv) = if interleaved {
                     (c.h as usize, c.v as usize)
@@ -317,7 +328,22 @@ fn scan(
                         let block = st.coef[ci]
                             .get_mut(idx..idx + nn)
                             .ok_or_else(|| corrupt("block outside the frame"))?;
-                        if k.ss > 0 {
+                        if sequential {
+                            let dc = st.dc_tables[table].as_ref();
+                            let ac = st.ac_tables[ta].as_ref();
+                            let (Some(dc), Some(ac)) = (dc, ac) else {
+                                return Err(corrupt("undefined Huffman table"));
+                            };
+                            sequential::block(
+                                &mut r,
+                                dc,
+                                ac,
+                                &mut pred[m],
+                                &st.slot,
+                                last_kept,
+                                block,
+                            )?;
+                        } else if k.ss > 0 {
                             let t = st.ac_tables[table]
                                 .as_ref()
                                 .ok_or_else(|| corrupt("undefined AC table"))?;

@@ -3,6 +3,8 @@
 //! - Progressive files whose 1/8-, 1/4- or 1/2-scale image is large enough:
 //!   only the DC scans and the coarse passes of the lowest AC bands are
 //!   decoded ([`lowpass`]); the rest (most of the file) is skipped.
+//! - Baseline files at those scales: the same decoder keeps each block's
+//!   lowest coefficients and steps over the others ([`sequential`]).
 //! - Everything else: libjpeg-turbo's scaled inverse DCT ([`turbo`]).
 
 mod bits;
@@ -10,6 +12,7 @@ mod color;
 pub mod header;
 mod idct;
 mod lowpass;
+mod sequential;
 mod turbo;
 
 use crate::ImagingError;
@@ -25,6 +28,13 @@ pub enum JpegPath {
     /// only, at 2/8 or 4/8 scale.
     LowFrequency {
         /// The scale in eighths: 2 or 4.
+        eighths: u8,
+    },
+    /// A baseline file's lowest coefficients, all others stepped over
+    /// unread, at 1/8, 2/8 or 4/8 scale: libjpeg-turbo's scaled decode,
+    /// faster.
+    Sequential {
+        /// The scale in eighths: 1, 2 or 4.
         eighths: u8,
     },
     /// libjpeg-turbo at M/8 scale.
@@ -57,13 +67,22 @@ pub fn decode(data: &[u8], need: u32) -> Result<DecodedJpeg, ImagingError> {
 /// [`decode`], for a caller that has parsed the header already.
 pub fn decode_parsed(data: &[u8], h: &Header<'_>, need: u32) -> Result<DecodedJpeg, ImagingError> {
     let long = h.width.max(h.height);
+    // libjpeg-turbo's scaled IDCT costs little more at a larger scale (the
+    // entropy decoding dominates), so leave Lanczos3 at least 1.5× to reduce:
+    // a reduction of 1.2× from a box-filtered image measurably aliases
+    // (benches/README.md, quality). The progressive low-frequency path's
+    // speed is worth its rarer small margins, and its reduction is no box
+    // filter; a baseline file keeps the margin, as its decode is exact.
+    let want = need.saturating_mul(3).div_ceil(2).min(long);
+    let progressive = h.coding == Coding::Progressive;
+    let target = if progressive { need.min(long) } else { want };
     // The smallest reduced scale whose image is large enough.
     let eighths = [1u32, 2, 4]
         .into_iter()
-        .find(|&n| (long * n).div_ceil(8) >= need.min(long));
+        .find(|&n| (long * n).div_ceil(8) >= target);
     let mut dc_fallback = None;
     if let Some(n) = eighths
-        && h.coding == Coding::Progressive
+        && h.coding != Coding::Other
         && h.precision == 8
         && matches!(h.components.len(), 1 | 3)
     {
@@ -73,6 +92,7 @@ pub fn decode_parsed(data: &[u8], h: &Header<'_>, need: u32) -> Result<DecodedJp
         match lowpass::decode(data, h, n).and_then(|p| color::to_rgb(&p, h, n)) {
             Ok(image) => {
                 let path = match n {
+                    _ if !progressive => JpegPath::Sequential { eighths: n as u8 },
                     1 => JpegPath::DcOnly,
                     _ => JpegPath::LowFrequency { eighths: n as u8 },
                 };
@@ -85,12 +105,6 @@ pub fn decode_parsed(data: &[u8], h: &Header<'_>, need: u32) -> Result<DecodedJp
             Err(e) => dc_fallback = Some(e),
         }
     }
-    // libjpeg-turbo's scaled IDCT costs little more at a larger scale (the
-    // entropy decoding dominates), so leave Lanczos3 at least 1.5× to reduce:
-    // a reduction of 1.2× from a box-filtered image measurably aliases
-    // (benches/README.md, quality). The low-frequency path's speed is worth
-    // its rarer small margins, and its reduction is no box filter.
-    let want = need.saturating_mul(3).div_ceil(2).min(long);
     let (image, f) = turbo::decode(data, want, h.adobe_transform.is_some())?;
     Ok(DecodedJpeg {
         image,

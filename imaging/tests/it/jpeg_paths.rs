@@ -155,15 +155,96 @@ fn too_large_for_half_scale_or_baseline_uses_scaled_idct() {
     let d = jpeg::decode(&prog, 256).unwrap();
     assert_eq!(d.path, JpegPath::LowFrequency { eighths: 2 });
     assert_eq!(d.image.dimensions(), (480, 270));
+    // A baseline file keeps libjpeg-turbo's 1.5× margin: 1920 / 4 = 480 ≥ 384.
     let base = compress(&src, false, Subsamp::Sub2x2, PixelFormat::RGB);
     assert_eq!(
         jpeg::decode(&base, 256).unwrap().path,
-        JpegPath::Scaled { eighths: 2 }
+        JpegPath::Sequential { eighths: 2 }
     );
     assert_eq!(
         jpeg::decode(&base, 100).unwrap().path,
-        JpegPath::Scaled { eighths: 1 }
+        JpegPath::Sequential { eighths: 1 }
     );
+    // 1920 / 2 = 960 < 1.5 × 1024: past the reduced scales.
+    assert_eq!(
+        jpeg::decode(&base, 1024).unwrap().path,
+        JpegPath::Scaled { eighths: 7 }
+    );
+}
+
+/// A baseline file's reduced decode reads every coefficient it keeps in
+/// full, so it is libjpeg-turbo's scaled decode up to rounding, at each
+/// scale and chroma layout, in grey too.
+#[test]
+fn baseline_sequential_path_matches_libjpeg_turbo_at_each_reduced_scale() {
+    let src = card(2400, 1601);
+    let layouts = [
+        (Subsamp::Sub2x2, PixelFormat::RGB),
+        (Subsamp::Sub2x1, PixelFormat::RGB),
+        (Subsamp::None, PixelFormat::RGB),
+        (Subsamp::Gray, PixelFormat::GRAY),
+    ];
+    for (sub, format) in layouts {
+        let data = compress(&src, false, sub, format);
+        for (need, eighths, f, size) in [
+            (150, 1, ScalingFactor::ONE_EIGHTH, (300, 201)),
+            (400, 2, ScalingFactor::ONE_QUARTER, (600, 401)),
+            (700, 4, ScalingFactor::ONE_HALF, (1200, 801)),
+        ] {
+            let d = jpeg::decode(&data, need).unwrap();
+            assert_eq!(d.path, JpegPath::Sequential { eighths }, "{sub:?}");
+            assert_eq!(d.image.dimensions(), size);
+            let luma = |i: &RgbImage| DynamicImage::ImageRgb8(i.clone()).into_luma8();
+            let reference = scaled(&data, f);
+            let y = mean_abs_diff(&luma(&d.image), &luma(&reference));
+            assert!(y < 1.0, "{sub:?} at {eighths}/8: luma differs by {y:.2}");
+            // libjpeg-turbo decodes subsampled chroma at twice the scale.
+            let rgb = mean_abs_diff(&d.image, &reference);
+            assert!(
+                rgb < 4.0,
+                "{sub:?} at {eighths}/8: colour differs by {rgb:.2}"
+            );
+        }
+    }
+}
+
+/// Restart markers (every 3 MCUs, 4:2:0; every MCU, 4:4:4), written by
+/// `vips jpegsave --restart-interval` from the progressive fixtures.
+#[test]
+fn baseline_restart_intervals_decode_like_libjpeg_turbo() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
+    for name in ["baseline_restart_420.jpg", "baseline_restart_444.jpg"] {
+        let data = std::fs::read(dir.join(name)).unwrap();
+        let d = jpeg::decode(&data, 20).unwrap();
+        assert_eq!(
+            (d.path, &d.dc_fallback),
+            (JpegPath::Sequential { eighths: 1 }, &None),
+            "{name}"
+        );
+        let luma = |i: &RgbImage| DynamicImage::ImageRgb8(i.clone()).into_luma8();
+        let y = mean_abs_diff(&luma(&d.image), &luma(&eighth(&data)));
+        assert!(
+            y < 1.0,
+            "{name}: luma differs by {y:.2} from libjpeg-turbo's 1/8 decode"
+        );
+    }
+}
+
+#[test]
+fn damaged_baseline_data_is_an_error_or_a_picture_never_a_panic() {
+    let data = compress(&card(1600, 1200), false, Subsamp::Sub2x2, PixelFormat::RGB);
+    for seed in 0..40usize {
+        let mut bad = data.clone();
+        for k in 0..8 {
+            let i = 700 + (seed * 7919 + k * 104_729) % (bad.len() - 800);
+            bad[i] ^= 0x5A;
+        }
+        for need in [128, 300, 500] {
+            let _ = jpeg::decode(&bad, need);
+        }
+        // Cut short: never a read past the end.
+        let _ = jpeg::decode(&data[..data.len() * (seed + 1) / 41], 128);
+    }
 }
 
 #[test]
@@ -184,7 +265,7 @@ fn thumbnail_sizes_do_not_depend_on_the_decode_path() {
         let want = if progressive {
             DecodePath::Jpeg(JpegPath::DcOnly)
         } else {
-            DecodePath::Jpeg(JpegPath::Scaled { eighths: 2 })
+            DecodePath::Jpeg(JpegPath::Sequential { eighths: 2 })
         };
         assert_eq!(r.path, want);
         sizes.push(
