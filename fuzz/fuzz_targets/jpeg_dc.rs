@@ -1,6 +1,6 @@
-//! Any bytes through Kiln's own JPEG code: header parsing and the
-//! low-frequency progressive decoder at 1/8, 1/4 and 1/2 scale (with
-//! libjpeg-turbo as its fallback).
+//! Any bytes through Kiln's own JPEG code: header parsing, the
+//! low-frequency progressive decoder at 1/8, 1/4 and 1/2 scale and the
+//! baseline DC decoder at 1/8 (with libjpeg-turbo as their fallback).
 #![no_main]
 
 use kiln_imaging::jpeg;

@@ -2,8 +2,12 @@
 //! markers), as ITU T.81 Annex C and F describe them.
 
 use crate::ImagingError;
+use std::cell::OnceCell;
 
 const FAST_BITS: u32 = 9;
+/// Bits of look-ahead in the several-codes-at-once table for stepping
+/// over AC coefficients: 4096 entries of 4 bytes stay in L1.
+const RUN_BITS: u32 = 12;
 
 fn corrupt(msg: &str) -> ImagingError {
     ImagingError::Corrupt(format!("JPEG: {msg}"))
@@ -13,27 +17,35 @@ fn corrupt(msg: &str) -> ImagingError {
 #[derive(Debug, Clone)]
 pub struct Huffman {
     /// `(length << 8) | symbol` for every FAST_BITS-bit prefix; 0 when longer.
-    fast: Vec<u16>,
+    fast: Box<[u16; 1 << FAST_BITS]>,
     /// Largest code of each length (index 1..=16), -1 when none.
     maxcode: [i32; 18],
     /// Offset from a code of each length to its symbol's index.
     valoffset: [i32; 17],
     symbols: Vec<u8>,
-    /// For a sequential scan's AC codes of up to FAST_BITS bits:
-    /// `(zigzag advance << 5) | bits to drop` (the code and its extra
-    /// bits), an advance of 0 meaning end of block; 0 when the code is longer.
-    skip: Vec<u16>,
+    /// For codes of up to FAST_BITS bits, code and extra bits in one entry:
+    /// `size << 10 | advance << 5 | length`, where `length` counts the code
+    /// and its `size` extra bits and `advance` is how far an AC symbol moves
+    /// a sequential scan's zigzag position (0: end of block); 0 when the
+    /// code is longer, or is a DC symbol above 15.
+    entries: Box<[u16; 1 << FAST_BITS]>,
+    /// For stepping over AC coefficients: the codes (with their extra bits)
+    /// that fit whole in the next RUN_BITS bits, greedily, up to and
+    /// including an end of block, as `eob << 15 | advance << 5 | length`;
+    /// 0 when not even the first fits. Built at first use: progressive
+    /// files never need it.
+    runs: OnceCell<Box<[u16; 1 << RUN_BITS]>>,
 }
 
 impl Huffman {
     /// Builds a table from DHT's 16 code-length counts and its symbols.
-    pub fn new(counts: &[u8; 16], symbols: &[u8]) -> Result<Self, ImagingError> {
+    pub fn new(counts: &[u8; 16], symbols: &[u8], dc: bool) -> Result<Self, ImagingError> {
         let total: usize = counts.iter().map(|&c| c as usize).sum();
         if total > 256 || total != symbols.len() {
             return Err(corrupt("bad Huffman table"));
         }
-        let mut fast = vec![0u16; 1 << FAST_BITS];
-        let mut skip = vec![0u16; 1 << FAST_BITS];
+        let mut fast = Box::new([0u16; 1 << FAST_BITS]);
+        let mut entries = Box::new([0u16; 1 << FAST_BITS]);
         let mut maxcode = [-1i32; 18];
         let mut valoffset = [0i32; 17];
         let (mut code, mut k) = (0u32, 0usize);
@@ -50,10 +62,13 @@ impl Huffman {
                     for e in &mut fast[base..base + (1 << shift)] {
                         *e = ((len as u16) << 8) | symbols[k] as u16;
                     }
-                    let (run, size) = (symbols[k] >> 4, symbols[k] & 15);
-                    let advance = skip_advance(run, size) as u16;
-                    skip[base..base + (1 << shift)]
-                        .fill((advance << 5) | (len + size as u32) as u16);
+                    let sym = symbols[k];
+                    let (run, size) = if dc { (0, sym) } else { (sym >> 4, sym & 15) };
+                    if size <= 15 {
+                        let advance = skip_advance(run, size) as u16;
+                        let e = (size as u16) << 10 | advance << 5 | (len + size as u32) as u16;
+                        entries[base..base + (1 << shift)].fill(e);
+                    }
                 }
                 code += 1;
                 k += 1;
@@ -69,15 +84,48 @@ impl Huffman {
             maxcode,
             valoffset,
             symbols: symbols.to_vec(),
-            skip,
+            runs: OnceCell::new(),
+            entries,
         })
     }
+
+    /// The [`Huffman::entries`] entry for a bit buffer's leading bits.
+    #[inline(always)]
+    pub fn entry(&self, bits: u64) -> u16 {
+        self.entries[(bits >> (64 - FAST_BITS)) as usize]
+    }
+}
+
+/// The [`Huffman::runs`] table from the one-code entries.
+fn runs(entries: &[u16; 1 << FAST_BITS]) -> Box<[u16; 1 << RUN_BITS]> {
+    let mut runs = Box::new([0u16; 1 << RUN_BITS]);
+    for (i, out) in runs.iter_mut().enumerate() {
+        let window = (i as u64) << (64 - RUN_BITS);
+        let (mut used, mut advance, mut eob) = (0u16, 0u16, 0u16);
+        while u32::from(used) < RUN_BITS {
+            let e = entries[((window << used) >> (64 - FAST_BITS)) as usize];
+            let length = e & 31;
+            // Past the window the look-up sees zeros: only whole codes count.
+            if e == 0 || u32::from(used + length) > RUN_BITS {
+                break;
+            }
+            let step = (e >> 5) & 31;
+            used += length;
+            advance += step;
+            if step == 0 {
+                eob = 1;
+                break;
+            }
+        }
+        *out = eob << 15 | advance << 5 | used;
+    }
+    runs
 }
 
 /// How far a sequential scan's AC symbol moves the zigzag position: past a
 /// run of zeros and one coefficient, 16 zeros (ZRL), or 0 for end of block
 /// (EOB; libjpeg reads every other size-0 symbol as one too).
-fn skip_advance(run: u8, size: u8) -> u32 {
+pub fn skip_advance(run: u8, size: u8) -> u32 {
     match (run, size) {
         (15, 0) => 16,
         (_, 0) => 0,
@@ -98,8 +146,10 @@ pub struct BitReader<'a> {
     data: &'a [u8],
     /// Next byte to load.
     pub pos: usize,
-    bits: u64,
-    nbits: u32,
+    /// Buffered bits, the next at the top.
+    pub bits: u64,
+    /// How many of `bits` are buffered.
+    pub nbits: u32,
 }
 
 impl<'a> BitReader<'a> {
@@ -113,7 +163,9 @@ impl<'a> BitReader<'a> {
         }
     }
 
-    fn refill(&mut self) {
+    /// Buffers at least 57 bits (zeros past the segment's end).
+    #[inline]
+    pub fn refill(&mut self) {
         if self.nbits > 56 {
             return;
         }
@@ -133,6 +185,12 @@ impl<'a> BitReader<'a> {
                 return;
             }
         }
+        self.refill_bytes();
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn refill_bytes(&mut self) {
         while self.nbits <= 56 {
             let mut byte = 0u8;
             match self.data.get(self.pos) {
@@ -197,25 +255,58 @@ impl<'a> BitReader<'a> {
         Err(corrupt("bad Huffman code"))
     }
 
-    /// Steps over one AC coefficient of a sequential scan without computing
-    /// its value: returns how far the zigzag position moves, 0 at the end
-    /// of the block.
-    #[inline]
-    pub fn skip_ac(&mut self, t: &Huffman) -> Result<u32, ImagingError> {
-        if self.nbits < 32 {
-            self.refill();
+    /// Steps over the rest of a sequential scan's block, from zigzag
+    /// position `z`, without computing any coefficient's value.
+    pub fn skip_block(&mut self, t: &Huffman, mut z: u32) -> Result<(), ImagingError> {
+        // The bit buffer stays in registers here, not in `self`: this loop
+        // is a chain of dependent lookups, one per coefficient.
+        let runs = t.runs.get_or_init(|| runs(&t.entries));
+        let (mut bits, mut nbits) = (self.bits, self.nbits);
+        while z < 64 {
+            if nbits < 32 {
+                (self.bits, self.nbits) = (bits, nbits);
+                self.refill();
+                (bits, nbits) = (self.bits, self.nbits);
+            }
+            let m = runs[(bits >> (64 - RUN_BITS)) as usize];
+            if m != 0 {
+                let (length, advance, eob) = ((m & 31) as u32, ((m >> 5) & 1023) as u32, m >> 15);
+                // All at once, unless the block ends among them (without
+                // an EOB, at position 64): then the first alone.
+                if z + advance < 64 || (z + advance == 64 && eob == 0) {
+                    bits <<= length;
+                    nbits -= length;
+                    z += advance;
+                    if eob == 1 {
+                        break;
+                    }
+                    continue;
+                }
+            }
+            let e = t.entry(bits);
+            let advance = if e != 0 {
+                let n = (e & 31) as u32;
+                bits <<= n;
+                nbits -= n;
+                ((e >> 5) & 31) as u32
+            } else {
+                (self.bits, self.nbits) = (bits, nbits);
+                let rs = self.symbol(t)?;
+                let (run, size) = (rs >> 4, rs & 15);
+                self.bits(size as u32);
+                (bits, nbits) = (self.bits, self.nbits);
+                skip_advance(run, size)
+            };
+            if advance == 0 {
+                break;
+            }
+            z += advance;
         }
-        let e = t.skip[(self.bits >> (64 - FAST_BITS)) as usize];
-        if e != 0 {
-            let n = (e & 31) as u32;
-            self.bits <<= n;
-            self.nbits -= n;
-            return Ok((e >> 5) as u32);
+        (self.bits, self.nbits) = (bits, nbits);
+        if z > 64 {
+            return Err(corrupt("AC run past the end of the block"));
         }
-        let rs = self.symbol(t)?;
-        let (run, size) = (rs >> 4, rs & 15);
-        self.bits(size as u32);
-        Ok(skip_advance(run, size))
+        Ok(())
     }
 
     /// A magnitude category's extra bits, sign-extended (T.81 F.2.2.1).
@@ -277,7 +368,7 @@ mod tests {
         let mut counts = [0u8; 16];
         counts[0] = 1;
         counts[1] = 2;
-        let t = Huffman::new(&counts, &[5, 6, 7]).unwrap();
+        let t = Huffman::new(&counts, &[5, 6, 7], true).unwrap();
         // 0 10 11 1111 1111 ... : the FF byte is stuffed as FF 00.
         let data = [0b0101_1111, 0xFF, 0x00, 0xFF, 0xD9];
         let mut r = BitReader::new(&data, 0);
@@ -303,11 +394,43 @@ mod tests {
         assert!(r.restart().is_err());
     }
 
+    /// Packs "0"/"1" strings into bytes, padded with 1s.
+    fn pack(bits: &str) -> Vec<u8> {
+        let padded = format!("{bits}{}", "1".repeat((8 - bits.len() % 8) % 8));
+        padded
+            .as_bytes()
+            .chunks(8)
+            .map(|c| c.iter().fold(0u8, |b, &x| b << 1 | (x - b'0')))
+            .collect()
+    }
+
+    #[test]
+    fn stepping_over_a_block_stops_exactly_at_its_end() {
+        // "0" -> one coefficient of size 1, "10" -> EOB, "11" -> ZRL.
+        let mut counts = [0u8; 16];
+        counts[0] = 1;
+        counts[1] = 2;
+        let t = Huffman::new(&counts, &[0x01, 0x00, 0xF0], false).unwrap();
+        // A full block without EOB: 63 coefficients, then "0110" of the next.
+        let data = pack(&format!("{}0110", "01".repeat(63)));
+        let mut r = BitReader::new(&data, 0);
+        r.skip_block(&t, 1).unwrap();
+        assert_eq!(r.bits(4), 0b0110);
+        // ZRL, three coefficients, EOB, then "1001".
+        let data = pack("11010101101001");
+        let mut r = BitReader::new(&data, 0);
+        r.skip_block(&t, 1).unwrap();
+        assert_eq!(r.bits(4), 0b1001);
+        // One coefficient and four ZRLs run past the block's end: an error.
+        let data = pack(&format!("01{}0000", "11".repeat(4)));
+        assert!(BitReader::new(&data, 0).skip_block(&t, 1).is_err());
+    }
+
     #[test]
     fn oversubscribed_table_is_an_error() {
         let mut counts = [0u8; 16];
         counts[0] = 3;
-        assert!(Huffman::new(&counts, &[1, 2, 3]).is_err());
+        assert!(Huffman::new(&counts, &[1, 2, 3], false).is_err());
     }
 
     #[test]

@@ -166,7 +166,7 @@ fn dht(st: &mut State, mut p: &[u8]) -> Result<(), ImagingError> {
         if class > 1 || id > 3 {
             return Err(corrupt("bad DHT class or id"));
         }
-        let t = Some(Huffman::new(&counts, symbols)?);
+        let t = Some(Huffman::new(&counts, symbols, class == 0)?);
         if class == 0 {
             st.dc_tables[id] = t;
         } else {
@@ -228,7 +228,13 @@ fn scan(
         ah: tail[2] >> 4,
         al: tail[2] & 15,
     };
+    // Only at 1/8 scale: see [`sequential`].
     let sequential = h.coding == Coding::Baseline;
+    if sequential && st.n != 1 {
+        return Err(ImagingError::Unsupported(
+            "JPEG: baseline above 1/8 scale".into(),
+        ));
+    }
     if sequential {
         // A sequential scan carries whole blocks: DC and every AC, all bits.
         if ns == 0 || ns > 4 || k.ss != 0 || k.se != 63 || k.ah != 0 || k.al != 0 {
@@ -300,7 +306,6 @@ fn scan(
         (mcus_x, mcus_y, true)
     };
     let nn = st.n * st.n;
-    let last_kept = 63 - st.wanted.leading_zeros() as usize;
     let mut r = BitReader::new(data, start);
     let mut pred = [0i32; 4];
     let mut eobrun = 0u32;
@@ -334,15 +339,7 @@ fn scan(
                             let (Some(dc), Some(ac)) = (dc, ac) else {
                                 return Err(corrupt("undefined Huffman table"));
                             };
-                            sequential::block(
-                                &mut r,
-                                dc,
-                                ac,
-                                &mut pred[m],
-                                &st.slot,
-                                last_kept,
-                                block,
-                            )?;
+                            block[0] = sequential::block(&mut r, dc, ac, &mut pred[m])?;
                         } else if k.ss > 0 {
                             let t = st.ac_tables[table]
                                 .as_ref()

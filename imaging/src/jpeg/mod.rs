@@ -3,8 +3,8 @@
 //! - Progressive files whose 1/8-, 1/4- or 1/2-scale image is large enough:
 //!   only the DC scans and the coarse passes of the lowest AC bands are
 //!   decoded ([`lowpass`]); the rest (most of the file) is skipped.
-//! - Baseline files at those scales: the same decoder keeps each block's
-//!   lowest coefficients and steps over the others ([`sequential`]).
+//! - Baseline files at 1/8 scale: the same decoder keeps each block's DC
+//!   and steps over the rest ([`sequential`]).
 //! - Everything else: libjpeg-turbo's scaled inverse DCT ([`turbo`]).
 
 mod bits;
@@ -30,13 +30,9 @@ pub enum JpegPath {
         /// The scale in eighths: 2 or 4.
         eighths: u8,
     },
-    /// A baseline file's lowest coefficients, all others stepped over
-    /// unread, at 1/8, 2/8 or 4/8 scale: libjpeg-turbo's scaled decode,
-    /// faster.
-    Sequential {
-        /// The scale in eighths: 1, 2 or 4.
-        eighths: u8,
-    },
+    /// A baseline file's DC coefficients (1/8 scale), every AC code stepped
+    /// over: libjpeg-turbo's 1/8 decode, faster.
+    BaselineDc,
     /// libjpeg-turbo at M/8 scale.
     Scaled {
         /// M, the scale in eighths.
@@ -72,7 +68,8 @@ pub fn decode_parsed(data: &[u8], h: &Header<'_>, need: u32) -> Result<DecodedJp
     // a reduction of 1.2× from a box-filtered image measurably aliases
     // (benches/README.md, quality). The progressive low-frequency path's
     // speed is worth its rarer small margins, and its reduction is no box
-    // filter; a baseline file keeps the margin, as its decode is exact.
+    // filter; a baseline file keeps the margin, as its decode is exact, and
+    // only 1/8 scale is faster than libjpeg-turbo.
     let want = need.saturating_mul(3).div_ceil(2).min(long);
     let progressive = h.coding == Coding::Progressive;
     let target = if progressive { need.min(long) } else { want };
@@ -82,7 +79,7 @@ pub fn decode_parsed(data: &[u8], h: &Header<'_>, need: u32) -> Result<DecodedJp
         .find(|&n| (long * n).div_ceil(8) >= target);
     let mut dc_fallback = None;
     if let Some(n) = eighths
-        && h.coding != Coding::Other
+        && (progressive || (h.coding == Coding::Baseline && n == 1))
         && h.precision == 8
         && matches!(h.components.len(), 1 | 3)
     {
@@ -92,7 +89,7 @@ pub fn decode_parsed(data: &[u8], h: &Header<'_>, need: u32) -> Result<DecodedJp
         match lowpass::decode(data, h, n).and_then(|p| color::to_rgb(&p, h, n)) {
             Ok(image) => {
                 let path = match n {
-                    _ if !progressive => JpegPath::Sequential { eighths: n as u8 },
+                    _ if !progressive => JpegPath::BaselineDc,
                     1 => JpegPath::DcOnly,
                     _ => JpegPath::LowFrequency { eighths: n as u8 },
                 };
