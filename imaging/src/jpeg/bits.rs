@@ -1,13 +1,12 @@
 //! Huffman tables and the entropy-coded bit stream (with byte stuffing and
 //! markers), as ITU T.81 Annex C and F describe them.
 
+use super::sequential::{self, RUN_BITS};
 use crate::ImagingError;
 use std::cell::OnceCell;
 
-const FAST_BITS: u32 = 9;
-/// Bits of look-ahead in the several-codes-at-once table for stepping
-/// over AC coefficients: 4096 entries of 4 bytes stay in L1.
-const RUN_BITS: u32 = 12;
+/// Bits of look-ahead in the one-code tables.
+pub const FAST_BITS: u32 = 9;
 
 fn corrupt(msg: &str) -> ImagingError {
     ImagingError::Corrupt(format!("JPEG: {msg}"))
@@ -94,32 +93,11 @@ impl Huffman {
     pub fn entry(&self, bits: u64) -> u16 {
         self.entries[(bits >> (64 - FAST_BITS)) as usize]
     }
-}
 
-/// The [`Huffman::runs`] table from the one-code entries.
-fn runs(entries: &[u16; 1 << FAST_BITS]) -> Box<[u16; 1 << RUN_BITS]> {
-    let mut runs = Box::new([0u16; 1 << RUN_BITS]);
-    for (i, out) in runs.iter_mut().enumerate() {
-        let window = (i as u64) << (64 - RUN_BITS);
-        let (mut used, mut advance, mut eob) = (0u16, 0u16, 0u16);
-        while u32::from(used) < RUN_BITS {
-            let e = entries[((window << used) >> (64 - FAST_BITS)) as usize];
-            let length = e & 31;
-            // Past the window the look-up sees zeros: only whole codes count.
-            if e == 0 || u32::from(used + length) > RUN_BITS {
-                break;
-            }
-            let step = (e >> 5) & 31;
-            used += length;
-            advance += step;
-            if step == 0 {
-                eob = 1;
-                break;
-            }
-        }
-        *out = eob << 15 | advance << 5 | used;
+    /// The [`Huffman::runs`] table, built at its first use.
+    pub fn runs(&self) -> &[u16; 1 << RUN_BITS] {
+        self.runs.get_or_init(|| sequential::runs(&self.entries))
     }
-    runs
 }
 
 /// How far a sequential scan's AC symbol moves the zigzag position: past a
@@ -255,60 +233,6 @@ impl<'a> BitReader<'a> {
         Err(corrupt("bad Huffman code"))
     }
 
-    /// Steps over the rest of a sequential scan's block, from zigzag
-    /// position `z`, without computing any coefficient's value.
-    pub fn skip_block(&mut self, t: &Huffman, mut z: u32) -> Result<(), ImagingError> {
-        // The bit buffer stays in registers here, not in `self`: this loop
-        // is a chain of dependent lookups, one per coefficient.
-        let runs = t.runs.get_or_init(|| runs(&t.entries));
-        let (mut bits, mut nbits) = (self.bits, self.nbits);
-        while z < 64 {
-            if nbits < 32 {
-                (self.bits, self.nbits) = (bits, nbits);
-                self.refill();
-                (bits, nbits) = (self.bits, self.nbits);
-            }
-            let m = runs[(bits >> (64 - RUN_BITS)) as usize];
-            if m != 0 {
-                let (length, advance, eob) = ((m & 31) as u32, ((m >> 5) & 1023) as u32, m >> 15);
-                // All at once, unless the block ends among them (without
-                // an EOB, at position 64): then the first alone.
-                if z + advance < 64 || (z + advance == 64 && eob == 0) {
-                    bits <<= length;
-                    nbits -= length;
-                    z += advance;
-                    if eob == 1 {
-                        break;
-                    }
-                    continue;
-                }
-            }
-            let e = t.entry(bits);
-            let advance = if e != 0 {
-                let n = (e & 31) as u32;
-                bits <<= n;
-                nbits -= n;
-                ((e >> 5) & 31) as u32
-            } else {
-                (self.bits, self.nbits) = (bits, nbits);
-                let rs = self.symbol(t)?;
-                let (run, size) = (rs >> 4, rs & 15);
-                self.bits(size as u32);
-                (bits, nbits) = (self.bits, self.nbits);
-                skip_advance(run, size)
-            };
-            if advance == 0 {
-                break;
-            }
-            z += advance;
-        }
-        (self.bits, self.nbits) = (bits, nbits);
-        if z > 64 {
-            return Err(corrupt("AC run past the end of the block"));
-        }
-        Ok(())
-    }
-
     /// A magnitude category's extra bits, sign-extended (T.81 F.2.2.1).
     pub fn receive_extend(&mut self, s: u8) -> Result<i32, ImagingError> {
         if s == 0 {
@@ -392,38 +316,6 @@ mod tests {
         let mut r = BitReader::new(&data[3..], 0);
         r.bits(1);
         assert!(r.restart().is_err());
-    }
-
-    /// Packs "0"/"1" strings into bytes, padded with 1s.
-    fn pack(bits: &str) -> Vec<u8> {
-        let padded = format!("{bits}{}", "1".repeat((8 - bits.len() % 8) % 8));
-        padded
-            .as_bytes()
-            .chunks(8)
-            .map(|c| c.iter().fold(0u8, |b, &x| b << 1 | (x - b'0')))
-            .collect()
-    }
-
-    #[test]
-    fn stepping_over_a_block_stops_exactly_at_its_end() {
-        // "0" -> one coefficient of size 1, "10" -> EOB, "11" -> ZRL.
-        let mut counts = [0u8; 16];
-        counts[0] = 1;
-        counts[1] = 2;
-        let t = Huffman::new(&counts, &[0x01, 0x00, 0xF0], false).unwrap();
-        // A full block without EOB: 63 coefficients, then "0110" of the next.
-        let data = pack(&format!("{}0110", "01".repeat(63)));
-        let mut r = BitReader::new(&data, 0);
-        r.skip_block(&t, 1).unwrap();
-        assert_eq!(r.bits(4), 0b0110);
-        // ZRL, three coefficients, EOB, then "1001".
-        let data = pack("11010101101001");
-        let mut r = BitReader::new(&data, 0);
-        r.skip_block(&t, 1).unwrap();
-        assert_eq!(r.bits(4), 0b1001);
-        // One coefficient and four ZRLs run past the block's end: an error.
-        let data = pack(&format!("01{}0000", "11".repeat(4)));
-        assert!(BitReader::new(&data, 0).skip_block(&t, 1).is_err());
     }
 
     #[test]
