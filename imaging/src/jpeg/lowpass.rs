@@ -11,6 +11,9 @@
 //! coarse (first-pass) AC scans of the bands it needs, and skips every other
 //! scan unread; with libjpeg's usual scan script that is a quarter to a third
 //! of the entropy-coded data.
+//!
+//! A baseline file's scans go through the same walk at 1/8 scale only: each
+//! block's DC is kept and its AC codes stepped over ([`super::sequential`]).
 
 use super::bits::{BitReader, Huffman, next_marker};
 use super::header::{Coding, Component, Header, segment};
