@@ -111,6 +111,17 @@ pub fn skip_advance(run: u8, size: u8) -> u32 {
     }
 }
 
+/// A magnitude category's `s` (1..=16) extra bits `v`, sign-extended
+/// (T.81 F.2.2.1).
+#[inline(always)]
+pub fn extend(v: i32, s: u32) -> i32 {
+    if v < 1 << (s - 1) {
+        v - (1 << s) + 1
+    } else {
+        v
+    }
+}
+
 /// Whether any of the eight bytes of `w` is 0xFF (a stuffed byte or a
 /// marker follows): the zero-byte test on its complement.
 fn has_ff_byte(w: u64) -> bool {
@@ -241,12 +252,7 @@ impl<'a> BitReader<'a> {
         if s > 16 {
             return Err(corrupt("coefficient category above 16"));
         }
-        let v = self.bits(s as u32) as i32;
-        Ok(if v < 1 << (s - 1) {
-            v - (1 << s) + 1
-        } else {
-            v
-        })
+        Ok(extend(self.bits(s as u32) as i32, s as u32))
     }
 
     /// At a restart interval's end: drops buffered bits and steps over the

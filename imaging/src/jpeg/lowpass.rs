@@ -19,6 +19,7 @@ use super::bits::{BitReader, Huffman, next_marker};
 use super::header::{Coding, Component, Header, segment};
 use super::idct;
 use super::sequential;
+use super::tables::Tables;
 use crate::ImagingError;
 
 fn corrupt(msg: &str) -> ImagingError {
@@ -53,9 +54,7 @@ struct State {
     quant: Vec<Option<[u16; 64]>>,
     /// Per component, the zigzag positions a first pass has covered.
     covered: Vec<u64>,
-    qtables: [Option<[u16; 64]>; 4],
-    dc_tables: [Option<Huffman>; 4],
-    ac_tables: [Option<Huffman>; 4],
+    tables: Tables,
     restart_interval: u32,
     /// Coefficient slot in a block for each zigzag position, if kept.
     slot: [Option<u8>; 64],
@@ -84,9 +83,7 @@ pub fn decode(data: &[u8], h: &Header<'_>, n: usize) -> Result<Vec<Plane>, Imagi
             .collect(),
         quant: vec![None; comps.len()],
         covered: vec![0; comps.len()],
-        qtables: [None; 4],
-        dc_tables: [None, None, None, None],
-        ac_tables: [None, None, None, None],
+        tables: Tables::default(),
         restart_interval: 0,
         slot,
         wanted,
@@ -97,8 +94,8 @@ pub fn decode(data: &[u8], h: &Header<'_>, n: usize) -> Result<Vec<Plane>, Imagi
     loop {
         let (marker, payload, next) = segment(data, pos)?;
         match marker {
-            0xC4 => dht(&mut st, payload)?,
-            0xDB => dqt(&mut st, payload)?,
+            0xC4 => st.tables.dht(payload)?,
+            0xDB => st.tables.dqt(payload)?,
             0xDD => {
                 let b = payload.get(..2).ok_or_else(|| corrupt("short DRI"))?;
                 st.restart_interval = u16::from_be_bytes([b[0], b[1]]) as u32;
@@ -154,52 +151,6 @@ fn plane(
         height: (comp_h * n).div_ceil(8),
         samples,
     }
-}
-
-fn dht(st: &mut State, mut p: &[u8]) -> Result<(), ImagingError> {
-    while !p.is_empty() {
-        let tc_th = p[0];
-        let counts: [u8; 16] = p
-            .get(1..17)
-            .and_then(|c| c.try_into().ok())
-            .ok_or_else(|| corrupt("short DHT"))?;
-        let n: usize = counts.iter().map(|&c| c as usize).sum();
-        let symbols = p.get(17..17 + n).ok_or_else(|| corrupt("short DHT"))?;
-        let (class, id) = (tc_th >> 4, (tc_th & 15) as usize);
-        if class > 1 || id > 3 {
-            return Err(corrupt("bad DHT class or id"));
-        }
-        let t = Some(Huffman::new(&counts, symbols, class == 0)?);
-        if class == 0 {
-            st.dc_tables[id] = t;
-        } else {
-            st.ac_tables[id] = t;
-        }
-        p = &p[17 + n..];
-    }
-    Ok(())
-}
-
-fn dqt(st: &mut State, mut p: &[u8]) -> Result<(), ImagingError> {
-    while !p.is_empty() {
-        let (pq, tq) = (p[0] >> 4, (p[0] & 15) as usize);
-        let len = if pq == 0 { 64 } else { 128 };
-        let t = p.get(1..1 + len).ok_or_else(|| corrupt("short DQT"))?;
-        if tq > 3 || pq > 1 {
-            return Err(corrupt("bad DQT"));
-        }
-        let mut table = [0u16; 64];
-        for (k, q) in table.iter_mut().enumerate() {
-            *q = if pq == 0 {
-                t[k] as u16
-            } else {
-                u16::from_be_bytes([t[2 * k], t[2 * k + 1]])
-            };
-        }
-        st.qtables[tq] = Some(table);
-        p = &p[1 + len..];
-    }
-    Ok(())
 }
 
 /// Which part of a block a scan carries, from its header.
@@ -274,15 +225,15 @@ fn scan(
         let undefined =
             |tables: &[Option<Huffman>; 4], t: usize| tables.get(t).is_none_or(Option::is_none);
         let needs_dc = k.ss == 0 && k.ah == 0;
-        if (needs_dc && undefined(&st.dc_tables, td))
-            || ((k.ss > 0 && k.ah == 0 || sequential) && undefined(&st.ac_tables, ta))
+        if (needs_dc && undefined(&st.tables.dc_tables, td))
+            || ((k.ss > 0 && k.ah == 0 || sequential) && undefined(&st.tables.ac_tables, ta))
         {
             return Err(corrupt("scan uses an undefined Huffman table"));
         }
         if st.quant[ci].is_none() {
             let tq = h.components[ci].tq as usize;
             st.quant[ci] =
-                Some(st.qtables[tq].ok_or_else(|| corrupt("undefined quantisation table"))?);
+                Some(st.tables.qtables[tq].ok_or_else(|| corrupt("undefined quantisation table"))?);
         }
         if sequential {
             st.covered[ci] = u64::MAX;
@@ -337,19 +288,19 @@ fn scan(
                             .get_mut(idx..idx + nn)
                             .ok_or_else(|| corrupt("block outside the frame"))?;
                         if sequential {
-                            let dc = st.dc_tables[table].as_ref();
-                            let ac = st.ac_tables[ta].as_ref();
+                            let dc = st.tables.dc_tables[table].as_ref();
+                            let ac = st.tables.ac_tables[ta].as_ref();
                             let (Some(dc), Some(ac)) = (dc, ac) else {
                                 return Err(corrupt("undefined Huffman table"));
                             };
                             block[0] = sequential::block(&mut r, dc, ac, &mut pred[m])?;
                         } else if k.ss > 0 {
-                            let t = st.ac_tables[table]
+                            let t = st.tables.ac_tables[table]
                                 .as_ref()
                                 .ok_or_else(|| corrupt("undefined AC table"))?;
                             ac_first(&mut r, t, &k, &st.slot, block, &mut eobrun)?;
                         } else if k.ah == 0 {
-                            let t = st.dc_tables[table]
+                            let t = st.tables.dc_tables[table]
                                 .as_ref()
                                 .ok_or_else(|| corrupt("undefined DC table"))?;
                             let s = r.symbol(t)?;

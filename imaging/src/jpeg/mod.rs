@@ -13,6 +13,7 @@ pub mod header;
 mod idct;
 mod lowpass;
 mod sequential;
+mod tables;
 mod turbo;
 
 use crate::ImagingError;

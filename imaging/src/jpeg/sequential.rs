@@ -10,7 +10,7 @@
 //! 1/2, where some AC values are needed, it measured no faster, so those
 //! scales stay with libjpeg-turbo.
 
-use super::bits::{BitReader, FAST_BITS, Huffman, skip_advance};
+use super::bits::{BitReader, FAST_BITS, Huffman, extend, skip_advance};
 use crate::ImagingError;
 
 /// Bits of look-ahead in the several-codes-at-once table for stepping
@@ -36,7 +36,11 @@ pub fn block(
     let e = dc.entry(r.bits);
     let diff = if e != 0 {
         let (length, size) = ((e & 31) as u32, (e >> 10) as u32);
-        let diff = extend(r.bits, length, size);
+        // The extra bits follow the code in the same look-ahead.
+        let diff = match size {
+            0 => 0,
+            _ => extend(((r.bits << (length - size)) >> (64 - size)) as i32, size),
+        };
         r.bits <<= length;
         r.nbits -= length;
         diff
@@ -47,20 +51,6 @@ pub fn block(
     *pred = pred.wrapping_add(diff);
     skip_block(r, ac, 1)?;
     Ok(*pred as i16)
-}
-
-/// The `size` extra bits that follow a code in a `length`-bit entry,
-/// sign-extended (T.81 F.2.2.1).
-fn extend(bits: u64, length: u32, size: u32) -> i32 {
-    if size == 0 {
-        return 0;
-    }
-    let v = ((bits << (length - size)) >> (64 - size)) as i32;
-    if v < 1 << (size - 1) {
-        v - (1 << size) + 1
-    } else {
-        v
-    }
 }
 
 /// Steps over the rest of a sequential scan's block, from zigzag
