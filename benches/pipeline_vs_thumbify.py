@@ -513,6 +513,25 @@ def run_pinned(argv, env):
     return ru.ru_utime + ru.ru_stime, ru.ru_maxrss
 
 
+def closed_loop_round(server, files, clients, warm, args, tag, label):
+    """One measured closed-loop round on a fresh Kiln server, then stops it: WARM untimed warm-up
+    uploads, then every file. Returns (results, wall s, CPU s, peak RSS MiB)."""
+    meter = TreeMeter(server.pids)
+    try:
+        run_load(server, files[:warm], warm, args.one_core_interval, f"{tag}w", 300)
+        meter.mark()
+        results, wall, _ = run_load(server, files, clients, args.one_core_interval, tag, args.timeout)
+        cpu = meter.cpu_since_mark()
+        rss = meter.peak_rss_mib()
+    finally:
+        meter.stop()
+        server.stop()
+    bad = [st for st, _ in results if st != "succeeded"]
+    if bad:
+        print(f"  {label}: {len(bad)} not succeeded: {bad[:3]}")
+    return results, wall, cpu, rss
+
+
 def one_core(args, paths, files):
     print("\n== one core: kiln serve pinned to CPU 0 (1 client, one upload at a time, followed to done,"
           f" polled every {1000 * args.one_core_interval:.0f} ms) against vipsthumbnail pinned to CPU 0"
@@ -527,19 +546,8 @@ def one_core(args, paths, files):
             for system in (("kiln", "vips") if r % 2 == 0 else ("vips", "kiln")):
                 if system == "kiln":
                     server = Kiln(args.kiln, fields, pin=True)
-                    meter = TreeMeter(server.pids)
-                    try:
-                        run_load(server, files[:1], 1, args.one_core_interval, f"oc{r}w", 300)
-                        meter.mark()
-                        results, wall, _ = run_load(server, files, 1, args.one_core_interval, f"oc{r}", args.timeout)
-                        cpu = meter.cpu_since_mark()
-                        rss = meter.peak_rss_mib()
-                    finally:
-                        meter.stop()
-                        server.stop()
-                    bad = [st for st, _ in results if st != "succeeded"]
-                    if bad:
-                        print(f"  kiln round {r + 1}: {len(bad)} not succeeded: {bad[:3]}")
+                    results, wall, cpu, rss = closed_loop_round(server, files, 1, 1, args, f"oc{r}",
+                                                                f"kiln round {r + 1}")
                     res["kiln"].append((len(files) / wall, cpu / len(files), rss))
                 else:
                     with tempfile.TemporaryDirectory() as out:
@@ -591,19 +599,8 @@ def both_cores(args, files):
         for conc in ((1, 2) if r % 2 == 0 else (2, 1)):
             server = Kiln(args.kiln, FIELDS_OF_KILN,
                           env_extra={"KILN_WORKERS__THUMBNAIL__CONCURRENCY": str(conc)})
-            meter = TreeMeter(server.pids)
-            try:
-                run_load(server, files[:2], 2, args.one_core_interval, f"bc{r}w", 300)
-                meter.mark()
-                results, wall, _ = run_load(server, files, args.clients, args.one_core_interval, f"bc{r}",
-                                            args.timeout)
-                cpu = meter.cpu_since_mark()
-            finally:
-                meter.stop()
-                server.stop()
-            bad = [st for st, _ in results if st != "succeeded"]
-            if bad:
-                print(f"  concurrency {conc} round {r + 1}: {len(bad)} not succeeded: {bad[:3]}")
+            results, wall, cpu, _ = closed_loop_round(server, files, args.clients, 2, args, f"bc{r}",
+                                                      f"concurrency {conc} round {r + 1}")
             lat = sorted(s for st, s in results if st == "succeeded")
             res[conc].append((len(files) / wall, cpu / wall, lat[len(lat) // 2] if lat else float("nan")))
             print(f"round {r + 1} concurrency {conc}: {len(files) / wall:7.2f} jobs/s, kiln using {cpu / wall:.2f} CPUs")
