@@ -3,7 +3,7 @@
 use std::collections::BTreeMap;
 
 use symphonia::core::formats::FormatReader;
-use symphonia::core::meta::{MetadataRevision, RawValue, StandardTag, Tag};
+use symphonia::core::meta::{MetadataRevision, RawTag, RawValue, StandardTag, Tag};
 
 /// Descriptive tags, normalised across ID3, Vorbis comments, MP4 `ilst` and
 /// Matroska tags.
@@ -56,6 +56,22 @@ impl TagSet {
             // symphonia would turn ARTIST into album artist and drop TITLE;
             // interpret the name the way ffmpeg's demuxer does instead.
             match (&tag.std, tag.raw.key.contains('@')) {
+                // ffmpeg writes `comment` as a Vorbis `DESCRIPTION` and
+                // reads it back as `comment`; MP4's `desc` stays apart.
+                (Some(StandardTag::Description(s)), false)
+                    if tag.raw.key.eq_ignore_ascii_case("description") =>
+                {
+                    if self.comment.is_none() {
+                        self.comment = clean(s);
+                    }
+                }
+                // ID3v2 `TXXX` frames are named by their description, as
+                // ffmpeg writes (and reads) the tags ID3 has no frame for.
+                (None, false) if tag.raw.key == "TXXX" => {
+                    if let Some(desc) = txxx_description(&tag.raw) {
+                        self.apply_raw(&desc, &tag.raw.value);
+                    }
+                }
                 (Some(std), false) => self.apply_std(std),
                 _ => self.apply_raw(&tag.raw.key, &tag.raw.value),
             }
@@ -70,7 +86,8 @@ impl TagSet {
             StandardTag::Album(s) => set(&mut self.album, text(s)),
             StandardTag::AlbumArtist(s) => set(&mut self.album_artist, text(s)),
             StandardTag::Genre(s) => set(&mut self.genre, text(s)),
-            StandardTag::Composer(s) => set(&mut self.composer, text(s)),
+            // MP4 `©wrt`, which ffmpeg reads (and writes) as the composer.
+            StandardTag::Composer(s) | StandardTag::Writer(s) => set(&mut self.composer, text(s)),
             StandardTag::Comment(s) => set(&mut self.comment, text(s)),
             StandardTag::TrackNumber(n) if *n > 0 => self.track_number = Some(*n),
             StandardTag::TrackTotal(n) if *n > 0 => self.track_total = Some(*n),
@@ -90,7 +107,14 @@ impl TagSet {
     /// Maps a tag by its raw name: Matroska tags, and any format's tag that
     /// symphonia did not map to a standard key.
     fn apply_raw(&mut self, key: &str, value: &RawValue) {
-        let RawValue::String(s) = value else { return };
+        let s = match value {
+            RawValue::String(s) => s.as_str(),
+            RawValue::StringList(list) => match list.first() {
+                Some(s) => s.as_str(),
+                None => return,
+            },
+            _ => return,
+        };
         let name = key.rsplit('@').next().unwrap_or(key).to_ascii_lowercase();
         let field = match name.as_str() {
             "title" => &mut self.title,
@@ -171,6 +195,18 @@ impl TagSet {
             .map(|(k, v)| (k.to_owned(), v))
             .collect()
     }
+}
+
+/// The description of an ID3v2 `TXXX` frame (its name), if it has one.
+fn txxx_description(raw: &RawTag) -> Option<String> {
+    raw.sub_fields
+        .as_deref()?
+        .iter()
+        .find(|f| f.field == "DESCRIPTION")
+        .and_then(|f| match &f.value {
+            RawValue::String(s) => Some(s.to_string()),
+            _ => None,
+        })
 }
 
 /// Trims and drops empty values and stray NULs (ID3 terminators).
