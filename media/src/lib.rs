@@ -52,7 +52,7 @@ pub use convert::convert_to_mp3;
 pub use error::MediaError;
 pub use hint::Hint;
 pub use options::{MediaLimits, Mp3Options};
-pub use probe::{MediaInfo, TrackInfo, probe};
+pub use probe::{Location, MediaInfo, TrackInfo, probe};
 pub use report::ConversionReport;
 
 /// Re-exported so callers can build a [`MediaSource`] without naming symphonia.

@@ -10,6 +10,7 @@ use symphonia::core::io::MediaSource;
 use crate::codec_names::codec_name;
 use crate::open::{Opened, open};
 use crate::sidecar::Sidecar;
+pub use crate::sidecar::location::Location;
 use crate::tags::TagSet;
 use crate::{Hint, MediaError};
 
@@ -32,9 +33,33 @@ pub struct MediaInfo {
     /// Every track, in container order.
     pub tracks: Vec<TrackInfo>,
     /// When the file was made (RFC 3339, UTC), where the container records
-    /// it (MP4 and QuickTime `mvhd`): for a camera's video, when it was shot.
+    /// it: for a camera's video, when it was shot. From the iPhone's
+    /// `com.apple.quicktime.creationdate` when present, else MP4/QuickTime
+    /// `mvhd` (a zero time is no time), or Matroska `DateUTC`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub creation_time: Option<String>,
+    /// The local UTC offset the creation time was recorded in ("+02:00"),
+    /// when the file says (`com.apple.quicktime.creationdate`): the
+    /// wall-clock time where it was shot is `creation_time` plus this.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub creation_time_offset: Option<String>,
+    /// Where it was shot: MP4/QuickTime `©xyz` (Android, ffmpeg's MOV), the
+    /// iPhone's `com.apple.quicktime.location.ISO6709` key, or 3GPP `loci`
+    /// (ffmpeg's MP4). Out-of-range or malformed positions are left out.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub location: Option<Location>,
+    /// Maker of the camera or phone (`com.apple.quicktime.make`,
+    /// `com.android.manufacturer`, QuickTime `©mak`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub make: Option<String>,
+    /// Camera or phone model (`com.apple.quicktime.model`,
+    /// `com.android.model`, QuickTime `©mod`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub model: Option<String>,
+    /// Software that wrote the file (`com.apple.quicktime.software`,
+    /// QuickTime `©swr`; ffmpeg's MOV muxer puts its own version there).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub software: Option<String>,
     /// Descriptive tags: title, artist, album, album_artist, track, date,
     /// genre, composer, comment.
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
@@ -78,6 +103,39 @@ pub struct TrackInfo {
     /// Video frames per second.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub frame_rate: Option<f64>,
+    /// Clockwise degrees (90, 180 or 270) a viewer turns the decoded frames
+    /// to show them upright, from the MP4/QuickTime `tkhd` matrix; absent
+    /// when not rotated. ffprobe's Display Matrix `rotation` counts
+    /// counter-clockwise: an iPhone portrait video is -90 there, 90 here
+    /// (ours = -ffprobe mod 360). Mirrored matrices are left out.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rotation_deg: Option<u16>,
+    /// Video width as displayed: `width`, or `height` when rotated by 90
+    /// or 270 degrees.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub display_width: Option<u32>,
+    /// Video height as displayed: `height`, or `width` when rotated by 90
+    /// or 270 degrees.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub display_height: Option<u32>,
+    /// Transfer characteristics, named as ffprobe's `color_transfer`
+    /// ("bt709", "smpte2084" (PQ), "arib-std-b67" (HLG), ...), from MP4
+    /// `colr` (`nclx`/`nclc`) or Matroska `Colour`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub color_transfer: Option<String>,
+    /// Colour primaries, as ffprobe's `color_primaries` ("bt709",
+    /// "bt2020", ...).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub color_primaries: Option<String>,
+    /// Matrix coefficients, as ffprobe's `color_space` ("bt709",
+    /// "bt2020nc", ...).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub color_space: Option<String>,
+    /// Whether the video is HDR: true when the transfer is PQ (smpte2084)
+    /// or HLG (arib-std-b67), false for another stated transfer, absent
+    /// when none is stated.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub hdr: Option<bool>,
 }
 
 /// Reads the container headers of `source` and describes what is inside.
@@ -125,8 +183,24 @@ pub fn probe(source: Box<dyn MediaSource>, hint: &Hint) -> Result<MediaInfo, Med
             .created_unix
             .and_then(|t| chrono::DateTime::from_timestamp(t, 0))
             .map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)),
+        creation_time_offset: sidecar
+            .created_offset_secs
+            .filter(|_| sidecar.created_unix.is_some())
+            .and_then(utc_offset),
+        location: sidecar.location,
+        make: sidecar.make,
+        model: sidecar.model,
+        software: sidecar.software,
         tags,
     })
+}
+
+/// "+02:00" for 7200 seconds east; offsets beyond ±24 h are nonsense.
+fn utc_offset(secs: i32) -> Option<String> {
+    chrono::FixedOffset::east_opt(secs)?;
+    let sign = if secs < 0 { '-' } else { '+' };
+    let abs = secs.unsigned_abs();
+    Some(format!("{sign}{:02}:{:02}", abs / 3600, abs % 3600 / 60))
 }
 
 fn track_info(track: &Track, sidecar: &Sidecar) -> TrackInfo {
@@ -151,6 +225,13 @@ fn track_info(track: &Track, sidecar: &Sidecar) -> TrackInfo {
         width: None,
         height: None,
         frame_rate: None,
+        rotation_deg: None,
+        display_width: None,
+        display_height: None,
+        color_transfer: None,
+        color_primaries: None,
+        color_space: None,
+        hdr: None,
     };
     let timeline_secs = track
         .time_base
@@ -188,6 +269,19 @@ fn track_info(track: &Track, sidecar: &Sidecar) -> TrackInfo {
             info.height = p.height.map(u32::from);
             info.frame_rate = side.and_then(|s| s.frame_rate);
             info.duration_secs = edit_secs.or(timeline_secs);
+            info.rotation_deg = side.and_then(|s| s.rotation_deg);
+            let turned = matches!(info.rotation_deg, Some(90 | 270));
+            (info.display_width, info.display_height) = match (info.width, info.height) {
+                (Some(w), Some(h)) if turned => (Some(h), Some(w)),
+                (Some(w), Some(h)) => (Some(w), Some(h)),
+                _ => (None, None),
+            };
+            if let Some(colour) = side.and_then(|s| s.colour) {
+                info.color_transfer = colour.transfer_name().map(str::to_owned);
+                info.color_primaries = colour.primaries_name().map(str::to_owned);
+                info.color_space = colour.matrix_name().map(str::to_owned);
+                info.hdr = colour.hdr();
+            }
         }
         Some(CodecParameters::Subtitle(_)) => {
             info.kind = "subtitle".to_owned();

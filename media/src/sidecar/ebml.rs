@@ -6,6 +6,7 @@
 
 use std::io::{self, Read, Seek, SeekFrom};
 
+use super::colour::Colour;
 use super::{SideTrack, Sidecar, read_up_to, round_rate};
 
 pub(super) const EBML_MAGIC: [u8; 4] = [0x1A, 0x45, 0xDF, 0xA3];
@@ -21,6 +22,14 @@ const ID_TRACK_TYPE: u32 = 0x83;
 const ID_FLAG_DEFAULT: u32 = 0x88;
 const ID_INFO: u32 = 0x1549_A966;
 const ID_TITLE: u32 = 0x7BA9;
+const ID_DATE_UTC: u32 = 0x4461;
+const ID_VIDEO: u32 = 0xE0;
+const ID_COLOUR: u32 = 0x55B0;
+const ID_MATRIX_COEFFICIENTS: u32 = 0x55B1;
+const ID_TRANSFER_CHARACTERISTICS: u32 = 0x55BA;
+const ID_PRIMARIES: u32 = 0x55BB;
+/// `DateUTC` counts nanoseconds from 2001-01-01T00:00:00 UTC.
+const MILLENNIUM_UNIX: i64 = 978_307_200;
 const TRACK_TYPE_VIDEO: u64 = 1;
 
 /// Largest `Tracks` element we load (codec private data lives there; real
@@ -142,6 +151,9 @@ pub(super) fn read<R: Read + Seek>(r: &mut R) -> io::Result<Sidecar> {
                         .to_owned();
                     sidecar.tags.push(("title", title));
                 }
+                if let Some((_, date)) = elements(&info).find(|(id, _)| *id == ID_DATE_UTC) {
+                    sidecar.created_unix = date_utc(date);
+                }
                 pos = body_pos + size;
             }
             (_, Some(size)) => pos = body_pos.saturating_add(size),
@@ -167,12 +179,14 @@ fn parse_tracks(tracks: &[u8]) -> Vec<SideTrack> {
             // FlagDefault defaults to 1 when absent (symphonia only honours
             // it when written out, and ffmpeg writes it only when 0).
             let mut default = true;
+            let mut colour = None;
             for (id, body) in elements(entry) {
                 match id {
                     ID_TRACK_NUMBER => number = u32::try_from(uint(body)).ok(),
                     ID_FLAG_DEFAULT => default = uint(body) != 0,
                     ID_DEFAULT_DURATION => default_ns = Some(uint(body)),
                     ID_TRACK_TYPE => kind = Some(uint(body)),
+                    ID_VIDEO => colour = video_colour(body),
                     _ => {}
                 }
             }
@@ -183,10 +197,37 @@ fn parse_tracks(tracks: &[u8]) -> Vec<SideTrack> {
                 id: number?,
                 frame_rate,
                 default: Some(default),
+                colour: colour.filter(|_| kind == Some(TRACK_TYPE_VIDEO)),
                 ..SideTrack::default()
             })
         })
         .collect()
+}
+
+/// `Info/DateUTC` (a signed 8-byte count of nanoseconds since 2001) as Unix
+/// seconds, rounded down as ffprobe shows it.
+fn date_utc(body: &[u8]) -> Option<i64> {
+    if body.len() != 8 {
+        return None;
+    }
+    let ns = i64::from_be_bytes(body.try_into().ok()?);
+    Some(MILLENNIUM_UNIX + ns.div_euclid(1_000_000_000))
+}
+
+/// The `Video/Colour` code points (ITU-T H.273, as MP4's `colr`).
+fn video_colour(video: &[u8]) -> Option<Colour> {
+    let (_, colour) = elements(video).find(|(id, _)| *id == ID_COLOUR)?;
+    let mut out = Colour::default();
+    for (id, body) in elements(colour) {
+        let code = u16::try_from(uint(body)).ok();
+        match id {
+            ID_MATRIX_COEFFICIENTS => out.matrix = code,
+            ID_TRANSFER_CHARACTERISTICS => out.transfer = code,
+            ID_PRIMARIES => out.primaries = code,
+            _ => {}
+        }
+    }
+    Some(out)
 }
 
 #[cfg(test)]
@@ -217,5 +258,23 @@ mod tests {
         assert_eq!(parsed.len(), 1);
         assert_eq!(parsed[0].id, 1);
         assert_eq!(parsed[0].frame_rate, Some(25.0));
+    }
+
+    #[test]
+    fn date_and_colour() {
+        // 2023-01-02T03:04:05Z.
+        let ns: i64 = (1_672_628_645 - MILLENNIUM_UNIX) * 1_000_000_000 + 250_000_000;
+        assert_eq!(date_utc(&ns.to_be_bytes()), Some(1_672_628_645));
+        assert_eq!(date_utc(&[1, 2, 3]), None);
+        // Video { Colour { MatrixCoefficients 9, TransferCharacteristics 18, Primaries 9 } }.
+        let video = [
+            0x55, 0xB0, 0x8C, 0x55, 0xB1, 0x81, 9, 0x55, 0xBA, 0x81, 18, 0x55, 0xBB, 0x81, 9,
+        ];
+        let c = video_colour(&video).unwrap();
+        assert_eq!(
+            (c.matrix_name(), c.transfer_name(), c.primaries_name()),
+            (Some("bt2020nc"), Some("arib-std-b67"), Some("bt2020"))
+        );
+        assert_eq!(c.hdr(), Some(true));
     }
 }

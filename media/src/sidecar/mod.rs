@@ -7,11 +7,16 @@
 //! Anything they cannot make sense of is simply left out: they never fail a
 //! conversion that symphonia itself can handle.
 
+pub(crate) mod colour;
 mod ebml;
+pub(crate) mod location;
 mod mp4;
 mod riff;
 
 use std::io::{self, Read, Seek, SeekFrom};
+
+use colour::Colour;
+use location::Location;
 
 /// What the side readers learned about the container.
 #[derive(Debug, Default, Clone)]
@@ -24,9 +29,24 @@ pub(crate) struct Sidecar {
     /// name: Matroska `Info/Title` (where ffmpeg and mkvmerge put the
     /// title) and WAV `LIST/INFO`.
     pub tags: Vec<(&'static str, String)>,
-    /// When the file was made, Unix seconds (MP4 `mvhd` creation time;
-    /// unset when the muxer wrote 0).
+    /// When the file was made, Unix seconds: the iPhone's
+    /// `com.apple.quicktime.creationdate`, else MP4 `mvhd` (unset when the
+    /// muxer wrote 0), or Matroska `Info/DateUTC`.
     pub created_unix: Option<i64>,
+    /// The local UTC offset (seconds east) the creation date was written
+    /// with, where the file says (`com.apple.quicktime.creationdate`).
+    pub created_offset_secs: Option<i32>,
+    /// Where the video was shot (QuickTime `©xyz`, the iPhone's ISO 6709
+    /// metadata key, or 3GPP `loci`).
+    pub location: Option<Location>,
+    /// Camera or phone maker (`©mak`, `com.apple.quicktime.make`,
+    /// `com.android.manufacturer`).
+    pub make: Option<String>,
+    /// Camera or phone model (`©mod`, `com.apple.quicktime.model`,
+    /// `com.android.model`).
+    pub model: Option<String>,
+    /// Recording software (`©swr`, `com.apple.quicktime.software`).
+    pub software: Option<String>,
     /// The file size the container's top-level sizes add up to, recorded
     /// only when the file is shorter, i.e. cut off.
     pub declared_len: Option<u64>,
@@ -45,6 +65,11 @@ pub(crate) struct SideTrack {
     pub alac_cookie: Option<Box<[u8]>>,
     /// Matroska `FlagDefault`, with its schema default applied.
     pub default: Option<bool>,
+    /// Clockwise degrees (90, 180, 270) to turn a video's frames upright,
+    /// from the MP4 `tkhd` matrix; `None` when not rotated.
+    pub rotation_deg: Option<u16>,
+    /// A video track's colour description (MP4 `colr`, Matroska `Colour`).
+    pub colour: Option<Colour>,
 }
 
 /// An MP4 edit: present media from `skip_secs`, for `duration_secs`.

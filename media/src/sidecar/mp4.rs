@@ -6,7 +6,10 @@
 
 use std::io::{self, Read, Seek, SeekFrom};
 
+use super::colour::Colour;
 use super::{Edit, SideTrack, Sidecar, read_up_to, round_rate};
+
+mod meta;
 
 /// Upper bound on boxes listed per level; real files have a handful.
 const MAX_CHILDREN: usize = 1024;
@@ -83,6 +86,24 @@ fn payload<R: Read + Seek, const N: usize>(r: &mut R, b: &BoxHeader) -> io::Resu
     Ok(buf)
 }
 
+/// A malformed box inside an optional part of the header (metadata, a
+/// sample entry's extensions) is "nothing learned" there, not the end of
+/// the whole reading; errors of the source itself still propagate.
+fn lenient<T>(result: io::Result<T>) -> io::Result<Option<T>> {
+    match result {
+        Ok(v) => Ok(Some(v)),
+        Err(e)
+            if matches!(
+                e.kind(),
+                io::ErrorKind::InvalidData | io::ErrorKind::UnexpectedEof
+            ) =>
+        {
+            Ok(None)
+        }
+        Err(e) => Err(e),
+    }
+}
+
 fn be32(b: &[u8], at: usize) -> u32 {
     u32::from_be_bytes([b[at], b[at + 1], b[at + 2], b[at + 3]])
 }
@@ -129,16 +150,27 @@ fn read_moov<R: Read + Seek>(r: &mut R, moov: &BoxHeader, out: &mut Sidecar) -> 
         };
         movie_timescale = Some(timescale);
         // Seconds since 1904-01-01 UTC; 0 means the muxer did not say.
+        // Some muxers write Unix time instead: like ffmpeg, take a value
+        // too small to be past 1970 from 1904 as already Unix time.
         const FROM_1904: i64 = 2_082_844_800;
         out.created_unix = i64::try_from(created)
             .ok()
             .filter(|&c| c > 0)
-            .map(|c| c - FROM_1904);
+            .map(|c| if c >= FROM_1904 { c - FROM_1904 } else { c });
     }
     for trak in kids.iter().filter(|b| &b.kind == b"trak") {
         out.tracks
             .push(read_trak(r, trak, movie_timescale.filter(|&t| t > 0))?);
     }
+    let mut movie = meta::MovieMeta::default();
+    for b in &kids {
+        match &b.kind {
+            b"udta" => movie.read_udta(r, b)?,
+            b"meta" => movie.read_meta(r, b)?,
+            _ => {}
+        }
+    }
+    movie.apply(out);
     Ok(())
 }
 
@@ -153,6 +185,10 @@ struct Trak {
     /// First non-empty edit: (segment duration in movie units, media time).
     edit: Option<(u64, i64)>,
     alac_cookie: Option<Box<[u8]>>,
+    /// Clockwise display rotation from the `tkhd` matrix.
+    rotation_deg: Option<u16>,
+    /// The first video sample entry's `colr` box.
+    colour: Option<Colour>,
 }
 
 fn read_trak<R: Read + Seek>(
@@ -164,28 +200,39 @@ fn read_trak<R: Read + Seek>(
     for b in children(r, trak.start, trak.end)? {
         match &b.kind {
             b"tkhd" => {
-                let p = payload::<R, 24>(r, &b)?;
-                t.id = if p[0] == 1 {
-                    be32(&p, 20)
+                let p = payload::<R, 88>(r, &b)?;
+                // The 3x3 matrix follows 40 (v0) or 52 (v1) bytes of times,
+                // id, duration, layer, group and volume.
+                let (id, matrix_at) = if p[0] == 1 {
+                    (be32(&p, 20), 52)
                 } else {
-                    be32(&p, 12)
+                    (be32(&p, 12), 40)
                 };
+                t.id = id;
+                let fixed = |i: usize| f64::from(be32(&p, matrix_at + 4 * i) as i32) / 65_536.0;
+                // Only when the box holds the whole matrix (a, b, c, d).
+                if b.end - b.start >= matrix_at as u64 + 36 {
+                    t.rotation_deg = rotation(fixed(0), fixed(1), fixed(3), fixed(4));
+                }
             }
             b"edts" => t.edit = read_edts(r, &b)?,
             b"mdia" => read_mdia(r, &b, &mut t)?,
             _ => {}
         }
     }
+    let is_video = &t.handler == b"vide";
     let mut side = SideTrack {
         id: t.id,
         alac_cookie: t.alac_cookie.take(),
+        rotation_deg: t.rotation_deg.filter(|_| is_video),
+        colour: t.colour.filter(|_| is_video),
         ..SideTrack::default()
     };
     if t.timescale == 0 {
         return Ok(side);
     }
     let media_secs = t.media_duration as f64 / f64::from(t.timescale);
-    if &t.handler == b"vide" && media_secs > 0.0 {
+    if is_video && media_secs > 0.0 {
         side.frame_rate = t
             .sample_count
             .and_then(|n| round_rate(f64::from(n) / media_secs));
@@ -259,6 +306,9 @@ fn read_mdia<R: Read + Seek>(r: &mut R, mdia: &BoxHeader, t: &mut Trak) -> io::R
                             t.sample_count = Some(be32(&p, 8));
                         } else if &s.kind == b"stsd" {
                             t.alac_cookie = quicktime_alac_cookie(r, &s)?;
+                            if &t.handler == b"vide" {
+                                t.colour = lenient(video_colour(r, &s))?.flatten();
+                            }
                         }
                     }
                 }
@@ -312,4 +362,62 @@ fn quicktime_alac_cookie<R: Read + Seek>(
     r.seek(SeekFrom::Start(alac.start + 4))?;
     r.read_exact(&mut cookie)?;
     Ok(Some(cookie.into_boxed_slice()))
+}
+
+/// The clockwise rotation, in degrees, a viewer applies to show the frames
+/// upright, from the `tkhd` matrix entries a, b, c, d (x' = a·x + c·y,
+/// y' = b·x + d·y, y pointing down). An iPhone's portrait video has
+/// (0, 1, -1, 0): 90. ffprobe reports the same matrix as a Display Matrix
+/// `rotation` of -90 (counter-clockwise degrees), so ours is
+/// `(-ffprobe) mod 360`. `None` when not rotated, for a mirrored or
+/// degenerate matrix and for angles that are not a multiple of 90°.
+fn rotation(a: f64, b: f64, c: f64, d: f64) -> Option<u16> {
+    if a * d - b * c <= 0.0 {
+        return None;
+    }
+    let degrees = b.atan2(a).to_degrees();
+    let quarter = (degrees / 90.0).round();
+    if (degrees - quarter * 90.0).abs() > 1.0 {
+        return None;
+    }
+    match (quarter as i32).rem_euclid(4) {
+        0 => None,
+        q => Some(q as u16 * 90),
+    }
+}
+
+/// The `colr` box of a track's first (video) sample entry.
+fn video_colour<R: Read + Seek>(r: &mut R, stsd: &BoxHeader) -> io::Result<Option<Colour>> {
+    let Some(entry) = children(r, stsd.start + 8, stsd.end)?.into_iter().next() else {
+        return Ok(None);
+    };
+    // SampleEntry (8 bytes) and VisualSampleEntry (70) precede the
+    // entry's own boxes (avcC, colr, pasp, ...).
+    let Some(colr) = children(r, entry.start + 78, entry.end)?
+        .into_iter()
+        .find(|b| &b.kind == b"colr")
+    else {
+        return Ok(None);
+    };
+    let p = payload::<R, 11>(r, &colr)?;
+    let len = usize::try_from(colr.end - colr.start).unwrap_or(11).min(11);
+    Ok(Colour::from_colr(&p[..len]))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rotations() {
+        // iPhone portrait; ffmpeg 5.1's `rotate=90`; upside down; identity.
+        assert_eq!(rotation(0.0, 1.0, -1.0, 0.0), Some(90));
+        assert_eq!(rotation(0.0, -1.0, 1.0, 0.0), Some(270));
+        assert_eq!(rotation(-1.0, 0.0, 0.0, -1.0), Some(180));
+        assert_eq!(rotation(1.0, 0.0, 0.0, 1.0), None);
+        // Mirrored, degenerate, 53°.
+        assert_eq!(rotation(-1.0, 0.0, 0.0, 1.0), None);
+        assert_eq!(rotation(0.0, 0.0, 0.0, 0.0), None);
+        assert_eq!(rotation(0.6, 0.8, -0.8, 0.6), None);
+    }
 }
