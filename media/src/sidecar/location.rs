@@ -43,16 +43,18 @@ impl Location {
 
     /// Parses an ISO 6709 point: `±DD.D±DDD.D[±A.A][CRSxxx]/`, with the
     /// degrees-minutes (`±DDMM.M±DDDMM.M`) and degrees-minutes-seconds
-    /// (`±DDMMSS.S±DDDMMSS.S`) forms too. The trailing `/` is optional.
+    /// (`±DDMMSS.S±DDDMMSS.S`) forms too. The string must end with the
+    /// `/` terminator, so that one cut short (`+48.8584+0`) is no location.
     pub(crate) fn from_iso6709(text: &str) -> Option<Self> {
         let text = text.trim_matches(|c: char| c.is_whitespace() || c == '\0');
         if text.len() > MAX_ISO6709_LEN {
             return None;
         }
+        let text = text.strip_suffix('/')?;
         // The coordinate reference system, if named, follows the numbers.
         let numbers = match text.find("CRS") {
             Some(at) => &text[..at],
-            None => text.strip_suffix('/').unwrap_or(text),
+            None => text,
         };
         let mut parts = Vec::with_capacity(3);
         let mut rest = numbers;
@@ -188,7 +190,7 @@ mod tests {
             Some((48.8584, 2.2945, Some(35.0)))
         );
         assert_eq!(iso("-33.8568+151.2153/"), Some((-33.8568, 151.2153, None)));
-        assert_eq!(iso("+37.4220-122.0841"), Some((37.422, -122.0841, None)));
+        assert_eq!(iso("+37.4220-122.0841/"), Some((37.422, -122.0841, None)));
         assert_eq!(
             iso("+27.5916+086.5640+8850CRSWGS_84/"),
             Some((27.5916, 86.564, Some(8850.0)))
@@ -205,6 +207,8 @@ mod tests {
             "",
             "/",
             "+48.8584/",
+            "+37.4220-122.0841",
+            "+48.8584+0",
             "48.8584+002.2945/",
             "+91.0+002.0/",
             "+45.0+181.0/",

@@ -9,3 +9,6 @@ mod convert_formats;
 mod convert_metadata;
 mod fuzz_regressions;
 mod probe;
+mod probe_camera;
+mod probe_colour_tags;
+mod probe_hostile;

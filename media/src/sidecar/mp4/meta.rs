@@ -11,6 +11,9 @@
 //!   `….software`, `….creationdate`, `com.android.manufacturer`, ...;
 //! - iTunes-style `ilst` items named by four-character codes (`©xyz`, ...).
 //!
+//! The QuickTime descriptive tags (`©nam`, `©ART`, ...) become fallback tags
+//! too: symphonia reads MP4's `ilst` but not MOV's user data.
+//!
 //! Every string is attacker-chosen: lengths are capped, counts bounded, and
 //! a malformed box is skipped rather than failing the probe.
 
@@ -27,6 +30,9 @@ const MAX_TEXT: usize = 256;
 /// Largest `keys` box we load, and most keys we name.
 const MAX_KEYS_BYTES: u64 = 64 << 10;
 const MAX_KEYS: usize = 512;
+/// Most `udta` and `meta` boxes read per movie (real files have one or two;
+/// a hostile one could repeat them up to the box-listing limit).
+const MAX_CONTAINERS: usize = 4;
 
 /// What each source said, strongest first when they are combined.
 #[derive(Default)]
@@ -37,11 +43,16 @@ pub(super) struct MovieMeta {
     atoms: Vec<([u8; 4], String)>,
     /// The 3GPP `loci` box.
     loci: Option<Location>,
+    /// `udta` and `meta` boxes read so far.
+    containers: usize,
 }
 
 impl MovieMeta {
     /// Reads the children of `moov/udta`.
     pub fn read_udta<R: Read + Seek>(&mut self, r: &mut R, udta: &BoxHeader) -> io::Result<()> {
+        if !self.one_more_container() {
+            return Ok(());
+        }
         let Some(kids) = lenient(children(r, udta.start, udta.end))? else {
             return Ok(());
         };
@@ -65,6 +76,9 @@ impl MovieMeta {
 
     /// Reads a `meta` box: its `keys` (if any) name its `ilst` items.
     pub fn read_meta<R: Read + Seek>(&mut self, r: &mut R, meta: &BoxHeader) -> io::Result<()> {
+        if !self.one_more_container() {
+            return Ok(());
+        }
         // ISO `meta` is a full box (4 bytes of version and flags before its
         // children); QuickTime's is not. Its first child is `hdlr` either way.
         let mut head = [0u8; 12];
@@ -106,9 +120,23 @@ impl MovieMeta {
         Ok(())
     }
 
+    /// Counts a `udta` or `meta` box; false once [`MAX_CONTAINERS`] are read.
+    fn one_more_container(&mut self) -> bool {
+        self.containers += 1;
+        self.containers <= MAX_CONTAINERS
+    }
+
     /// Puts what was found into `out`, preferring the `meta` keys (what the
     /// phone's camera app wrote) over the QuickTime atoms.
     pub fn apply(self, out: &mut Sidecar) {
+        // Fallbacks only: the demuxer's own tags (MP4 `ilst`) come first.
+        for (kind, value) in &self.atoms {
+            if let Some(name) = tag_name(kind)
+                && !out.tags.iter().any(|(n, _)| *n == name)
+            {
+                out.tags.push((name, value.clone()));
+            }
+        }
         let key = |names: &[&str]| {
             names.iter().find_map(|n| {
                 self.keyed
@@ -151,7 +179,22 @@ impl MovieMeta {
 
 /// The QuickTime atoms (and iTunes `ilst` items) we read, by 4cc.
 fn is_wanted_atom(kind: &[u8; 4]) -> bool {
-    matches!(kind, b"\xa9xyz" | b"\xa9mak" | b"\xa9mod" | b"\xa9swr")
+    matches!(kind, b"\xa9xyz" | b"\xa9mak" | b"\xa9mod" | b"\xa9swr") || tag_name(kind).is_some()
+}
+
+/// Descriptive tags as QuickTime user data, which ffmpeg's MOV muxer
+/// writes and symphonia does not read, named as ffmpeg names them.
+fn tag_name(kind: &[u8; 4]) -> Option<&'static str> {
+    Some(match kind {
+        b"\xa9nam" => "title",
+        b"\xa9ART" | b"\xa9aut" => "artist",
+        b"\xa9alb" => "album",
+        b"\xa9day" => "date",
+        b"\xa9gen" => "genre",
+        b"\xa9cmt" => "comment",
+        b"\xa9wrt" | b"\xa9com" => "composer",
+        _ => return None,
+    })
 }
 
 /// Reads at most `cap` bytes of a box's payload.
@@ -227,11 +270,14 @@ fn parse_keys(p: &[u8]) -> Vec<String> {
         else {
             break;
         };
-        let Some(name) = size.checked_sub(8).and_then(|n| p.get(at + 8..at + 8 + n)) else {
+        let Some(end) = at.checked_add(size).filter(|_| size >= 8) else {
+            break;
+        };
+        let Some(name) = p.get(at + 8..end) else {
             break;
         };
         keys.push(String::from_utf8_lossy(&name[..name.len().min(MAX_TEXT)]).to_ascii_lowercase());
-        at += size;
+        at = end;
     }
     keys
 }

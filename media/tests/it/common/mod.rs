@@ -47,6 +47,43 @@ pub fn have_ffmpeg() -> bool {
     ok
 }
 
+/// Whether ffmpeg and ffprobe both run here (the tests that check `probe`
+/// against ffprobe need both): as [`have_ffmpeg`], a panic on CI.
+pub fn have_ffmpeg_and_ffprobe() -> bool {
+    if !have_ffmpeg() {
+        return false;
+    }
+    let ok = Command::new("ffprobe")
+        .arg("-version")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !ok {
+        if std::env::var("CI").is_ok_and(|v| v == "true") {
+            panic!("ffprobe is required on CI to check probe results");
+        }
+        eprintln!("skipping: ffprobe not found (it ships with ffmpeg)");
+    }
+    ok
+}
+
+/// `ffprobe -show_format -show_streams -of json` of `path`, parsed.
+pub fn ffprobe_json(path: &Path) -> serde_json::Value {
+    let out = Command::new("ffprobe")
+        .args([
+            "-v",
+            "error",
+            "-show_format",
+            "-show_streams",
+            "-of",
+            "json",
+        ])
+        .arg(path)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "ffprobe failed on {}", path.display());
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
 /// A temp directory of generated inputs and outputs.
 pub struct Fixtures {
     pub dir: tempfile::TempDir,
@@ -220,4 +257,39 @@ pub fn assert_close(what: &str, actual: f64, expected: f64) {
         (actual - expected).abs() <= 0.050,
         "{what}: {actual:.4} s, expected {expected:.4} s ± 50 ms"
     );
+}
+
+/// What `kiln_media::probe` reports for a file on disk.
+pub fn probe_path(path: &Path) -> kiln_media::MediaInfo {
+    kiln_media::probe(Box::new(File::open(path).unwrap()), &Hint::from_path(path)).unwrap()
+}
+
+/// A tag of ffprobe's output by name (any case): a format tag, else a tag
+/// of the first stream (where Ogg keeps its Vorbis comments).
+pub fn ffprobe_tag(json: &serde_json::Value, name: &str) -> Option<String> {
+    let find = |tags: &serde_json::Value| {
+        tags.as_object()?
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .and_then(|(_, v)| v.as_str().map(str::to_owned))
+    };
+    find(&json["format"]["tags"]).or_else(|| find(&json["streams"][0]["tags"]))
+}
+
+/// Decimal-degree ISO 6709 as ffmpeg prints it (`+48.8584+002.2945+35.0/`):
+/// latitude, longitude and altitude, split at each sign. Parsed here
+/// independently of the code under test.
+pub fn iso6709(s: &str) -> (f64, f64, Option<f64>) {
+    let body = s.split('/').next().unwrap();
+    let mut parts = Vec::new();
+    let mut start = 0;
+    for (i, c) in body.char_indices().skip(1) {
+        if c == '+' || c == '-' {
+            parts.push(&body[start..i]);
+            start = i;
+        }
+    }
+    parts.push(&body[start..]);
+    let n: Vec<f64> = parts.iter().map(|p| p.parse().unwrap()).collect();
+    (n[0], n[1], n.get(2).copied())
 }
