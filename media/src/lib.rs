@@ -16,8 +16,8 @@
 //!
 //! | Input | Demuxer | Decoder | Gapless trim |
 //! |---|---|---|---|
-//! | MP4 / MOV / M4A | symphonia isomp4 (+ our box reader for edit lists, frame rates, QuickTime ALAC) | AAC-LC mono/stereo: symphonia; AAC 5.1/7.1 or HE-AAC: syom; ALAC, MP3: symphonia | edit list (`elst`), applied by us |
-//! | Matroska / WebM | symphonia mkv (+ our EBML reader for default flags, title, frame rates) | Vorbis, FLAC, AAC: as above; Opus: libopus | Opus pre-skip (libopus adapter); end padding not trimmed (≤ 1 frame) |
+//! | MP4 / MOV / M4A | symphonia isomp4 (+ our box reader for edit lists, frame rates, QuickTime ALAC; for [`probe`]: location, make/model, local creation date, rotation, colour, MOV user-data tags) | AAC-LC mono/stereo: symphonia; AAC 5.1/7.1 or HE-AAC: syom; ALAC, MP3: symphonia | edit list (`elst`), applied by us |
+//! | Matroska / WebM | symphonia mkv (+ our EBML reader for default flags, title, frame rates, `DateUTC`, colour) | Vorbis, FLAC, AAC: as above; Opus: libopus | Opus pre-skip (libopus adapter); end padding not trimmed (≤ 1 frame) |
 //! | Ogg | symphonia ogg | Vorbis: symphonia; Opus: libopus | granule positions (demuxer) + pre-skip (adapter) |
 //! | WAV / AIFF | symphonia riff (+ our reader for WAV INFO tags) | symphonia PCM | none needed |
 //! | FLAC | symphonia flac | symphonia | none needed |

@@ -2,8 +2,11 @@
 //!
 //! Symphonia 0.6 ignores MP4 edit lists (so AAC priming would leak into the
 //! output as ~23 ms of leading silence) and reports neither MP4 nor Matroska
-//! frame rates. These readers walk only the header boxes/elements they need,
-//! seeking over media data, so their cost does not depend on the file length.
+//! frame rates; nor the metadata people search camera videos by (location,
+//! make and model, the local creation date, rotation, colour/HDR), which
+//! we read for `probe`. These readers walk only the header boxes/elements
+//! they need, seeking over media data, so their cost does not depend on the
+//! file length.
 //! Anything they cannot make sense of is simply left out: they never fail a
 //! conversion that symphonia itself can handle.
 
