@@ -8,8 +8,12 @@ use std::io::{self, Read, Seek, SeekFrom};
 
 use super::colour::Colour;
 use super::{Edit, SideTrack, Sidecar, read_up_to, round_rate};
+use display::rotation;
+use sample_entry::{quicktime_alac_cookie, video_colour};
 
+mod display;
 mod meta;
+mod sample_entry;
 
 /// Upper bound on boxes listed per level; real files have a handful.
 const MAX_CHILDREN: usize = 1024;
@@ -317,107 +321,4 @@ fn read_mdia<R: Read + Seek>(r: &mut R, mdia: &BoxHeader, t: &mut Trak) -> io::R
         }
     }
     Ok(())
-}
-
-/// The ALAC magic cookie of a QuickTime-style `alac` sample entry, where it
-/// sits inside a `wave` atom that symphonia 0.6 does not look into (it only
-/// finds cookies stored directly in the entry, as MP4/M4A files do).
-fn quicktime_alac_cookie<R: Read + Seek>(
-    r: &mut R,
-    stsd: &BoxHeader,
-) -> io::Result<Option<Box<[u8]>>> {
-    // Full-box header and entry count precede the sample entries.
-    let Some(entry) = children(r, stsd.start + 8, stsd.end)?.into_iter().next() else {
-        return Ok(None);
-    };
-    if &entry.kind != b"alac" {
-        return Ok(None);
-    }
-    // SampleEntry (8 bytes) + sound description v0 (20); v1 adds 16, v2 36.
-    let head = payload::<R, 10>(r, &entry)?;
-    let extra = match u16::from_be_bytes([head[8], head[9]]) {
-        0 => 0,
-        1 => 16,
-        2 => 36,
-        _ => return Ok(None),
-    };
-    let Some(wave) = children(r, entry.start + 28 + extra, entry.end)?
-        .into_iter()
-        .find(|b| &b.kind == b"wave")
-    else {
-        return Ok(None);
-    };
-    let Some(alac) = children(r, wave.start, wave.end)?
-        .into_iter()
-        .find(|b| &b.kind == b"alac")
-    else {
-        return Ok(None);
-    };
-    // Version/flags, then a 24- or 48-byte cookie.
-    let len = alac.end.saturating_sub(alac.start);
-    if len != 28 && len != 52 {
-        return Ok(None);
-    }
-    let mut cookie = vec![0u8; (len - 4) as usize];
-    r.seek(SeekFrom::Start(alac.start + 4))?;
-    r.read_exact(&mut cookie)?;
-    Ok(Some(cookie.into_boxed_slice()))
-}
-
-/// The clockwise rotation, in degrees, a viewer applies to show the frames
-/// upright, from the `tkhd` matrix entries a, b, c, d (x' = a·x + c·y,
-/// y' = b·x + d·y, y pointing down). An iPhone's portrait video has
-/// (0, 1, -1, 0): 90. ffprobe reports the same matrix as a Display Matrix
-/// `rotation` of -90 (counter-clockwise degrees), so ours is
-/// `(-ffprobe) mod 360`. `None` when not rotated, for a mirrored or
-/// degenerate matrix and for angles that are not a multiple of 90°.
-fn rotation(a: f64, b: f64, c: f64, d: f64) -> Option<u16> {
-    if a * d - b * c <= 0.0 {
-        return None;
-    }
-    let degrees = b.atan2(a).to_degrees();
-    let quarter = (degrees / 90.0).round();
-    if (degrees - quarter * 90.0).abs() > 1.0 {
-        return None;
-    }
-    match (quarter as i32).rem_euclid(4) {
-        0 => None,
-        q => Some(q as u16 * 90),
-    }
-}
-
-/// The `colr` box of a track's first (video) sample entry.
-fn video_colour<R: Read + Seek>(r: &mut R, stsd: &BoxHeader) -> io::Result<Option<Colour>> {
-    let Some(entry) = children(r, stsd.start + 8, stsd.end)?.into_iter().next() else {
-        return Ok(None);
-    };
-    // SampleEntry (8 bytes) and VisualSampleEntry (70) precede the
-    // entry's own boxes (avcC, colr, pasp, ...).
-    let Some(colr) = children(r, entry.start + 78, entry.end)?
-        .into_iter()
-        .find(|b| &b.kind == b"colr")
-    else {
-        return Ok(None);
-    };
-    let p = payload::<R, 11>(r, &colr)?;
-    let len = usize::try_from(colr.end - colr.start).unwrap_or(11).min(11);
-    Ok(Colour::from_colr(&p[..len]))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn rotations() {
-        // iPhone portrait; ffmpeg 5.1's `rotate=90`; upside down; identity.
-        assert_eq!(rotation(0.0, 1.0, -1.0, 0.0), Some(90));
-        assert_eq!(rotation(0.0, -1.0, 1.0, 0.0), Some(270));
-        assert_eq!(rotation(-1.0, 0.0, 0.0, -1.0), Some(180));
-        assert_eq!(rotation(1.0, 0.0, 0.0, 1.0), None);
-        // Mirrored, degenerate, 53°.
-        assert_eq!(rotation(-1.0, 0.0, 0.0, 1.0), None);
-        assert_eq!(rotation(0.0, 0.0, 0.0, 0.0), None);
-        assert_eq!(rotation(0.6, 0.8, -0.8, 0.6), None);
-    }
 }
