@@ -109,4 +109,33 @@ impl Camera {
     pub fn is_empty(&self) -> bool {
         *self == Camera::default()
     }
+
+    /// Takes `other`'s facts where this has none (raw files keep a full
+    /// EXIF copy in their embedded JPEG).
+    pub(crate) fn fill_from(&mut self, other: Camera) {
+        macro_rules! fill {
+            ($($f:ident),*) => { $( if self.$f.is_none() { self.$f = other.$f; } )* };
+        }
+        fill!(
+            make,
+            model,
+            lens_make,
+            lens_model,
+            software,
+            serial_number,
+            datetime_original,
+            offset_time_original,
+            exposure_time,
+            exposure_time_display,
+            f_number,
+            iso,
+            focal_length_mm,
+            focal_length_35mm,
+            orientation,
+            image_unique_id,
+            artist,
+            copyright,
+            gps
+        );
+    }
 }

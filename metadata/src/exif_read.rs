@@ -23,10 +23,68 @@ const RATING: Tag = Tag(Context::Tiff, 0x4746);
 const XMP: Tag = Tag(Context::Tiff, 700);
 const IPTC: Tag = Tag(Context::Tiff, 33723);
 const ICC: Tag = Tag(Context::Tiff, 34675);
+/// Panasonic RW2's preview JPEG, which holds the camera's full EXIF.
+const JPG_FROM_RAW: Tag = Tag(Context::Tiff, 0x002E);
+const IFD0_LENS_MODEL: Tag = Tag(Context::Tiff, 0xA434);
+const IFD0_SERIAL: Tag = Tag(Context::Tiff, 0xA431);
+const DNG_CAMERA_SERIAL: Tag = Tag(Context::Tiff, 0xC62F);
+
+/// TIFF 6's IFD type (13) is allowed for the Exif, GPS and Interop
+/// pointers, but `kamadak-exif` only follows LONG ones: retype them in
+/// IFD0 and the Exif IFD (same size, same meaning).
+fn patch_ifd_pointer_types(buf: &mut [u8]) {
+    let little = buf.first() == Some(&b'I');
+    let rd16 = |b: &[u8], at: usize| -> Option<usize> {
+        let x = [*b.get(at)?, *b.get(at + 1)?];
+        Some(usize::from(if little {
+            u16::from_le_bytes(x)
+        } else {
+            u16::from_be_bytes(x)
+        }))
+    };
+    let rd32 = |b: &[u8], at: usize| -> Option<usize> {
+        let x: [u8; 4] = b.get(at..at + 4)?.try_into().ok()?;
+        Some(
+            (if little {
+                u32::from_le_bytes(x)
+            } else {
+                u32::from_be_bytes(x)
+            }) as usize,
+        )
+    };
+    let mut ifds = vec![rd32(buf, 4).unwrap_or(0)];
+    let mut seen = 0;
+    while let Some(at) = ifds.pop() {
+        seen += 1;
+        let Some(n) = rd16(buf, at).filter(|_| seen <= 4) else {
+            continue;
+        };
+        for i in 0..n.min(1024) {
+            let e = at + 2 + i * 12;
+            let (Some(tag), Some(typ)) = (rd16(buf, e), rd16(buf, e + 2)) else {
+                break;
+            };
+            if matches!(tag, 0x8769 | 0x8825 | 0xA005) && typ == 13 {
+                let long: [u8; 2] = if little { [4, 0] } else { [0, 4] };
+                buf[e + 2..e + 4].copy_from_slice(&long);
+                if tag == 0x8769
+                    && let Some(sub) = rd32(buf, e + 8)
+                {
+                    ifds.push(sub);
+                }
+            }
+        }
+    }
+}
 
 /// Parses the EXIF block in `found`, moving a TIFF file's XMP, IPTC and ICC
 /// tags into `found` and adding warnings there.
 pub(crate) fn read(found: &mut Found<'_>, serial: bool) -> Option<ExifRead> {
+    read_nested(found, serial, 0)
+}
+
+/// [`read`], `nested` levels inside another file's EXIF (at most one).
+fn read_nested(found: &mut Found<'_>, serial: bool, nested: u8) -> Option<ExifRead> {
     let tiff = found.exif.take()?;
     let mut buf = tiff.into_owned();
     if buf.len() >= 4 && buf[2..4] != [0x2A, 0] && buf[2..4] != [0, 0x2A] {
@@ -34,6 +92,7 @@ pub(crate) fn read(found: &mut Found<'_>, serial: bool) -> Option<ExifRead> {
         let little = buf[0] == b'I';
         buf[2..4].copy_from_slice(if little { &[0x2A, 0] } else { &[0, 0x2A] });
     }
+    patch_ifd_pointer_types(&mut buf);
     let exif = match exif::Reader::new().continue_on_error(true).read_raw(buf) {
         Ok(exif) => exif,
         Err(exif::Error::PartialResult(partial)) => {
@@ -49,8 +108,21 @@ pub(crate) fn read(found: &mut Found<'_>, serial: bool) -> Option<ExifRead> {
         }
     };
     if found.exif_is_file {
+        let little = exif.little_endian();
         let bytes = |tag| match exif.get_field(tag, In::PRIMARY).map(|f| &f.value) {
             Some(Value::Byte(b) | Value::Undefined(b, _)) => Some(b.clone()),
+            // Photoshop stores IPTC as LONGs: the bytes as the file has them.
+            Some(Value::Long(l)) => Some(
+                l.iter()
+                    .flat_map(|v| {
+                        if little {
+                            v.to_le_bytes()
+                        } else {
+                            v.to_be_bytes()
+                        }
+                    })
+                    .collect(),
+            ),
             _ => None,
         };
         found.xmp = bytes(XMP).map(Into::into);
@@ -61,7 +133,8 @@ pub(crate) fn read(found: &mut Found<'_>, serial: bool) -> Option<ExifRead> {
         make: text(&exif, Tag::Make),
         model: text(&exif, Tag::Model),
         lens_make: text(&exif, Tag::LensMake),
-        lens_model: text(&exif, Tag::LensModel),
+        // Some writers put Exif-IFD tags in IFD0.
+        lens_model: text(&exif, Tag::LensModel).or_else(|| text(&exif, IFD0_LENS_MODEL)),
         software: text(&exif, Tag::Software),
         image_unique_id: text(&exif, Tag::ImageUniqueID),
         artist: text(&exif, Tag::Artist),
@@ -73,9 +146,10 @@ pub(crate) fn read(found: &mut Found<'_>, serial: bool) -> Option<ExifRead> {
         f_number: rational(&exif, Tag::FNumber)
             .filter(|f| *f > 0.0)
             .map(|v| round(v, 2)),
-        iso: uint(&exif, Tag::PhotographicSensitivity).filter(|i| *i > 0),
+        // Zero is what the camera wrote (exiftool shows it too).
+        iso: uint(&exif, Tag::PhotographicSensitivity),
         focal_length_mm: rational(&exif, Tag::FocalLength)
-            .filter(|f| *f > 0.0)
+            .filter(|f| *f >= 0.0)
             .map(|v| round(v, 2)),
         focal_length_35mm: uint(&exif, Tag::FocalLengthIn35mmFilm).filter(|f| *f > 0),
         orientation: uint(&exif, Tag::Orientation).filter(|o| (1..=8).contains(o)),
@@ -98,9 +172,27 @@ pub(crate) fn read(found: &mut Found<'_>, serial: bool) -> Option<ExifRead> {
     if camera.lens_model.is_none() {
         camera.lens_model = note.lens_model;
     }
+    if camera.iso.is_none() {
+        camera.iso = note.iso;
+    }
     let serial_number = serial
-        .then(|| text(&exif, Tag::BodySerialNumber).or(note.serial_number))
+        .then(|| {
+            text(&exif, Tag::BodySerialNumber)
+                .or_else(|| text(&exif, IFD0_SERIAL))
+                .or_else(|| text(&exif, DNG_CAMERA_SERIAL))
+                .or(note.serial_number)
+        })
         .flatten();
+    if nested == 0
+        && found.exif_is_file
+        && let Some(Value::Undefined(jpeg, _)) =
+            exif.get_field(JPG_FROM_RAW, In::PRIMARY).map(|f| &f.value)
+    {
+        let mut inner = crate::container::scan(jpeg);
+        if let Some(more) = read_nested(&mut inner, serial, 1) {
+            camera.fill_from(more.camera);
+        }
+    }
     let description =
         ascii(&exif, Tag::ImageDescription).and_then(|d| clean_to(&d, MAX_LONG_CHARS));
     let rating = exif
@@ -129,11 +221,9 @@ fn ascii(exif: &Exif, tag: Tag) -> Option<String> {
         _ => return None,
     };
     let raw = raw.split(|&b| b == 0).next().unwrap_or_default();
-    Some(match std::str::from_utf8(raw) {
-        Ok(s) => s.to_owned(),
-        // Not UTF-8: the camera meant Latin-1 (as exiftool reads it).
-        Err(_) => raw.iter().map(|&b| b as char).collect(),
-    })
+    // EXIF says ASCII; cameras write UTF-8. Bytes that are neither become
+    // '?', as exiftool shows them.
+    Some(String::from_utf8_lossy(raw).replace('\u{FFFD}', "?"))
 }
 
 /// A field of the main image, wherever the IFD it sits in.
@@ -159,7 +249,7 @@ pub(crate) fn rational(exif: &Exif, tag: Tag) -> Option<f64> {
 }
 
 /// 0.008 → "1/125"; 2.5 → "2.5".
-fn shutter(t: f64) -> String {
+pub(crate) fn shutter(t: f64) -> String {
     if t > 0.0 && t < 0.25001 {
         format!("1/{}", (1.0 / t).round())
     } else {

@@ -22,6 +22,7 @@ mod iptc;
 pub mod limits;
 mod makernote;
 mod merge;
+mod picture_info;
 pub mod text;
 mod xmp;
 

@@ -14,6 +14,8 @@ use exif::{Exif, In, Tag, Value};
 pub(crate) struct NoteFacts {
     pub lens_model: Option<String>,
     pub serial_number: Option<String>,
+    /// ISO when EXIF has none (Nikon).
+    pub iso: Option<u32>,
 }
 
 /// Reads the MakerNote of `exif` for a camera of `make`.
@@ -28,7 +30,21 @@ pub(crate) fn read(exif: &Exif, make: Option<&str>, model: Option<&str>) -> Note
     let at = *at as usize;
     let le = exif.little_endian();
     let make = make.unwrap_or_default().to_ascii_lowercase();
-    if make.starts_with("canon") {
+    if note.starts_with(b"KDK") {
+        // Kodak's fixed layout after the 8-byte "KDK INFO" id: ISO is the
+        // int16u at 0x60 of it.
+        let ifd = Ifd {
+            buf: note,
+            base: 0,
+            le,
+        };
+        NoteFacts {
+            iso: ifd.u16(8 + 0x60).map(u32::from).filter(|i| *i > 0),
+            ..NoteFacts::default()
+        }
+    } else if make.starts_with("casio") {
+        casio(buf, at, le, note)
+    } else if make.starts_with("canon") {
         canon(buf, at, le, model.unwrap_or_default())
     } else if note.starts_with(b"OLYMPUS\0") || note.starts_with(b"OM SYSTEM\0") {
         // Offsets count from the MakerNote; its own byte-order mark follows
@@ -65,7 +81,27 @@ pub(crate) fn read(exif: &Exif, make: Option<&str>, model: Option<&str>) -> Note
         let first = ifd.u32(4).unwrap_or(0) as usize;
         NoteFacts {
             lens_model: None,
-            serial_number: ifd.find(first, 0x001D).and_then(|e| ifd.ascii(&e)),
+            // 0x001D on current bodies, 0x00A0 ("No= ...") on older ones.
+            serial_number: ifd
+                .find(first, 0x001D)
+                .or_else(|| ifd.find(first, 0x00A0))
+                .and_then(|e| ifd.ascii(&e)),
+            iso: ifd
+                .find(first, 0x0002)
+                .and_then(|e| {
+                    // ISO: two int16u, the second the setting.
+                    let at = e.data_at + 2;
+                    (e.typ == 3 && e.count >= 2).then(|| ifd.u16(at)).flatten()
+                })
+                .map(u32::from)
+                .filter(|i| *i > 0),
+        }
+    } else if note.starts_with(b"SIGMA\0\0\0") || note.starts_with(b"FOVEON\0\0") {
+        // IFD at byte 10; offsets from the TIFF header.
+        let ifd = Ifd { buf, base: 0, le };
+        NoteFacts {
+            serial_number: ifd.find(at + 10, 0x0002).and_then(|e| ifd.ascii(&e)),
+            ..NoteFacts::default()
         }
     } else {
         NoteFacts::default()
@@ -87,13 +123,60 @@ fn canon(buf: &[u8], at: usize, le: bool, model: &str) -> NoteFacts {
     NoteFacts {
         lens_model: ifd.find(at, 0x0095).and_then(|e| ifd.ascii(&e)),
         serial_number: serial,
+        iso: canon_iso(&ifd, at),
+    }
+}
+
+/// Canon: the ISO setting in CameraSettings, else BaseISO × AutoISO from
+/// ShotInfo (how exiftool's composite ISO is made).
+fn canon_iso(ifd: &Ifd<'_>, at: usize) -> Option<u32> {
+    let item = |tag: u16, i: usize| -> Option<i16> {
+        let e = ifd.find(at, tag)?;
+        (e.typ == 3 || e.typ == 8)
+            .then_some(e.count > i)?
+            .then(|| ifd.u16(e.data_at + 2 * i))?
+            .map(|v| v as i16)
+    };
+    let camera = item(0x0001, 16).and_then(|code| match code as u16 {
+        c if c & 0x4000 != 0 => Some(u32::from(c & 0x3FFF)),
+        16 => Some(50),
+        17 => Some(100),
+        18 => Some(200),
+        19 => Some(400),
+        20 => Some(800),
+        _ => None,
+    });
+    let speed = |v: i16, scale: f64| (f64::from(v) / 32.0 * std::f64::consts::LN_2).exp() * scale;
+    camera.filter(|i| *i > 0).or_else(|| {
+        let auto = speed(item(0x0004, 1)?, 100.0);
+        let base = speed(item(0x0004, 2)?, 100.0 / 32.0);
+        let iso = (base * auto / 100.0).round();
+        (1.0..1e7).contains(&iso).then_some(iso as u32)
+    })
+}
+
+/// Casio: ISO in the MakerNote's 0x0014 (first layout) or, after a
+/// "QVC\0" header, 0x3014.
+fn casio(buf: &[u8], at: usize, le: bool, note: &[u8]) -> NoteFacts {
+    let ifd = Ifd { buf, base: 0, le };
+    let (start, tag) = if note.starts_with(b"QVC\0") {
+        (at + 6, 0x3014)
+    } else {
+        (at, 0x0014)
+    };
+    NoteFacts {
+        iso: ifd
+            .find(start, tag)
+            .and_then(|e| ifd.uint(&e))
+            .filter(|i| *i > 0),
+        ..NoteFacts::default()
     }
 }
 
 fn olympus(ifd: &Ifd<'_>, main: usize) -> NoteFacts {
     let mut facts = NoteFacts {
-        lens_model: None,
         serial_number: ifd.find(main, 0x0404).and_then(|e| ifd.ascii(&e)),
+        ..NoteFacts::default()
     };
     // The Equipment sub-IFD, pointed to by an offset (LONG or IFD type) or
     // stored inline (UNDEFINED).

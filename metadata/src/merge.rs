@@ -30,16 +30,42 @@ pub(crate) fn merge(mut found: Found<'_>, options: &Options) -> Embedded {
         .as_ref()
         .map(|e| e.camera.clone())
         .unwrap_or_default();
+    if let Some(info) = found.picture_info {
+        let mut older = crate::picture_info::read(info);
+        if !options.serial_number {
+            older.serial_number = None;
+        }
+        older.exposure_time_display = older.exposure_time.map(crate::exif_read::shutter);
+        cam.fill_from(older);
+    }
     let xs = |ns: &str, name: &str| x.first(ns, name).and_then(clean);
     fill(&mut cam.make, || xs(TIFF, "Make"));
     fill(&mut cam.model, || xs(TIFF, "Model"));
     fill(&mut cam.lens_make, || xs(EXIF_EX, "LensMake"));
-    fill(&mut cam.lens_model, || {
-        xs(EXIF_EX, "LensModel").or_else(|| xs(AUX, "Lens"))
-    });
-    fill(&mut cam.software, || xs(XMP, "CreatorTool"));
+    // Not aux:Lens: that is a lens's description ("18.0-55.0 mm"), which
+    // exiftool keeps apart from LensModel too.
+    fill(&mut cam.lens_model, || xs(EXIF_EX, "LensModel"));
+    fill(&mut cam.software, || text_key(&found, "Software"));
+    if cam.orientation.is_none() {
+        cam.orientation = x
+            .first(TIFF, "Orientation")
+            .and_then(|o| o.trim().parse().ok())
+            .filter(|o| (1..=8).contains(o));
+    }
+    // XMP's unless only IPTC's has the time of day.
+    let date_created = match (
+        x.first(PHOTOSHOP, "DateCreated").and_then(xmp_date),
+        iptc.date_created,
+    ) {
+        (Some(x), Some(i)) if x.len() < 19 && i.len() >= 19 => Some(i),
+        (x, i) => x.or(i),
+    };
+    // Without EXIF's, the author's creation date and time stands for when
+    // it was taken (exiftool's composite DateTimeOriginal does the same).
     fill(&mut cam.datetime_original, || {
-        x.first(EXIF, "DateTimeOriginal").and_then(xmp_date)
+        x.first(EXIF, "DateTimeOriginal")
+            .and_then(xmp_date)
+            .or_else(|| date_created.clone().filter(|d| d.len() >= 19))
     });
     fill(&mut cam.image_unique_id, || xs(EXIF, "ImageUniqueID"));
     if options.serial_number {
@@ -92,10 +118,7 @@ pub(crate) fn merge(mut found: Found<'_>, options: &Options) -> Embedded {
         .filter(|r| (-1.0..=5.0).contains(r))
         .map(|r| r.round() as i8)
         .or(from_exif.as_ref().and_then(|e| e.rating));
-    out.date_created = x
-        .first(PHOTOSHOP, "DateCreated")
-        .and_then(xmp_date)
-        .or(iptc.date_created);
+    out.date_created = date_created;
     out.icc_profile = found.icc.as_deref().and_then(icc::description);
     out.comment = found
         .comment

@@ -19,19 +19,33 @@ pub(super) fn scan(data: &[u8]) -> Found<'_> {
         match data.get(pos) {
             Some(0x21) => {
                 let label = data.get(pos + 1).copied();
-                let keep_lengths = label == Some(0xFF);
+                // Only XMP is written raw; ICC profiles use real sub-blocks.
+                let keep_lengths =
+                    label == Some(0xFF) && data.get(pos + 3..pos + 14) == Some(b"XMP DataXMP");
                 let (payload, next) = sub_blocks(data, pos + 2, keep_lengths);
                 match label {
                     Some(0xFE) if found.comment.is_none() => {
                         found.comment = Some(Cow::Owned(payload));
                     }
-                    Some(0xFF) if found.xmp.is_none() => {
+                    Some(0xFF) => {
                         // The first sub-block is the 11-byte application id;
                         // XMP's sub-block lengths are its own bytes, so the
                         // joined payload is the packet plus a "magic trailer"
                         // the XML parser stops before.
-                        if let Some(rest) = payload.strip_prefix(b"XMP DataXMP") {
-                            found.xmp = Some(Cow::Owned(rest.to_vec()));
+                        if let Some(rest) = payload.strip_prefix(b"XMP DataXMP")
+                            && found.xmp.is_none()
+                        {
+                            // The trailer holds every byte value, '<' too:
+                            // the packet ends where it starts.
+                            let end = rest
+                                .windows(3)
+                                .position(|w| w == [0x01, 0xFF, 0xFE])
+                                .unwrap_or(rest.len());
+                            found.xmp = Some(Cow::Owned(rest[..end].to_vec()));
+                        } else if let Some(icc) = payload.strip_prefix(b"ICCRGBG1012")
+                            && found.icc.is_none()
+                        {
+                            found.icc = Some(Cow::Owned(icc.to_vec()));
                         }
                     }
                     _ => {}

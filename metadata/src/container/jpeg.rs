@@ -15,6 +15,7 @@ const PHOTOSHOP_ID: &[u8] = b"Photoshop 3.0\0";
 pub(super) fn scan(data: &[u8]) -> Found<'_> {
     let mut found = Found::default();
     let mut icc_chunks: Vec<(u8, &[u8])> = Vec::new();
+    let mut photoshop: Vec<u8> = Vec::new();
     let mut pos = 2;
     let mut segments = 0;
     loop {
@@ -82,22 +83,25 @@ pub(super) fn scan(data: &[u8]) -> Found<'_> {
                 }
             }
             0xED => {
-                if found.iptc.is_none()
-                    && let Some(irb) = body.strip_prefix(PHOTOSHOP_ID)
-                {
-                    found.iptc = crate::iptc::from_photoshop(irb).map(Cow::Borrowed);
+                // Photoshop splits resources over 64 KB across segments.
+                if let Some(irb) = body.strip_prefix(PHOTOSHOP_ID) {
+                    photoshop.extend_from_slice(irb);
                 }
             }
-            0xFE => {
-                if found.comment.is_none() {
-                    found.comment = Some(Cow::Borrowed(body));
-                }
+            0xEC if found.picture_info.is_none()
+                && body.windows(14).any(|w| w == b"[picture info]") =>
+            {
+                found.picture_info = Some(body);
             }
+            0xFE if found.comment.is_none() => found.comment = Some(Cow::Borrowed(body)),
             // Start of scan: entropy-coded data follows, no more metadata.
             0xDA => break,
             _ => {}
         }
         pos = end;
+    }
+    if let Some(iim) = crate::iptc::from_photoshop(&photoshop) {
+        found.iptc = Some(Cow::Owned(iim.to_vec()));
     }
     if !icc_chunks.is_empty() {
         found.icc = join_icc(&mut found, icc_chunks).map(Cow::Owned);

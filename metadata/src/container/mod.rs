@@ -25,6 +25,8 @@ pub(crate) struct Found<'a> {
     pub icc: Option<Cow<'a, [u8]>>,
     /// A comment block (JPEG COM, GIF comment).
     pub comment: Option<Cow<'a, [u8]>>,
+    /// A JPEG APP12 "[picture info]" segment (older cameras).
+    pub picture_info: Option<&'a [u8]>,
     /// Keyed text (PNG tEXt/zTXt/iTXt), keyword then value.
     pub text: Vec<(String, String)>,
     /// What went wrong while looking.
