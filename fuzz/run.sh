@@ -87,7 +87,8 @@ seeds_for() {
   case $1 in
     jpeg_dc|thumbnail) echo "$JPEGS ../imaging/tests/fuzz-regressions" ;;
     media_probe|media_sidecar) echo "$MEDIA ../media/tests/fuzz-regressions" ;;
-    metadata_extract) echo "$JPEGS ../workers/tests/fuzz-regressions" ;;
+    # Camera files of many makers (benches/fetch-metadata-corpus.sh), when fetched.
+    metadata_extract) echo "$JPEGS ../workers/tests/fuzz-regressions $(ls -d ../benches/corpus-meta/* 2>/dev/null | tr '\n' ' ')" ;;
     multipart) echo "$GATE" ;;
     range) echo "$GATE ../gateway/tests/fuzz-regressions/range" ;;
     id3_writer) echo "" ;;

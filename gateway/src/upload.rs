@@ -359,7 +359,12 @@ fn job_records(file: &FileRecord, work: &WorkRequest, notify: Option<NotifyBy>) 
         );
     }
     if work.metadata {
-        jobs.push(MetadataParams {}.into());
+        jobs.push(
+            MetadataParams {
+                serial_number: work.serial_number,
+            }
+            .into(),
+        );
     }
     if let Some(c) = &work.convert {
         jobs.push(c.clone().into());

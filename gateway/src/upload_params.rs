@@ -12,6 +12,7 @@ pub struct RawParams {
     thumbnails: Option<String>,
     formats: Option<String>,
     metadata: Option<String>,
+    serial_number: Option<String>,
     convert: Option<String>,
     bitrate: Option<String>,
     quality: Option<String>,
@@ -31,6 +32,8 @@ pub struct WorkRequest {
     pub formats: Vec<ImageFormat>,
     /// Whether to extract metadata.
     pub metadata: bool,
+    /// Whether the metadata may include the camera's serial number.
+    pub serial_number: bool,
     /// Whether the client named thumbnail sizes (rather than taking the
     /// defaults, which only apply to images).
     pub sizes_explicit: bool,
@@ -95,6 +98,7 @@ impl RawParams {
             "thumbnails" => &mut self.thumbnails,
             "formats" => &mut self.formats,
             "metadata" => &mut self.metadata,
+            "serial_number" => &mut self.serial_number,
             "convert" => &mut self.convert,
             "bitrate" => &mut self.bitrate,
             "quality" => &mut self.quality,
@@ -142,6 +146,9 @@ impl RawParams {
                 .collect::<Result<Vec<_>, _>>()?,
         };
         let metadata = switch("metadata", self.metadata.as_deref())?;
+        // Off unless asked for, unlike the other switches.
+        let serial_number =
+            self.serial_number.is_some() && switch("serial_number", self.serial_number.as_deref())?;
         let dedupe = switch("dedupe", self.dedupe.as_deref())?;
         let priority = match self.priority.as_deref().map(str::trim) {
             None | Some("") => Priority::default(),
@@ -177,6 +184,7 @@ impl RawParams {
             sizes,
             formats: dedup_in_order(formats),
             metadata,
+            serial_number,
             sizes_explicit: self.thumbnails.is_some(),
             convert,
             notify,

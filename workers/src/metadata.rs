@@ -1,21 +1,20 @@
-//! The `metadata` job: format, dimensions and EXIF of an uploaded image;
+//! The `metadata` job: format, dimensions and embedded metadata (EXIF,
+//! XMP, IPTC, ICC; see `kiln_metadata`) of an uploaded image;
 //! container, duration and tracks of audio and video.
 
 use crate::{Handler, JobContext, JobError};
 use async_trait::async_trait;
 use kiln_core::{FileRecord, JobRecord};
-use kiln_imaging::{ImageLimits, ImagingError, format_name, probe};
+use kiln_imaging::{ImageLimits, ImagingError, format_name, probe, sniff};
 use kiln_proto::MetadataParams;
 use serde_json::{Map, Value, json};
 use tokio_util::sync::CancellationToken;
 
-mod exif_fields;
 #[cfg(test)]
 mod tests;
-pub(crate) mod text;
 
-/// Extracts metadata from the header and EXIF, without decoding pixels, and
-/// stores it with the file.
+/// Extracts metadata from the header and embedded metadata, without
+/// decoding pixels, and stores it with the file.
 #[derive(Debug, Clone, Default)]
 pub struct MetadataHandler {
     limits: ImageLimits,
@@ -30,17 +29,44 @@ impl MetadataHandler {
 
 /// The metadata document of an image file. Absent facts are absent keys,
 /// never empty strings.
-pub fn extract(data: &[u8]) -> Result<Value, ImagingError> {
-    let p = probe(data)?;
-    let mut doc = Map::new();
-    doc.insert("format".into(), json!(format_name(p.format)));
-    doc.insert("width".into(), json!(p.width));
-    doc.insert("height".into(), json!(p.height));
-    if let Some(exif) = exif_fields::read(data) {
-        if let Some(o) = exif.get("orientation").and_then(Value::as_u64) {
+///
+/// Best-effort: when the image data is damaged or missing but the file's
+/// metadata is readable (a camera file with its picture cut off), the
+/// document has what could be read and says what could not in `warnings`.
+/// A file with nothing readable at all is still an error.
+pub fn extract(data: &[u8], options: &kiln_metadata::Options) -> Result<Value, ImagingError> {
+    let embedded = kiln_metadata::extract(data, options);
+    let mut warnings = embedded.warnings.clone();
+    let readable = kiln_metadata::Embedded {
+        warnings: Vec::new(),
+        ..embedded.clone()
+    } != kiln_metadata::Embedded::default();
+    let probed = match probe(data) {
+        Ok(p) => Some(p),
+        Err(e @ ImagingError::Corrupt(_)) if readable => {
+            warnings.push(format!("image data unreadable: {e}"));
+            None
+        }
+        Err(e) => return Err(e),
+    };
+    let mut doc = match serde_json::to_value(kiln_metadata::Embedded {
+        warnings,
+        ..embedded
+    }) {
+        Ok(Value::Object(m)) => m,
+        _ => Map::new(),
+    };
+    if let Some(p) = probed {
+        doc.insert("format".into(), json!(format_name(p.format)));
+        doc.insert("width".into(), json!(p.width));
+        doc.insert("height".into(), json!(p.height));
+        let orientation = doc
+            .get("exif")
+            .and_then(|e| e.get("orientation"))
+            .and_then(Value::as_u64);
+        if let Some(o) = orientation {
             // Rotations by 90° swap what a viewer shows.
-            let swap = (5..=8).contains(&o);
-            let (w, h) = if swap {
+            let (w, h) = if (5..=8).contains(&o) {
                 (p.height, p.width)
             } else {
                 (p.width, p.height)
@@ -48,7 +74,8 @@ pub fn extract(data: &[u8]) -> Result<Value, ImagingError> {
             doc.insert("display_width".into(), json!(w));
             doc.insert("display_height".into(), json!(h));
         }
-        doc.insert("exif".into(), Value::Object(exif));
+    } else if let Ok(f) = sniff(data) {
+        doc.insert("format".into(), json!(format_name(f)));
     }
     Ok(Value::Object(doc))
 }
@@ -61,7 +88,7 @@ impl Handler for MetadataHandler {
         &self,
         ctx: &JobContext,
         job: &JobRecord,
-        _: MetadataParams,
+        params: MetadataParams,
         _: &CancellationToken,
     ) -> Result<Vec<FileRecord>, JobError> {
         let input = crate::input::record(ctx, job).await?;
@@ -77,10 +104,16 @@ impl Handler for MetadataHandler {
         }
         let data = crate::input::read(ctx, &input, &self.limits).await?;
         let span = tracing::Span::current();
-        let mut doc = tokio::task::spawn_blocking(move || span.in_scope(|| extract(&data)))
-            .await
-            .map_err(|e| JobError::Abort(format!("worker crashed reading this input: {e}").into()))?
-            .map_err(|e| JobError::Abort(e.into()))?;
+        let options = kiln_metadata::Options {
+            serial_number: params.serial_number,
+        };
+        let mut doc =
+            tokio::task::spawn_blocking(move || span.in_scope(|| extract(&data, &options)))
+                .await
+                .map_err(|e| {
+                    JobError::Abort(format!("worker crashed reading this input: {e}").into())
+                })?
+                .map_err(|e| JobError::Abort(e.into()))?;
         if let Value::Object(m) = &mut doc {
             m.insert("content_type".into(), json!(input.content_type));
             m.insert("bytes".into(), json!(input.bytes));

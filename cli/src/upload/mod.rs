@@ -103,6 +103,10 @@ pub struct UploadArgs {
     /// Store a new copy even when the account already has these bytes.
     #[arg(long)]
     pub no_dedupe: bool,
+    /// Record the camera's serial number with the metadata (off by default:
+    /// a serial ties every photo to one device).
+    #[arg(long)]
+    pub serial_number: bool,
     /// `bulk` for an import nobody is waiting on: its jobs run when no
     /// interactive job is queued [default: interactive].
     #[arg(long)]
@@ -119,6 +123,7 @@ impl UploadArgs {
             thumbnails: self.thumbnails.clone(),
             formats: self.formats.clone(),
             metadata: self.metadata,
+            serial_number: self.serial_number.then_some(true),
             convert: self.convert.clone(),
             bitrate: self.bitrate,
             quality: self.quality,

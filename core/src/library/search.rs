@@ -15,8 +15,9 @@ pub struct SearchFields {
     pub camera_model: Option<String>,
     /// Lens model (EXIF `LensModel`), else its maker.
     pub lens: Option<String>,
-    /// When it was taken: EXIF `DateTimeOriginal` with its offset (read as
-    /// UTC without one), or the container's creation time.
+    /// When it was taken: EXIF `DateTimeOriginal` with its sub-seconds and
+    /// offset (read as UTC without one), else the author's creation date
+    /// (XMP/IPTC), else the container's creation time.
     pub taken_at: Option<DateTime<Utc>>,
     /// Latitude, decimal degrees.
     pub latitude: Option<f64>,
@@ -70,6 +71,7 @@ impl SearchFields {
                 .and_then(|n| u32::try_from(n).ok())
         };
         let taken = text(at("datetime_original"))
+            .or_else(|| text(doc.get("date_created")))
             .or_else(|| text(doc.get("creation_time")))
             .or_else(|| text(doc.get("tags").and_then(|t| t.get("creation_time"))))
             .and_then(|s| parse_taken(&s));
@@ -100,8 +102,15 @@ fn parse_taken(s: &str) -> Option<DateTime<Utc>> {
     if let Ok(t) = DateTime::parse_from_rfc3339(s) {
         return Some(t.with_timezone(&Utc));
     }
-    chrono::NaiveDateTime::parse_from_str(s, "%Y-%m-%dT%H:%M:%S")
+    // Sub-seconds are optional ("%.f" also takes none); a bare date
+    // (IPTC and XMP creation dates) is read as its midnight.
+    chrono::NaiveDateTime::parse_from_str(s, "%Y-%m-%dT%H:%M:%S%.f")
         .ok()
+        .or_else(|| {
+            chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d")
+                .ok()
+                .and_then(|d| d.and_hms_opt(0, 0, 0))
+        })
         .map(|t| t.and_utc())
 }
 
@@ -153,5 +162,21 @@ mod tests {
                                    "datetime_original": "yesterday"}});
         let j = SearchFields::from_metadata(&junk);
         assert_eq!((j.latitude, j.taken_at), (None, None));
+    }
+
+    #[test]
+    fn taken_at_reads_sub_seconds_and_falls_back_to_the_creation_date() {
+        let f = SearchFields::from_metadata(
+            &json!({"exif": {"datetime_original": "2007-02-22T17:02:42.81"}}),
+        );
+        assert_eq!(
+            f.taken_at.map(|t| t.to_rfc3339()).as_deref(),
+            Some("2007-02-22T17:02:42.810+00:00")
+        );
+        let f = SearchFields::from_metadata(&json!({"date_created": "2004-02-26"}));
+        assert_eq!(
+            f.taken_at.map(|t| t.to_rfc3339()).as_deref(),
+            Some("2004-02-26T00:00:00+00:00")
+        );
     }
 }

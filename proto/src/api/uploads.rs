@@ -23,6 +23,10 @@ pub struct UploadQuery {
     /// `1`/`0`, `yes`/`no`, `on`/`off`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub metadata: Option<bool>,
+    /// `true` to record the camera's serial number with the metadata
+    /// (default `false`: a serial ties every photo to one device).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub serial_number: Option<bool>,
     /// Convert audio or video to this format (`mp3`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[param(pattern = "^mp3$", example = "mp3")]

@@ -5,10 +5,15 @@ use super::{InvalidParams, JobSpec};
 use serde::{Deserialize, Serialize};
 use std::time::Duration;
 
-/// Parameters of a metadata job: none yet; what is extracted depends on
-/// the file's type.
+/// Parameters of a metadata job; what is extracted depends on the file's
+/// type.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct MetadataParams {}
+pub struct MetadataParams {
+    /// Record the camera body's serial number (the owner's opt-in: a serial
+    /// ties every photo to one device). Absent in older messages: off.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub serial_number: bool,
+}
 
 impl JobSpec for MetadataParams {
     const NAME: &'static str = "metadata";

@@ -30,7 +30,7 @@ pub(crate) async fn media_metadata(
 /// as the file has them: the stored document gets them capped and without
 /// control characters, as EXIF strings are.
 fn clean_strings(info: &mut MediaInfo) {
-    use crate::metadata::text::clean;
+    use kiln_metadata::text::clean;
     info.tags = std::mem::take(&mut info.tags)
         .into_iter()
         .filter_map(|(k, v)| Some((k, clean(&v)?)))

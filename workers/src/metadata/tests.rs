@@ -3,8 +3,11 @@
 
 #![allow(clippy::unwrap_used)]
 
-use super::extract;
-use super::text::MAX_CHARS;
+use kiln_metadata::text::MAX_CHARS;
+
+fn extract(data: &[u8]) -> Result<serde_json::Value, kiln_imaging::ImagingError> {
+    super::extract(data, &kiln_metadata::Options::default())
+}
 
 /// An EXIF APP1 segment whose IFD0 holds one ASCII `Make` (tag 0x010F).
 fn exif_app1(make: &[u8]) -> Vec<u8> {
@@ -87,4 +90,25 @@ fn fuzz_regressions_replay_cleanly() {
         "the regression folder {} is missing",
         dir.display()
     );
+}
+
+#[test]
+fn a_camera_file_without_its_picture_still_gives_its_exif() {
+    // EXIF intact, frame header and scan cut off (exiftool: "Missing JPEG
+    // SOS"): the document has the camera and says what is missing.
+    let mut jpeg = vec![0xFF, 0xD8];
+    jpeg.extend(exif_app1(b"Canon"));
+    jpeg.extend_from_slice(&[0xFF, 0xD9]);
+    let doc = extract(&jpeg).unwrap();
+    assert_eq!(doc["exif"]["make"], "Canon");
+    assert_eq!(doc["format"], "jpeg");
+    let warnings = doc["warnings"].as_array().unwrap();
+    assert!(
+        warnings
+            .iter()
+            .any(|w| w.as_str().unwrap().starts_with("image data unreadable")),
+        "{doc}"
+    );
+    // Nothing readable at all stays an error, as a thumbnail job's would.
+    assert!(extract(&[0xFF, 0xD8, 0xFF, 0xD9]).is_err());
 }
