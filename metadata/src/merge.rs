@@ -69,9 +69,11 @@ pub(crate) fn merge(mut found: Found<'_>, options: &Options) -> Embedded {
     });
     fill(&mut cam.image_unique_id, || xs(EXIF, "ImageUniqueID"));
     if options.serial_number {
-        cam.serial_number = from_exif
-            .as_ref()
-            .and_then(|e| e.serial_number.clone())
+        // EXIF's or the MakerNote's, else what older segments filled in,
+        // else XMP's.
+        let exif_serial = from_exif.as_ref().and_then(|e| e.serial_number.clone());
+        cam.serial_number = exif_serial
+            .or(cam.serial_number.take())
             .or_else(|| xs(EXIF_EX, "BodySerialNumber"))
             .or_else(|| xs(AUX, "SerialNumber"));
     }

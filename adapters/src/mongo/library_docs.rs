@@ -75,6 +75,7 @@ pub(super) fn search_set(s: &SearchFields) -> Document {
         "dheight": s.height.map(i64::from),
         "orientation": orientation,
         "duration": s.duration_secs,
+        "meta_text": s.text.clone().unwrap_or_default(),
     }
 }
 
@@ -129,6 +130,8 @@ pub(super) fn library_from_doc(d: &Document) -> Result<LibraryFile, StoreError> 
             width: opt_uint(d, "dwidth")?,
             height: opt_uint(d, "dheight")?,
             duration_secs: opt_f64(d, "duration")?,
+            // Searched in place, never shown: not read back.
+            text: None,
         },
         album_position: None,
     })
@@ -157,8 +160,15 @@ pub(super) fn list_filter(q: &FileQuery) -> Document {
     if let Some(k) = q.kind {
         f.insert("kind", k.as_str());
     }
+    // Every `$or` sits inside one `$and` (see the bounding box below).
+    let mut and: Vec<Document> = Vec::new();
     if let Some(t) = &q.text {
-        cond(&mut f, "text", "$regex", literal_regex(&fold(t)));
+        // The name, tags and description, or the file's own words.
+        let re = literal_regex(&fold(t));
+        and.push(doc! { "$or": [
+            { "text": { "$regex": re.clone() } },
+            { "meta_text": { "$regex": re } },
+        ] });
     }
     if let Some(t) = q.uploaded_after {
         cond(&mut f, "created_at", "$gte", date(t));
@@ -200,8 +210,11 @@ pub(super) fn list_filter(q: &FileQuery) -> Document {
             // a top-level `$or` and a date range.
             let east = doc! { "lon": { "$gte": min_lon } };
             let west = doc! { "lon": { "$lte": max_lon } };
-            f.insert("$and", vec![doc! { "$or": [east, west] }]);
+            and.push(doc! { "$or": [east, west] });
         }
+    }
+    if !and.is_empty() {
+        f.insert("$and", and);
     }
     match q.orientation {
         Some(Orientation::Portrait) => f.insert("orientation", "portrait"),

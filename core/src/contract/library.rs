@@ -90,6 +90,7 @@ async fn make_files(meta: &dyn MetaStore, owner: &str, t0: DateTime<Utc>) -> Fil
     .await;
     let land = record(o, "mountain.png", "image/png", "l", at(2));
     let land_meta = json!({"format": "png", "width": 6000, "height": 4000,
+        "title": "Lagoon at dawn", "keywords": ["Fiji", "Reef"],
         "exif": {"make": "NIKON", "model": "Z 6", "lens_model": "NIKKOR Z 24-70mm",
                  "datetime_original": "2022-08-01T10:00:00",
                  "gps": {"latitude": -17.7, "longitude": 178.0}}});
@@ -97,6 +98,7 @@ async fn make_files(meta: &dyn MetaStore, owner: &str, t0: DateTime<Utc>) -> Fil
     upload(meta, &land, &[land_job], Some(land_meta)).await;
     let video = record(o, "clip.mp4", "video/mp4", "v", at(3));
     let clip = json!({"container": "mp4", "duration_secs": 12.5,
+        "tags": {"title": "Birthday", "artist": "Grandpa"},
         "creation_time": "2023-01-02T03:04:05Z",
         "tracks": [{"kind": "audio"}, {"kind": "video", "width": 1920, "height": 1080}]});
     upload(meta, &video, &[], Some(clip)).await;

@@ -29,6 +29,11 @@ pub(super) async fn filters(lib: &dyn Library, f: &Files) {
     check(lib, text("c.ip"), &[]).await;
     check(lib, text("clip.mp4"), &[&f.video]).await;
     check(lib, text(".mp4"), &[&f.long, &f.video]).await;
+    // ...and within what the file says about itself: an image's title and
+    // keywords, a recording's tags.
+    check(lib, text("reef"), &[&f.land]).await;
+    check(lib, text("LAGOON AT"), &[&f.land]).await;
+    check(lib, text("birthday"), &[&f.video]).await;
     // Upload times: from inclusive, to exclusive.
     let (t1, t3) = (f.photo.created_at, f.video.created_at);
     let up = |a, b| FileQuery {

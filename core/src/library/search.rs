@@ -9,7 +9,7 @@ use serde_json::Value;
 /// as indexed fields beside the file (never searched inside the document).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct SearchFields {
-    /// Camera maker as recorded (EXIF `Make`).
+    /// Camera maker as recorded (EXIF `Make`, or a video container's).
     pub camera_make: Option<String>,
     /// Camera model (EXIF `Model`).
     pub camera_model: Option<String>,
@@ -19,7 +19,7 @@ pub struct SearchFields {
     /// offset (read as UTC without one), else the author's creation date
     /// (XMP/IPTC), else the container's creation time.
     pub taken_at: Option<DateTime<Utc>>,
-    /// Latitude, decimal degrees.
+    /// Latitude, decimal degrees (EXIF GPS, or a video container's location).
     pub latitude: Option<f64>,
     /// Longitude, decimal degrees.
     pub longitude: Option<f64>,
@@ -29,7 +29,16 @@ pub struct SearchFields {
     pub height: Option<u32>,
     /// Duration of audio or video, seconds.
     pub duration_secs: Option<f64>,
+    /// What the file says about itself, folded for a text search: an
+    /// image's title, caption and keywords (XMP, IPTC), a recording's
+    /// title, artist and album. At most [`MAX_META_TEXT`] chars. Written
+    /// for search only: a file's list entry shows the metadata itself.
+    #[serde(skip)]
+    pub text: Option<String>,
 }
+
+/// Longest embedded text kept for search, in chars.
+pub const MAX_META_TEXT: usize = 4000;
 
 impl SearchFields {
     /// The searchable facts of a metadata document as the metadata worker
@@ -50,8 +59,12 @@ impl SearchFields {
         let exif = doc.get("exif");
         let at = |k: &str| exif.and_then(|e| e.get(k));
         let gps = at("gps");
+        // A video's position is the container's (QuickTime ©xyz, Apple's
+        // ISO 6709 key), kept under `location`.
+        let place = gps.or_else(|| doc.get("location"));
         let coord = |k: &str, max: f64| {
-            gps.and_then(|g| g.get(k))
+            place
+                .and_then(|g| g.get(k))
                 .and_then(Value::as_f64)
                 .filter(|v| v.is_finite() && v.abs() <= max)
         };
@@ -75,9 +88,29 @@ impl SearchFields {
             .or_else(|| text(doc.get("creation_time")))
             .or_else(|| text(doc.get("tags").and_then(|t| t.get("creation_time"))))
             .and_then(|s| parse_taken(&s));
+        let mut words: Vec<&str> = Vec::new();
+        for k in ["title", "description"] {
+            words.extend(doc.get(k).and_then(Value::as_str));
+        }
+        if let Some(Value::Array(ks)) = doc.get("keywords") {
+            words.extend(ks.iter().filter_map(Value::as_str));
+        }
+        for k in ["title", "artist", "album"] {
+            words.extend(
+                doc.get("tags")
+                    .and_then(|t| t.get(k))
+                    .and_then(Value::as_str),
+            );
+        }
+        let words: String = fold(&words.join("\n"))
+            .chars()
+            .take(MAX_META_TEXT)
+            .collect();
         SearchFields {
-            camera_make: text(at("make")),
-            camera_model: text(at("model")),
+            text: (!words.is_empty()).then_some(words),
+            // A phone's video names its maker and model in the container.
+            camera_make: text(at("make")).or_else(|| text(doc.get("make"))),
+            camera_model: text(at("model")).or_else(|| text(doc.get("model"))),
             lens: text(at("lens_model")).or_else(|| text(at("lens_make"))),
             taken_at: taken,
             latitude,
@@ -177,6 +210,30 @@ mod tests {
         assert_eq!(
             f.taken_at.map(|t| t.to_rfc3339()).as_deref(),
             Some("2004-02-26T00:00:00+00:00")
+        );
+    }
+
+    #[test]
+    fn a_phone_video_is_found_by_place_and_camera() {
+        let f = SearchFields::from_metadata(&json!({
+            "container": "mov", "make": "Apple", "model": "iPhone 15",
+            "location": {"latitude": 48.8584, "longitude": 2.2945, "altitude_m": 35.0},
+            "creation_time": "2024-05-17T12:03:22Z"}));
+        assert_eq!((f.latitude, f.longitude), (Some(48.8584), Some(2.2945)));
+        assert_eq!(f.camera_make.as_deref(), Some("Apple"));
+        assert_eq!(f.camera_model.as_deref(), Some("iPhone 15"));
+    }
+
+    #[test]
+    fn embedded_words_are_searchable_text() {
+        let f = SearchFields::from_metadata(&json!({
+            "title": "Lagoon", "description": "At Dawn", "keywords": ["Fiji", "reef"]}));
+        assert_eq!(f.text.as_deref(), Some("lagoon\nat dawn\nfiji\nreef"));
+        let f = SearchFields::from_metadata(&json!({"tags": {"title": "Song", "artist": "Band"}}));
+        assert_eq!(f.text.as_deref(), Some("song\nband"));
+        assert_eq!(
+            SearchFields::from_metadata(&json!({"format": "png"})).text,
+            None
         );
     }
 }
