@@ -18,6 +18,7 @@ mod lanes;
 mod library;
 mod logs;
 mod media_backends;
+mod metadata;
 mod metrics;
 mod notify;
 mod openapi;
