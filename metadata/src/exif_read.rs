@@ -20,6 +20,8 @@ pub(crate) struct ExifRead {
 }
 
 const RATING: Tag = Tag(Context::Tiff, 0x4746);
+/// Some writers put `Rating` in the Exif IFD.
+const EXIF_RATING: Tag = Tag(Context::Exif, 0x4746);
 const XMP: Tag = Tag(Context::Tiff, 700);
 const IPTC: Tag = Tag(Context::Tiff, 33723);
 const ICC: Tag = Tag(Context::Tiff, 34675);
@@ -197,6 +199,7 @@ fn read_nested(found: &mut Found<'_>, serial: bool, nested: u8) -> Option<ExifRe
         ascii(&exif, Tag::ImageDescription).and_then(|d| clean_to(&d, MAX_LONG_CHARS));
     let rating = exif
         .get_field(RATING, In::PRIMARY)
+        .or_else(|| exif.get_field(EXIF_RATING, In::PRIMARY))
         .and_then(|f| f.value.get_uint(0))
         .and_then(|r| i8::try_from(r).ok())
         .filter(|r| *r <= 5);

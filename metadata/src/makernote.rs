@@ -1,6 +1,8 @@
 //! The lens and body serial that MakerNotes hold when standard EXIF does
 //! not: Canon, Olympus / OM System and Nikon. Their IFDs are read with
 //! the same bounds as the rest (entry counts, offsets inside the block).
+//! Also the ISO that Canon, Nikon, Casio and Kodak keep there when EXIF
+//! has none, and the serials of Sigma and Motorola.
 //!
 //! Pentax, Sony and Samsung name the lens by a number looked up in
 //! exiftool's tables; those are not copied here.
@@ -40,6 +42,29 @@ pub(crate) fn read(exif: &Exif, make: Option<&str>, model: Option<&str>) -> Note
         };
         NoteFacts {
             iso: ifd.u16(8 + 0x60).map(u32::from).filter(|i| *i > 0),
+            ..NoteFacts::default()
+        }
+    } else if make.starts_with("motorola") {
+        // "MOT\0" and 4 bytes, then an IFD whose offsets count from the
+        // note; its byte order is not said, so take the one giving a sane
+        // entry count.
+        let count = |le| {
+            Ifd {
+                buf: note,
+                base: 0,
+                le,
+            }
+            .u16(8)
+            .unwrap_or(u16::MAX)
+        };
+        let le = count(true) < count(false);
+        let ifd = Ifd {
+            buf: note,
+            base: 0,
+            le,
+        };
+        NoteFacts {
+            serial_number: ifd.find(8, 0x5501).and_then(|e| ifd.ascii(&e)),
             ..NoteFacts::default()
         }
     } else if make.starts_with("casio") {

@@ -7,7 +7,7 @@ use crate::container::Found;
 use crate::exif_read::{self, iso_date_time};
 use crate::limits::MAX_KEYWORDS;
 use crate::text::{MAX_LONG_CHARS, clean, clean_to};
-use crate::xmp::{self, AUX, DC, EXIF, EXIF_EX, PHOTOSHOP, TIFF, XMP};
+use crate::xmp::{self, AUX, DC, EXIF, EXIF_EX, PDF, PHOTOSHOP, TIFF, XMP};
 use crate::{Embedded, Options, gps, icc, iptc};
 
 pub(crate) fn merge(mut found: Found<'_>, options: &Options) -> Embedded {
@@ -16,8 +16,16 @@ pub(crate) fn merge(mut found: Found<'_>, options: &Options) -> Embedded {
         Some(packet) => xmp::parse(&packet),
         None => Default::default(),
     };
+    let mut x = x;
     if let Some(f) = fault {
         found.warn(f);
+    }
+    if let Some(ext) = found.xmp_extended.take() {
+        let (more, fault) = xmp::parse(&ext);
+        x.absorb(more);
+        if let Some(f) = fault {
+            found.warn(format!("extended {f}"));
+        }
     }
     let iptc = found
         .iptc
@@ -91,7 +99,9 @@ pub(crate) fn merge(mut found: Found<'_>, options: &Options) -> Embedded {
     }
     out.exif = (!cam.is_empty()).then_some(cam);
 
-    out.title = xs(DC, "title").or(iptc.object_name);
+    out.title = xs(DC, "title")
+        .or(iptc.object_name)
+        .or_else(|| xs(PDF, "Title"));
     out.description = x
         .first(DC, "description")
         .and_then(|d| clean_to(d, MAX_LONG_CHARS))

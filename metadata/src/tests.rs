@@ -297,3 +297,33 @@ fn hostile_layouts_end_with_warnings_not_panics() {
             .any(|w| w.contains("segments"))
     );
 }
+
+#[test]
+fn extended_xmp_is_joined_from_its_pieces_in_any_order() {
+    let packet = r#"<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#"><rdf:Description xmlns:dc="http://purl.org/dc/elements/1.1/"><dc:description><rdf:Alt><rdf:li xml:lang="x-default">A long caption</rdf:li></rdf:Alt></dc:description></rdf:Description></rdf:RDF></x:xmpmeta>"#;
+    let guid = b"04B9E48040A30A6308713BD1E4223B41";
+    let piece = |at: usize, bytes: &[u8]| {
+        let mut b = b"http://ns.adobe.com/xmp/extension/\0".to_vec();
+        b.extend_from_slice(guid);
+        b.extend_from_slice(&(packet.len() as u32).to_be_bytes());
+        b.extend_from_slice(&(at as u32).to_be_bytes());
+        b.extend_from_slice(bytes);
+        segment(0xE1, &b)
+    };
+    let half = packet.len() / 2;
+    let jpeg = [
+        vec![0xFF, 0xD8],
+        piece(half, &packet.as_bytes()[half..]),
+        xmp_segment(XMP),
+        piece(0, &packet.as_bytes()[..half]),
+        segment(0xDA, &[0; 8]),
+    ]
+    .concat();
+    let e = extract(&jpeg, &Options::default());
+    assert_eq!(e.description.as_deref(), Some("A long caption"));
+    assert_eq!(
+        e.title.as_deref(),
+        Some("Morning"),
+        "the main packet still counts"
+    );
+}

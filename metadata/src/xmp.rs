@@ -15,6 +15,7 @@ pub(crate) const PHOTOSHOP: &str = "http://ns.adobe.com/photoshop/1.0/";
 pub(crate) const TIFF: &str = "http://ns.adobe.com/tiff/1.0/";
 pub(crate) const EXIF: &str = "http://ns.adobe.com/exif/1.0/";
 pub(crate) const EXIF_EX: &str = "http://cipa.jp/exif/1.0/";
+pub(crate) const PDF: &str = "http://ns.adobe.com/pdf/1.3/";
 pub(crate) const AUX: &str = "http://ns.adobe.com/exif/1.0/aux/";
 
 /// Property values by (namespace, name), in document order.
@@ -34,6 +35,14 @@ impl Xmp {
         self.props
             .get(&(ns.to_owned(), name.to_owned()))
             .map_or(&[], Vec::as_slice)
+    }
+
+    /// Takes `other`'s properties that this packet lacks (the extended
+    /// packet completes the main one, never overrides it).
+    pub fn absorb(&mut self, other: Xmp) {
+        for (k, v) in other.props {
+            self.props.entry(k).or_insert(v);
+        }
     }
 
     fn push(&mut self, key: (String, String), value: String) {

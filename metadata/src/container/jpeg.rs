@@ -6,6 +6,7 @@ use crate::limits::{MAX_ICC_BYTES, MAX_SEGMENTS};
 use std::borrow::Cow;
 
 const XMP_ID: &[u8] = b"http://ns.adobe.com/xap/1.0/\0";
+const XMP_EXT_ID: &[u8] = b"http://ns.adobe.com/xmp/extension/\0";
 const ICC_ID: &[u8] = b"ICC_PROFILE\0";
 const PHOTOSHOP_ID: &[u8] = b"Photoshop 3.0\0";
 
@@ -16,6 +17,8 @@ pub(super) fn scan(data: &[u8]) -> Found<'_> {
     let mut found = Found::default();
     let mut icc_chunks: Vec<(u8, &[u8])> = Vec::new();
     let mut photoshop: Vec<u8> = Vec::new();
+    // Extended XMP: (GUID, full length, offset, bytes) per segment.
+    let mut extended: Vec<(&[u8], usize, usize, &[u8])> = Vec::new();
     let mut pos = 2;
     let mut segments = 0;
     loop {
@@ -74,7 +77,16 @@ pub(super) fn scan(data: &[u8]) -> Found<'_> {
             &data[pos + 2..end]
         };
         match code {
-            0xE1 => app1(&mut found, body),
+            0xE1 => {
+                if let Some(ext) = body.strip_prefix(XMP_EXT_ID)
+                    && ext.len() >= 40
+                {
+                    let be = |b: &[u8]| u32::from_be_bytes([b[0], b[1], b[2], b[3]]) as usize;
+                    extended.push((&ext[..32], be(&ext[32..36]), be(&ext[36..40]), &ext[40..]));
+                } else {
+                    app1(&mut found, body);
+                }
+            }
             0xE2 => {
                 if let Some(chunk) = body.strip_prefix(ICC_ID)
                     && chunk.len() >= 2
@@ -99,6 +111,9 @@ pub(super) fn scan(data: &[u8]) -> Found<'_> {
             _ => {}
         }
         pos = end;
+    }
+    if let Some(&(guid, total, _, _)) = extended.first() {
+        found.xmp_extended = join_extended(&mut found, guid, total, &extended);
     }
     if let Some(iim) = crate::iptc::from_photoshop(&photoshop) {
         found.iptc = Some(Cow::Owned(iim.to_vec()));
@@ -136,4 +151,25 @@ fn join_icc(found: &mut Found<'_>, mut chunks: Vec<(u8, &[u8])>) -> Option<Vec<u
         return None;
     }
     Some(chunks.iter().flat_map(|c| c.1.iter().copied()).collect())
+}
+
+/// The extended XMP packet with `guid`, from its pieces at their offsets.
+fn join_extended(
+    found: &mut Found<'_>,
+    guid: &[u8],
+    total: usize,
+    pieces: &[(&[u8], usize, usize, &[u8])],
+) -> Option<Vec<u8>> {
+    if total > crate::limits::MAX_XMP_BYTES {
+        found.warn("the extended XMP packet is too large to read");
+        return None;
+    }
+    let mut out = vec![0u8; total];
+    for &(g, len, at, bytes) in pieces {
+        let end = at.checked_add(bytes.len())?;
+        if g == guid && len == total && end <= total {
+            out[at..end].copy_from_slice(bytes);
+        }
+    }
+    Some(out)
 }

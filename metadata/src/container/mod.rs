@@ -19,6 +19,9 @@ pub(crate) struct Found<'a> {
     pub exif_is_file: bool,
     /// The main XMP packet.
     pub xmp: Option<Cow<'a, [u8]>>,
+    /// Extended XMP (a packet over 64 KB split across JPEG segments),
+    /// reassembled.
+    pub xmp_extended: Option<Vec<u8>>,
     /// IPTC-IIM records.
     pub iptc: Option<Cow<'a, [u8]>>,
     /// The ICC profile.
