@@ -327,3 +327,37 @@ fn extended_xmp_is_joined_from_its_pieces_in_any_order() {
         "the main packet still counts"
     );
 }
+
+#[test]
+fn webp_chunks_and_gif_blocks() {
+    let mut webp = b"RIFF\0\0\0\0WEBP".to_vec();
+    for (kind, body) in [
+        (&b"EXIF"[..], camera_tiff()),
+        (b"XMP ", XMP.as_bytes().to_vec()),
+    ] {
+        webp.extend_from_slice(kind);
+        webp.extend_from_slice(&(body.len() as u32).to_le_bytes());
+        webp.extend_from_slice(&body);
+        if body.len() % 2 == 1 {
+            webp.push(0);
+        }
+    }
+    let e = extract(&webp, &Options::default());
+    assert_eq!(e.exif.unwrap().iso, Some(100));
+    assert_eq!(e.keywords.len(), 2);
+
+    // GIF: header, screen (no colour table), a comment, XMP written raw
+    // with its magic trailer, the trailer.
+    let mut gif = b"GIF89a\x01\x00\x01\x00\x00\x00\x00".to_vec();
+    gif.extend_from_slice(b"\x21\xFE\x05hello\x00");
+    gif.extend_from_slice(b"\x21\xFF\x0BXMP DataXMP");
+    gif.extend_from_slice(XMP.as_bytes());
+    gif.push(0x01);
+    gif.extend((0..=0xFFu8).rev());
+    gif.push(0x00);
+    gif.push(0x3B);
+    let e = extract(&gif, &Options::default());
+    assert_eq!(e.comment.as_deref(), Some("hello"));
+    assert_eq!(e.title.as_deref(), Some("Morning"));
+    assert!(e.warnings.is_empty(), "{:?}", e.warnings);
+}

@@ -26,15 +26,19 @@ pub(crate) async fn media_metadata(
         .map_err(|e| JobError::Abort(format!("could not record the metadata: {e}").into()))
 }
 
-/// Tags and languages are the file's own strings, which the engine reports
-/// as the file has them: the stored document gets them capped and without
-/// control characters, as EXIF strings are.
+/// Tags, languages, make, model and software are the file's own strings,
+/// which the engine reports as the file has them: the stored document gets
+/// them capped and without control characters, as EXIF strings are.
 fn clean_strings(info: &mut MediaInfo) {
     use kiln_metadata::text::clean;
     info.tags = std::mem::take(&mut info.tags)
         .into_iter()
         .filter_map(|(k, v)| Some((k, clean(&v)?)))
         .collect();
+    // The camera's words in the container (make, model, software).
+    for field in [&mut info.make, &mut info.model, &mut info.software] {
+        *field = field.as_deref().and_then(clean);
+    }
     for t in &mut info.tracks {
         t.language = t.language.as_deref().and_then(clean);
     }
