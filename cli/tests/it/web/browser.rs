@@ -296,3 +296,55 @@ async fn stored_markup_is_shown_as_text_and_never_runs() {
     assert_eq!(page, json!({"pwned": null, "title": name, "imgs": 0}));
     b.quit().await;
 }
+
+/// Words inside a photo (its XMP title, caption and keywords) are the
+/// uploader's bytes too: the file page shows them as text, and they run
+/// nothing.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn markup_inside_a_photos_metadata_is_shown_as_text_and_never_runs() {
+    let Some(b) = Browser::start().await else {
+        return;
+    };
+    let t = TestApp::spawn_with(|_| {}).await;
+    let title = "<img src=x onerror=\"window.pwned=3\">";
+    let xmp = format!(
+        r#"<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#"><rdf:Description xmlns:dc="http://purl.org/dc/elements/1.1/"><dc:title><rdf:Alt><rdf:li xml:lang="x-default">{}</rdf:li></rdf:Alt></dc:title><dc:subject><rdf:Bag><rdf:li>&lt;script&gt;window.pwned=4&lt;/script&gt;</rdf:li></rdf:Bag></dc:subject></rdf:Description></rdf:RDF></x:xmpmeta>"#,
+        title
+            .replace('&', "&amp;")
+            .replace('<', "&lt;")
+            .replace('"', "&quot;")
+    );
+    let body = [b"http://ns.adobe.com/xap/1.0/\0".as_slice(), xmp.as_bytes()].concat();
+    let plain = common::plain_jpeg(64, 48);
+    let mut photo = plain[..2].to_vec();
+    photo.extend_from_slice(&[0xFF, 0xE1]);
+    photo.extend_from_slice(&u16::try_from(body.len() + 2).unwrap().to_be_bytes());
+    photo.extend_from_slice(&body);
+    photo.extend_from_slice(&plain[2..]);
+    let (code, up) = t.upload_raw(photo, "xmp.jpg", "thumbnails=none").await;
+    assert_eq!(code, 202, "{up}");
+    assert!(matches!(
+        t.run_one(kiln_proto::Role::Metadata).await,
+        kiln_workers::Outcome::Succeeded { .. }
+    ));
+    let id = up["file_id"].as_str().unwrap();
+    b.client
+        .goto(&format!("{}/files/{id}", t.base))
+        .await
+        .unwrap();
+    b.until(
+        "the embedded title and keyword shown as typed",
+        &format!(
+            "const dd = [...document.querySelectorAll('#metadata dd')].map(d => d.textContent);
+             return dd.includes({}) && dd.includes('<script>window.pwned=4</script>');",
+            json!(title)
+        ),
+    )
+    .await;
+    let page = b
+        .js("return {pwned: window.pwned === undefined ? null : window.pwned, imgs: document.querySelectorAll('main img[src=\"x\"]').length, scripts: document.querySelectorAll('#metadata script').length};", vec![])
+        .await;
+    assert_eq!(page, json!({"pwned": null, "imgs": 0, "scripts": 0}));
+    b.screenshot("file-metadata.png").await;
+    b.quit().await;
+}

@@ -46,6 +46,14 @@ function metadataFacts(f, m) {
     ["Container", m && m.container],
     ["Tracks", tracks.map((t) => `${t.kind} ${t.codec || ""}`.trim()).join(", ")],
     ["Software", exif.software],
+    // What the file says about itself (XMP, IPTC) and what could not be read.
+    ["Title", m && m.title],
+    ["Caption", m && m.description],
+    ["Keywords", m && m.keywords && m.keywords.join(", ")],
+    ["Rating", m && typeof m.rating === "number" ? (m.rating < 0 ? "rejected" : `${"★".repeat(m.rating)}${"☆".repeat(5 - m.rating)}`) : null],
+    ["Colour profile", m && m.icc_profile],
+    ["HDR", tracks.some((t) => t.hdr) ? tracks.filter((t) => t.hdr).map((t) => t.color_transfer).join(", ") : null],
+    ["Could not read", m && m.warnings && m.warnings.join("; ")],
   ]);
 }
 
