@@ -31,54 +31,6 @@ const IFD0_LENS_MODEL: Tag = Tag(Context::Tiff, 0xA434);
 const IFD0_SERIAL: Tag = Tag(Context::Tiff, 0xA431);
 const DNG_CAMERA_SERIAL: Tag = Tag(Context::Tiff, 0xC62F);
 
-/// TIFF 6's IFD type (13) is allowed for the Exif, GPS and Interop
-/// pointers, but `kamadak-exif` only follows LONG ones: retype them in
-/// IFD0 and the Exif IFD (same size, same meaning).
-fn patch_ifd_pointer_types(buf: &mut [u8]) {
-    let little = buf.first() == Some(&b'I');
-    let rd16 = |b: &[u8], at: usize| -> Option<usize> {
-        let x = [*b.get(at)?, *b.get(at + 1)?];
-        Some(usize::from(if little {
-            u16::from_le_bytes(x)
-        } else {
-            u16::from_be_bytes(x)
-        }))
-    };
-    let rd32 = |b: &[u8], at: usize| -> Option<usize> {
-        let x: [u8; 4] = b.get(at..at + 4)?.try_into().ok()?;
-        Some(
-            (if little {
-                u32::from_le_bytes(x)
-            } else {
-                u32::from_be_bytes(x)
-            }) as usize,
-        )
-    };
-    let mut ifds = vec![rd32(buf, 4).unwrap_or(0)];
-    let mut seen = 0;
-    while let Some(at) = ifds.pop() {
-        seen += 1;
-        let Some(n) = rd16(buf, at).filter(|_| seen <= 4) else {
-            continue;
-        };
-        for i in 0..n.min(1024) {
-            let e = at + 2 + i * 12;
-            let (Some(tag), Some(typ)) = (rd16(buf, e), rd16(buf, e + 2)) else {
-                break;
-            };
-            if matches!(tag, 0x8769 | 0x8825 | 0xA005) && typ == 13 {
-                let long: [u8; 2] = if little { [4, 0] } else { [0, 4] };
-                buf[e + 2..e + 4].copy_from_slice(&long);
-                if tag == 0x8769
-                    && let Some(sub) = rd32(buf, e + 8)
-                {
-                    ifds.push(sub);
-                }
-            }
-        }
-    }
-}
-
 /// Parses the EXIF block in `found`, moving a TIFF file's XMP, IPTC and ICC
 /// tags into `found` and adding warnings there.
 pub(crate) fn read(found: &mut Found<'_>, serial: bool) -> Option<ExifRead> {
@@ -94,7 +46,10 @@ fn read_nested(found: &mut Found<'_>, serial: bool, nested: u8) -> Option<ExifRe
         let little = buf[0] == b'I';
         buf[2..4].copy_from_slice(if little { &[0x2A, 0] } else { &[0, 0x2A] });
     }
-    patch_ifd_pointer_types(&mut buf);
+    if let Err(why) = crate::ifd_guard::prepare(&mut buf) {
+        found.warn(why);
+        return None;
+    }
     let exif = match exif::Reader::new().continue_on_error(true).read_raw(buf) {
         Ok(exif) => exif,
         Err(exif::Error::PartialResult(partial)) => {

@@ -18,6 +18,7 @@ mod container;
 mod exif_read;
 mod gps;
 mod icc;
+mod ifd_guard;
 mod iptc;
 pub mod limits;
 mod makernote;

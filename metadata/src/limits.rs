@@ -28,3 +28,13 @@ pub const MAX_KEYWORDS: usize = 256;
 
 /// Warnings kept: the first ones say what went wrong; more say nothing new.
 pub const MAX_WARNINGS: usize = 16;
+
+/// IFDs looked at in one EXIF block (IFD0's chain, Exif, GPS, Interop).
+/// A camera writes five or six; `kamadak-exif` itself stops IFD0's chain
+/// at eight.
+pub const MAX_IFDS: usize = 32;
+
+/// Bytes of values the entries of one EXIF block may refer to, all told.
+/// A camera JPEG's whole EXIF is under 64 KB; a raw file's, with its
+/// MakerNote and embedded preview, a few MB.
+pub const MAX_EXIF_VALUE_BYTES: usize = 16 << 20;

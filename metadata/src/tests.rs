@@ -361,3 +361,28 @@ fn webp_chunks_and_gif_blocks() {
     assert_eq!(e.title.as_deref(), Some("Morning"));
     assert!(e.warnings.is_empty(), "{:?}", e.warnings);
 }
+
+#[test]
+fn entries_that_all_point_at_one_big_value_are_refused_not_copied() {
+    // 5,000 entries, each an UNDEFINED value of 60,000 bytes at the same
+    // offset: 300 MB if every value were copied.
+    let n = 5000u16;
+    let blob_at = 8 + 2 + 12 * usize::from(n) + 4;
+    let mut t = b"II*\0\x08\0\0\0".to_vec();
+    t.extend_from_slice(&n.to_le_bytes());
+    for i in 0..n {
+        t.extend_from_slice(&(0x9000 + i).to_le_bytes());
+        t.extend_from_slice(&7u16.to_le_bytes());
+        t.extend_from_slice(&60_000u32.to_le_bytes());
+        t.extend_from_slice(&(blob_at as u32).to_le_bytes());
+    }
+    t.extend_from_slice(&0u32.to_le_bytes());
+    t.resize(blob_at + 60_000, 0x41);
+    let e = extract(&t, &Options::default());
+    assert!(e.exif.is_none());
+    assert!(
+        e.warnings.iter().any(|w| w.contains("refer to more than")),
+        "{:?}",
+        e.warnings
+    );
+}
