@@ -54,6 +54,20 @@ fn text_chunk(found: &mut Found<'_>, kind: &[u8], body: &[u8]) {
         return;
     };
     let key = String::from_utf8_lossy(&body[..nul]).into_owned();
+    // Only the keys read below, each once: a file with thousands of
+    // compressed chunks costs no more than one of each.
+    let taken = match key.as_str() {
+        "XML:com.adobe.xmp" | "Raw profile type xmp" => found.xmp.is_some(),
+        "Raw profile type exif" | "Raw profile type APP1" => found.exif.is_some(),
+        "Raw profile type iptc" => found.iptc.is_some(),
+        "Comment" | "Title" | "Description" | "Software" => {
+            found.text.iter().any(|(k, _)| *k == key)
+        }
+        _ => true,
+    };
+    if taken {
+        return;
+    }
     let rest = &body[nul + 1..];
     let value: Option<Vec<u8>> = match kind {
         // Latin-1 text.
@@ -71,13 +85,13 @@ fn text_chunk(found: &mut Found<'_>, kind: &[u8], body: &[u8]) {
         return;
     };
     match key.as_str() {
-        "XML:com.adobe.xmp" if found.xmp.is_none() => found.xmp = Some(Cow::Owned(value)),
-        "Raw profile type exif" | "Raw profile type APP1" if found.exif.is_none() => {
+        "XML:com.adobe.xmp" => found.xmp = Some(Cow::Owned(value)),
+        "Raw profile type exif" | "Raw profile type APP1" => {
             if let Some(raw) = raw_profile(&value) {
                 found.exif = tiff_in(&raw).map(|t| Cow::Owned(t.to_vec()));
             }
         }
-        "Raw profile type iptc" if found.iptc.is_none() => {
+        "Raw profile type iptc" => {
             if let Some(raw) = raw_profile(&value) {
                 // ImageMagick stores the Photoshop resource block, or bare IIM.
                 let iim = crate::iptc::from_photoshop(&raw)
@@ -86,7 +100,7 @@ fn text_chunk(found: &mut Found<'_>, kind: &[u8], body: &[u8]) {
                 found.iptc = Some(Cow::Owned(iim));
             }
         }
-        "Raw profile type xmp" if found.xmp.is_none() => {
+        "Raw profile type xmp" => {
             found.xmp = raw_profile(&value).map(Cow::Owned);
         }
         _ => found
