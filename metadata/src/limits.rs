@@ -29,6 +29,9 @@ pub const MAX_KEYWORDS: usize = 256;
 /// Warnings kept: the first ones say what went wrong; more say nothing new.
 pub const MAX_WARNINGS: usize = 16;
 
+/// Longest warning kept, in chars (a parser's message may quote the file).
+pub const MAX_WARNING_CHARS: usize = 300;
+
 /// IFDs looked at in one EXIF block (IFD0's chain, Exif, GPS, Interop).
 /// A camera writes five or six; `kamadak-exif` itself stops IFD0's chain
 /// at eight.

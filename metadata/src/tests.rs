@@ -386,3 +386,21 @@ fn entries_that_all_point_at_one_big_value_are_refused_not_copied() {
         e.warnings
     );
 }
+
+#[test]
+fn a_parser_message_quoting_the_file_is_capped_and_cleaned() {
+    // quick-xml's error names the mismatched tags, which the file chose.
+    let long = "T".repeat(5000);
+    let xml = format!("<x:xmpmeta xmlns:x=\"adobe:ns:meta/\"><a{long}>\u{1b}[2J</b{long}>");
+    let jpeg = [vec![0xFF, 0xD8], xmp_segment(&xml), segment(0xDA, &[0; 8])].concat();
+    let e = extract(&jpeg, &Options::default());
+    assert!(!e.warnings.is_empty());
+    for w in &e.warnings {
+        assert!(
+            w.chars().count() <= crate::limits::MAX_WARNING_CHARS,
+            "{} chars",
+            w.len()
+        );
+        assert!(!w.chars().any(char::is_control));
+    }
+}

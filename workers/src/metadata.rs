@@ -44,7 +44,10 @@ pub fn extract(data: &[u8], options: &kiln_metadata::Options) -> Result<Value, I
     let probed = match probe(data) {
         Ok(p) => Some(p),
         Err(e @ ImagingError::Corrupt(_)) if readable => {
-            warnings.push(format!("image data unreadable: {e}"));
+            warnings.extend(kiln_metadata::text::clean_to(
+                &format!("image data unreadable: {e}"),
+                kiln_metadata::limits::MAX_WARNING_CHARS,
+            ));
             None
         }
         Err(e) => return Err(e),

@@ -6,7 +6,7 @@ mod jpeg;
 mod png;
 mod webp;
 
-use crate::limits::MAX_WARNINGS;
+use crate::limits::{MAX_WARNING_CHARS, MAX_WARNINGS};
 use std::borrow::Cow;
 
 /// The metadata blocks of one file, as found.
@@ -37,9 +37,14 @@ pub(crate) struct Found<'a> {
 }
 
 impl Found<'_> {
-    /// Records a warning once, keeping at most [`MAX_WARNINGS`].
+    /// Records a warning once, keeping at most [`MAX_WARNINGS`] of at most
+    /// [`MAX_WARNING_CHARS`] chars.
     pub fn warn(&mut self, w: impl Into<String>) {
-        let w = w.into();
+        // Parser messages quote the file (an XML tag name, say): cleaned
+        // and capped like every other string from it.
+        let Some(w) = crate::text::clean_to(&w.into(), MAX_WARNING_CHARS) else {
+            return;
+        };
         if self.warnings.len() < MAX_WARNINGS && !self.warnings.contains(&w) {
             self.warnings.push(w);
         }

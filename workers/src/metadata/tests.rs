@@ -82,6 +82,17 @@ fn fuzz_regressions_replay_cleanly() {
                     assert!(!s.chars().any(char::is_control), "{name}: {k}");
                 }
             }
+            // Warnings quote parsers, which may quote the file.
+            for w in doc["warnings"].as_array().into_iter().flatten() {
+                let w = w.as_str().unwrap();
+                let cap = kiln_metadata::limits::MAX_WARNING_CHARS;
+                assert!(
+                    w.chars().count() <= cap,
+                    "{name}: a warning of {} chars",
+                    w.len()
+                );
+                assert!(!w.chars().any(char::is_control), "{name}: {w}");
+            }
         }
         seen += 1;
     }
