@@ -115,11 +115,15 @@ impl SearchFields {
             taken_at: taken,
             latitude,
             longitude,
+            // A phone's portrait video is stored landscape with a rotation;
+            // its display size is what a person sees.
             width: dim("display_width")
                 .or_else(|| dim("width"))
+                .or_else(|| track_dim("display_width"))
                 .or_else(|| track_dim("width")),
             height: dim("display_height")
                 .or_else(|| dim("height"))
+                .or_else(|| track_dim("display_height"))
                 .or_else(|| track_dim("height")),
             duration_secs: doc
                 .get("duration_secs")
@@ -222,6 +226,10 @@ mod tests {
         assert_eq!((f.latitude, f.longitude), (Some(48.8584), Some(2.2945)));
         assert_eq!(f.camera_make.as_deref(), Some("Apple"));
         assert_eq!(f.camera_model.as_deref(), Some("iPhone 15"));
+        let portrait = SearchFields::from_metadata(&json!({"tracks": [{"kind": "video",
+            "width": 1920, "height": 1080, "rotation_deg": 90,
+            "display_width": 1080, "display_height": 1920}]}));
+        assert_eq!((portrait.width, portrait.height), (Some(1080), Some(1920)));
     }
 
     #[test]
