@@ -5,7 +5,7 @@
 
 use super::MongoStore;
 use super::docs::{bson_to_json, string};
-use super::library_docs::search_text;
+use super::library_docs::{is_null, search_text};
 use super::store::unavailable;
 use crate::store::StoreError;
 use futures::TryStreamExt;
@@ -17,6 +17,10 @@ const BATCH: i64 = 500;
 
 /// The `migrations` document that says the backfill has run.
 const MARKER: &str = "library-fields-v1";
+
+/// The `migrations` document that says [`MongoStore::backfill_meta_text`]
+/// has run.
+const META_TEXT_MARKER: &str = "library-meta-text-v1";
 
 impl MongoStore {
     /// Adds `kind`, `text` and `tags` to every file document without them,
@@ -70,6 +74,56 @@ impl MongoStore {
                 if let Some(m) = self.metadata_doc(&id).await? {
                     self.set_search(&id, &SearchFields::from_metadata(&m))
                         .await?;
+                }
+                fixed += 1;
+            }
+        }
+    }
+
+    /// Gives every original without `meta_text` (stored before a file's
+    /// own words were searchable) the search fields of its metadata, or an
+    /// empty `meta_text` when it has none; returns how many were fixed.
+    /// Idempotent, and skipped once a marker in `migrations` says it ran.
+    pub async fn backfill_meta_text(&self) -> Result<u64, StoreError> {
+        let migrations = self.db.collection::<Document>("migrations");
+        let done = migrations.find_one(doc! { "_id": META_TEXT_MARKER }).await;
+        if done.map_err(unavailable)?.is_some() {
+            return Ok(0);
+        }
+        let mut fixed = 0;
+        loop {
+            let filter = doc! { "meta_text": { "$exists": false }, "job_id": is_null() };
+            let docs: Vec<Document> = self
+                .files
+                .find(filter)
+                .limit(BATCH)
+                .await
+                .map_err(unavailable)?
+                .try_collect()
+                .await
+                .map_err(unavailable)?;
+            if docs.is_empty() {
+                let mark = doc! { "_id": META_TEXT_MARKER, "at": mongodb::bson::DateTime::now() };
+                match migrations.insert_one(mark).await {
+                    Ok(_) => {}
+                    Err(e) if super::store::is_duplicate(&e) => {}
+                    Err(e) => return Err(unavailable(e)),
+                }
+                return Ok(fixed);
+            }
+            for d in &docs {
+                let id = string(d, "_id")?;
+                match self.metadata_doc(&id).await? {
+                    Some(m) => {
+                        self.set_search(&id, &SearchFields::from_metadata(&m))
+                            .await?
+                    }
+                    None => {
+                        self.files
+                            .update_one(doc! { "_id": &id }, doc! { "$set": { "meta_text": "" } })
+                            .await
+                            .map_err(unavailable)?;
+                    }
                 }
                 fixed += 1;
             }

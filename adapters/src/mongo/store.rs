@@ -104,7 +104,7 @@ impl MongoStore {
             .map_err(unavailable)?;
         self.create_library_indexes().await?;
         self.create_account_indexes().await?;
-        let fixed = self.backfill_library().await?;
+        let fixed = self.backfill_library().await? + self.backfill_meta_text().await?;
         if fixed > 0 {
             tracing::info!(
                 files = fixed,

@@ -115,7 +115,7 @@ async fn files_from_before_the_library_are_backfilled() {
     db.coll("metadata")
         .insert_one(doc! {
             "_id": "f-old",
-            "doc": { "width": 400, "height": 300,
+            "doc": { "width": 400, "height": 300, "keywords": ["Harbour"],
                      "exif": { "make": "Canon", "gps": { "latitude": 1.5, "longitude": 2.5 } } },
             "updated_at": mongodb::bson::DateTime::now(),
         })
@@ -171,6 +171,25 @@ async fn files_from_before_the_library_are_backfilled() {
         .await,
         old
     );
+    let harbour = || FileQuery {
+        text: Some("harbour".into()),
+        ..Default::default()
+    };
+    assert_eq!(found(harbour()).await, old, "the photo's own keywords");
+    // An installation that had the library before its files' own words
+    // were searchable gets them once too.
+    db.coll("files")
+        .update_one(
+            doc! { "_id": "f-old" },
+            doc! { "$unset": { "meta_text": "" } },
+        )
+        .await
+        .unwrap();
+    assert!(found(harbour()).await.is_empty());
+    // (The markers were deleted above, so it runs again here.)
+    assert_eq!(store.backfill_meta_text().await.unwrap(), 1);
+    assert_eq!(store.backfill_meta_text().await.unwrap(), 0, "once");
+    assert_eq!(found(harbour()).await, old);
     db.drop().await;
 }
 
