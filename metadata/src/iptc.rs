@@ -105,9 +105,26 @@ fn date_time(date: &str, time: Option<&str>) -> Option<String> {
         && t.as_bytes()[..6].iter().all(u8::is_ascii_digit)
     {
         out.push_str(&format!("T{}:{}:{}", &t[..2], &t[2..4], &t[4..6]));
-        if t.len() == 11 && matches!(t.as_bytes()[6], b'+' | b'-') {
+        let b = t.as_bytes();
+        if b.len() == 11 && matches!(b[6], b'+' | b'-') && b[7..].iter().all(u8::is_ascii_digit) {
             out.push_str(&format!("{}:{}", &t[6..9], &t[9..11]));
         }
     }
     Some(out)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn only_a_well_formed_offset_is_kept() {
+        assert_eq!(
+            super::date_time("20061029", Some("062751-0500")).as_deref(),
+            Some("2006-10-29T06:27:51-05:00")
+        );
+        // Found by the fuzzer: the offset's bytes were copied unchecked.
+        assert_eq!(
+            super::date_time("20061029", Some("062751+\u{1}\u{2}:\u{3}")).as_deref(),
+            Some("2006-10-29T06:27:51")
+        );
+    }
 }

@@ -76,6 +76,11 @@ fn fuzz_regressions_replay_cleanly() {
             panic!("{name} panicked");
         };
         if let Ok(doc) = result {
+            for k in ["title", "description", "date_created", "comment", "icc_profile"] {
+                if let Some(s) = doc[k].as_str() {
+                    assert!(!s.chars().any(char::is_control), "{name}: {k}");
+                }
+            }
             for (k, v) in doc["exif"].as_object().into_iter().flatten() {
                 if let Some(s) = v.as_str() {
                     assert!(s.chars().count() <= MAX_CHARS, "{name}: {k}");
