@@ -6,7 +6,7 @@ use crate::camera::Gps;
 use crate::container::Found;
 use crate::exif_read::{self, iso_date_time};
 use crate::limits::MAX_KEYWORDS;
-use crate::text::{MAX_LONG_CHARS, clean, clean_to};
+use crate::text::{MAX_CHARS, MAX_LONG_CHARS, clean, clean_to};
 use crate::xmp::{self, AUX, DC, EXIF, EXIF_EX, PDF, PHOTOSHOP, TIFF, XMP};
 use crate::{Embedded, Options, gps, icc, iptc};
 
@@ -53,7 +53,9 @@ pub(crate) fn merge(mut found: Found<'_>, options: &Options) -> Embedded {
     // Not aux:Lens: that is a lens's description ("18.0-55.0 mm"), which
     // exiftool keeps apart from LensModel too.
     fill(&mut cam.lens_model, || xs(EXIF_EX, "LensModel"));
-    fill(&mut cam.software, || text_key(&found, "Software"));
+    fill(&mut cam.software, || {
+        text_key(&found, "Software", MAX_CHARS)
+    });
     if cam.orientation.is_none() {
         cam.orientation = x
             .first(TIFF, "Orientation")
@@ -145,10 +147,10 @@ pub(crate) fn merge(mut found: Found<'_>, options: &Options) -> Embedded {
                 .and_then(|(_, v)| clean_to(v, MAX_LONG_CHARS))
         });
     if out.title.is_none() {
-        out.title = text_key(&found, "Title");
+        out.title = text_key(&found, "Title", MAX_CHARS);
     }
     if out.description.is_none() {
-        out.description = text_key(&found, "Description");
+        out.description = text_key(&found, "Description", MAX_LONG_CHARS);
     }
     out.warnings = found.warnings;
     out
@@ -160,12 +162,13 @@ fn fill(slot: &mut Option<String>, f: impl FnOnce() -> Option<String>) {
     }
 }
 
-fn text_key(found: &Found<'_>, key: &str) -> Option<String> {
+/// A PNG text value, cleaned and cut to `max` chars.
+fn text_key(found: &Found<'_>, key: &str, max: usize) -> Option<String> {
     found
         .text
         .iter()
         .find(|(k, _)| k == key)
-        .and_then(|(_, v)| clean_to(v, MAX_LONG_CHARS))
+        .and_then(|(_, v)| clean_to(v, max))
 }
 
 /// XMP dates are ISO 8601 already ("2024-05-17T14:03:22.81+02:00", or
