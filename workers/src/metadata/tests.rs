@@ -76,7 +76,13 @@ fn fuzz_regressions_replay_cleanly() {
             panic!("{name} panicked");
         };
         if let Ok(doc) = result {
-            for k in ["title", "description", "date_created", "comment", "icc_profile"] {
+            for k in [
+                "title",
+                "description",
+                "date_created",
+                "comment",
+                "icc_profile",
+            ] {
                 if let Some(s) = doc[k].as_str() {
                     assert!(!s.chars().any(char::is_control), "{name}: {k}");
                 }
