@@ -4,6 +4,9 @@
 
 use crate::{Options, extract};
 
+mod containers;
+mod hostile;
+
 /// A little-endian TIFF whose IFD0 holds `entries` (tag, type, count,
 /// value bytes); values over 4 bytes go after the IFD. `exif` entries go in
 /// an Exif sub-IFD.
@@ -205,29 +208,6 @@ fn iptc_keywords_and_caption_from_photoshop_resources() {
 }
 
 #[test]
-fn png_exif_and_utf16_free_xmp() {
-    let chunk = |kind: &[u8], body: &[u8]| {
-        let mut c = (body.len() as u32).to_be_bytes().to_vec();
-        c.extend_from_slice(kind);
-        c.extend_from_slice(body);
-        c.extend_from_slice(&[0; 4]); // CRC: not checked for metadata
-        c
-    };
-    let mut itxt = b"XML:com.adobe.xmp\0\0\0\0\0".to_vec();
-    itxt.extend_from_slice(XMP.as_bytes());
-    let png = [
-        b"\x89PNG\r\n\x1a\n".to_vec(),
-        chunk(b"eXIf", &camera_tiff()),
-        chunk(b"iTXt", &itxt),
-        chunk(b"IEND", &[]),
-    ]
-    .concat();
-    let e = extract(&png, &Options::default());
-    assert_eq!(e.exif.unwrap().make.as_deref(), Some("Canon"));
-    assert_eq!(e.rating, Some(4));
-}
-
-#[test]
 fn gps_in_decimal_degrees_with_altitude_direction_and_time() {
     let r = |n: u32, d: u32| [n.to_le_bytes(), d.to_le_bytes()].concat();
     let lat = [r(48, 1), r(51, 1), r(2940, 100)].concat();
@@ -263,144 +243,4 @@ fn gps_in_decimal_degrees_with_altitude_direction_and_time() {
     assert_eq!(g.direction_deg, Some(342.05));
     assert_eq!(g.direction_ref.as_deref(), Some("true"));
     assert_eq!(g.timestamp.as_deref(), Some("2016-09-28T17:17:58.65Z"));
-}
-
-#[test]
-fn hostile_layouts_end_with_warnings_not_panics() {
-    let mut cases: Vec<Vec<u8>> = vec![
-        vec![0xFF, 0xD8],
-        [
-            vec![0xFF, 0xD8, 0xFF, 0xE1, 0xFF, 0xFF],
-            b"Exif\0\0II*\0".to_vec(),
-        ]
-        .concat(),
-        [b"\x89PNG\r\n\x1a\n".as_slice(), &[0xFF; 8]].concat(),
-        b"RIFF\0\0\0\0WEBPEXIF\xff\xff\xff\xff".to_vec(),
-        b"GIF89a\x01\0\x01\0\xf7\0\0".to_vec(),
-        b"II*\0\xff\xff\xff\xff".to_vec(),
-    ];
-    // A JPEG of nothing but 5,000 empty APP segments.
-    cases.push([vec![0xFF, 0xD8], segment(0xE5, &[]).repeat(5000)].concat());
-    for c in cases {
-        let _ = extract(
-            &c,
-            &Options {
-                serial_number: true,
-            },
-        );
-    }
-    let many = [vec![0xFF, 0xD8], segment(0xE5, &[]).repeat(5000)].concat();
-    assert!(
-        extract(&many, &Options::default())
-            .warnings
-            .iter()
-            .any(|w| w.contains("segments"))
-    );
-}
-
-#[test]
-fn extended_xmp_is_joined_from_its_pieces_in_any_order() {
-    let packet = r#"<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#"><rdf:Description xmlns:dc="http://purl.org/dc/elements/1.1/"><dc:description><rdf:Alt><rdf:li xml:lang="x-default">A long caption</rdf:li></rdf:Alt></dc:description></rdf:Description></rdf:RDF></x:xmpmeta>"#;
-    let guid = b"04B9E48040A30A6308713BD1E4223B41";
-    let piece = |at: usize, bytes: &[u8]| {
-        let mut b = b"http://ns.adobe.com/xmp/extension/\0".to_vec();
-        b.extend_from_slice(guid);
-        b.extend_from_slice(&(packet.len() as u32).to_be_bytes());
-        b.extend_from_slice(&(at as u32).to_be_bytes());
-        b.extend_from_slice(bytes);
-        segment(0xE1, &b)
-    };
-    let half = packet.len() / 2;
-    let jpeg = [
-        vec![0xFF, 0xD8],
-        piece(half, &packet.as_bytes()[half..]),
-        xmp_segment(XMP),
-        piece(0, &packet.as_bytes()[..half]),
-        segment(0xDA, &[0; 8]),
-    ]
-    .concat();
-    let e = extract(&jpeg, &Options::default());
-    assert_eq!(e.description.as_deref(), Some("A long caption"));
-    assert_eq!(
-        e.title.as_deref(),
-        Some("Morning"),
-        "the main packet still counts"
-    );
-}
-
-#[test]
-fn webp_chunks_and_gif_blocks() {
-    let mut webp = b"RIFF\0\0\0\0WEBP".to_vec();
-    for (kind, body) in [
-        (&b"EXIF"[..], camera_tiff()),
-        (b"XMP ", XMP.as_bytes().to_vec()),
-    ] {
-        webp.extend_from_slice(kind);
-        webp.extend_from_slice(&(body.len() as u32).to_le_bytes());
-        webp.extend_from_slice(&body);
-        if body.len() % 2 == 1 {
-            webp.push(0);
-        }
-    }
-    let e = extract(&webp, &Options::default());
-    assert_eq!(e.exif.unwrap().iso, Some(100));
-    assert_eq!(e.keywords.len(), 2);
-
-    // GIF: header, screen (no colour table), a comment, XMP written raw
-    // with its magic trailer, the trailer.
-    let mut gif = b"GIF89a\x01\x00\x01\x00\x00\x00\x00".to_vec();
-    gif.extend_from_slice(b"\x21\xFE\x05hello\x00");
-    gif.extend_from_slice(b"\x21\xFF\x0BXMP DataXMP");
-    gif.extend_from_slice(XMP.as_bytes());
-    gif.push(0x01);
-    gif.extend((0..=0xFFu8).rev());
-    gif.push(0x00);
-    gif.push(0x3B);
-    let e = extract(&gif, &Options::default());
-    assert_eq!(e.comment.as_deref(), Some("hello"));
-    assert_eq!(e.title.as_deref(), Some("Morning"));
-    assert!(e.warnings.is_empty(), "{:?}", e.warnings);
-}
-
-#[test]
-fn entries_that_all_point_at_one_big_value_are_refused_not_copied() {
-    // 5,000 entries, each an UNDEFINED value of 60,000 bytes at the same
-    // offset: 300 MB if every value were copied.
-    let n = 5000u16;
-    let blob_at = 8 + 2 + 12 * usize::from(n) + 4;
-    let mut t = b"II*\0\x08\0\0\0".to_vec();
-    t.extend_from_slice(&n.to_le_bytes());
-    for i in 0..n {
-        t.extend_from_slice(&(0x9000 + i).to_le_bytes());
-        t.extend_from_slice(&7u16.to_le_bytes());
-        t.extend_from_slice(&60_000u32.to_le_bytes());
-        t.extend_from_slice(&(blob_at as u32).to_le_bytes());
-    }
-    t.extend_from_slice(&0u32.to_le_bytes());
-    t.resize(blob_at + 60_000, 0x41);
-    let e = extract(&t, &Options::default());
-    assert!(e.exif.is_none());
-    assert!(
-        e.warnings.iter().any(|w| w.contains("refer to more than")),
-        "{:?}",
-        e.warnings
-    );
-}
-
-#[test]
-fn a_parser_message_quoting_the_file_is_capped_and_cleaned() {
-    // quick-xml's error names the mismatched tags, which the file chose.
-    let long = "T".repeat(5000);
-    let xml = format!("<x:xmpmeta xmlns:x=\"adobe:ns:meta/\"><a{long}>\u{1b}[2J</b{long}>");
-    let jpeg = [vec![0xFF, 0xD8], xmp_segment(&xml), segment(0xDA, &[0; 8])].concat();
-    let e = extract(&jpeg, &Options::default());
-    assert!(!e.warnings.is_empty());
-    for w in &e.warnings {
-        assert!(
-            w.chars().count() <= crate::limits::MAX_WARNING_CHARS,
-            "{} chars",
-            w.len()
-        );
-        assert!(!w.chars().any(char::is_control));
-    }
 }
