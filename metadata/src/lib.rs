@@ -75,6 +75,20 @@ pub struct Embedded {
     pub warnings: Vec<String>,
 }
 
+impl Embedded {
+    /// Whether anything was read (warnings aside).
+    pub fn has_facts(&self) -> bool {
+        self.exif.is_some()
+            || self.title.is_some()
+            || self.description.is_some()
+            || !self.keywords.is_empty()
+            || self.rating.is_some()
+            || self.date_created.is_some()
+            || self.icc_profile.is_some()
+            || self.comment.is_some()
+    }
+}
+
 /// Reads what `data` says about itself. Never fails: unknown containers
 /// give an empty result, damage gives warnings beside what could be read.
 pub fn extract(data: &[u8], options: &Options) -> Embedded {

@@ -35,16 +35,11 @@ impl MetadataHandler {
 /// document has what could be read and says what could not in `warnings`.
 /// A file with nothing readable at all is still an error.
 pub fn extract(data: &[u8], options: &kiln_metadata::Options) -> Result<Value, ImagingError> {
-    let embedded = kiln_metadata::extract(data, options);
-    let mut warnings = embedded.warnings.clone();
-    let readable = kiln_metadata::Embedded {
-        warnings: Vec::new(),
-        ..embedded.clone()
-    } != kiln_metadata::Embedded::default();
+    let mut embedded = kiln_metadata::extract(data, options);
     let probed = match probe(data) {
         Ok(p) => Some(p),
-        Err(e @ ImagingError::Corrupt(_)) if readable => {
-            warnings.extend(kiln_metadata::text::clean_to(
+        Err(e @ ImagingError::Corrupt(_)) if embedded.has_facts() => {
+            embedded.warnings.extend(kiln_metadata::text::clean_to(
                 &format!("image data unreadable: {e}"),
                 kiln_metadata::limits::MAX_WARNING_CHARS,
             ));
@@ -52,10 +47,7 @@ pub fn extract(data: &[u8], options: &kiln_metadata::Options) -> Result<Value, I
         }
         Err(e) => return Err(e),
     };
-    let mut doc = match serde_json::to_value(kiln_metadata::Embedded {
-        warnings,
-        ..embedded
-    }) {
+    let mut doc = match serde_json::to_value(embedded) {
         Ok(Value::Object(m)) => m,
         _ => Map::new(),
     };
