@@ -12,11 +12,10 @@ use crate::{Embedded, Options, gps, icc, iptc};
 
 pub(crate) fn merge(mut found: Found<'_>, options: &Options) -> Embedded {
     let from_exif = exif_read::read(&mut found, options.serial_number);
-    let (x, fault) = match found.xmp.take() {
+    let (mut x, fault) = match found.xmp.take() {
         Some(packet) => xmp::parse(&packet),
         None => Default::default(),
     };
-    let mut x = x;
     if let Some(f) = fault {
         found.warn(f);
     }
@@ -121,7 +120,10 @@ pub(crate) fn merge(mut found: Found<'_>, options: &Options) -> Embedded {
         .filter_map(|k| clean(k))
         .chain(iptc.keywords)
     {
-        if keywords.len() < MAX_KEYWORDS && !keywords.contains(&k) {
+        if keywords.len() == MAX_KEYWORDS {
+            break;
+        }
+        if !keywords.contains(&k) {
             keywords.push(k);
         }
     }
@@ -139,13 +141,7 @@ pub(crate) fn merge(mut found: Found<'_>, options: &Options) -> Embedded {
         .as_deref()
         .map(String::from_utf8_lossy)
         .and_then(|c| clean_to(&c, MAX_LONG_CHARS))
-        .or_else(|| {
-            found
-                .text
-                .iter()
-                .find(|(k, _)| k == "Comment")
-                .and_then(|(_, v)| clean_to(v, MAX_LONG_CHARS))
-        });
+        .or_else(|| text_key(&found, "Comment", MAX_LONG_CHARS));
     if out.title.is_none() {
         out.title = text_key(&found, "Title", MAX_CHARS);
     }
