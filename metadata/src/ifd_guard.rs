@@ -7,6 +7,7 @@
 //! and a TIFF file as large as the upload limit for far more. The sum of
 //! what the entries refer to is checked first.
 
+use crate::bytes::{read16, type_size};
 use crate::limits::{MAX_EXIF_VALUE_BYTES, MAX_IFDS};
 use std::collections::HashSet;
 
@@ -50,7 +51,7 @@ pub(crate) fn prepare(buf: &mut [u8]) -> Result<(), String> {
             }
             // Values past the end are refused by the parser itself (one
             // entry, with a warning); only what it would copy counts.
-            let size = unit(typ).saturating_mul(count);
+            let size = type_size(typ).saturating_mul(count);
             let inside = read32(buf, e + 8, little)
                 .is_some_and(|o| o.checked_add(size).is_some_and(|end| end <= buf.len()));
             if size > 4 && inside {
@@ -69,32 +70,7 @@ pub(crate) fn prepare(buf: &mut [u8]) -> Result<(), String> {
     Ok(())
 }
 
-fn unit(typ: u16) -> usize {
-    match typ {
-        1 | 2 | 6 | 7 => 1,
-        3 | 8 => 2,
-        4 | 9 | 11 | 13 => 4,
-        5 | 10 | 12 => 8,
-        _ => 0,
-    }
-}
-
-fn read16(b: &[u8], at: usize, little: bool) -> Option<u16> {
-    let x = [*b.get(at)?, *b.get(at + 1)?];
-    Some(if little {
-        u16::from_le_bytes(x)
-    } else {
-        u16::from_be_bytes(x)
-    })
-}
-
+/// An offset or count: the u32 at `at`, as a `usize`.
 fn read32(b: &[u8], at: usize, little: bool) -> Option<usize> {
-    let x: [u8; 4] = b.get(at..at.checked_add(4)?)?.try_into().ok()?;
-    Some(
-        (if little {
-            u32::from_le_bytes(x)
-        } else {
-            u32::from_be_bytes(x)
-        }) as usize,
-    )
+    crate::bytes::read32(b, at, little).map(|v| v as usize)
 }

@@ -13,6 +13,7 @@
 //! IPTC and ICC readers are ours because no maintained crate covers them
 //! without a C library (exiv2) or a whole-file rewrite API (little_exif).
 
+mod bytes;
 mod camera;
 mod container;
 mod exif_read;

@@ -7,6 +7,7 @@
 //! Pentax, Sony and Samsung name the lens by a number looked up in
 //! exiftool's tables; those are not copied here.
 
+use crate::bytes::{read16, read32, type_size};
 use crate::limits::MAX_MAKERNOTE_ENTRIES;
 use crate::text::clean;
 use exif::{Exif, In, Tag, Value};
@@ -238,21 +239,11 @@ struct Entry {
 
 impl Ifd<'_> {
     fn u16(&self, at: usize) -> Option<u16> {
-        let b = self.buf.get(at..at + 2)?;
-        Some(if self.le {
-            u16::from_le_bytes([b[0], b[1]])
-        } else {
-            u16::from_be_bytes([b[0], b[1]])
-        })
+        read16(self.buf, at, self.le)
     }
 
     fn u32(&self, at: usize) -> Option<u32> {
-        let b: [u8; 4] = self.buf.get(at..at + 4)?.try_into().ok()?;
-        Some(if self.le {
-            u32::from_le_bytes(b)
-        } else {
-            u32::from_be_bytes(b)
-        })
+        read32(self.buf, at, self.le)
     }
 
     /// The entry for `tag` in the IFD at `at`.
@@ -265,11 +256,11 @@ impl Ifd<'_> {
             }
             let typ = self.u16(e + 2)?;
             let count = self.u32(e + 4)? as usize;
-            let size = match typ {
-                1 | 2 | 6 | 7 => 1,
-                3 | 8 => 2,
-                4 | 9 | 11 | 13 => 4,
-                _ => 8,
+            // Types TIFF does not define are taken as 8 bytes a value, so
+            // their data is looked for at the offset, not inline.
+            let size = match type_size(typ) {
+                0 => 8,
+                n => n,
             };
             let len = count.checked_mul(size)?;
             let data_at = if len <= 4 {
